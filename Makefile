@@ -1,0 +1,27 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make run    set up .venv, then run the default sweep (ARGS="..." passes Hydra overrides)
+#   make test   set up .venv, then run the tests (slow ones too when CI is set)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed
+export MLFLOW_DISABLE_TELEMETRY := true
+export RAY_USAGE_STATS_ENABLED := 0
+
+.PHONY: run test setup clean
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/harness-run $(ARGS)
+
+# Plain `make test` skips tests marked slow; CI (CI=true) runs them all.
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(if $(CI),,-m "not slow") $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) results/hydra

@@ -1,0 +1,78 @@
+"""Online aggregates of a run: the observed accumulation of discoveries in attempt order.
+
+The driver keeps only these (one entry per distinct discovery, never per attempt), so
+memory grows with discoveries, not with volume. Batches may arrive in any order.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from harness.problem import DISCOVERY_TIERS, Tier
+
+NEVER = np.iinfo(np.int64).max
+
+
+def log_spaced_steps(last: int, points: int = 40) -> np.ndarray:
+    """About `points` integer steps from 1 to `last`, evenly spaced in log, `last` included."""
+    if last < 1:
+        return np.array([], dtype=np.int64)
+    steps = np.unique(np.round(np.logspace(0, np.log10(last), points)).astype(np.int64))
+    return np.union1d(steps, [last])
+
+
+class DiscoveryLog:
+    """For each discovery (problem_id, canonical): the first attempt reaching each tier."""
+
+    def __init__(self, problem_ids: list[str]) -> None:
+        self.problem_ids = list(problem_ids)
+        self.first: dict[tuple[str, str], list[int]] = {}
+        self.found = Counter()  # attempts that found each discovery
+        self.tiers = Counter()  # attempts per tier
+        self.attempts = 0
+
+    def update(self, table: pa.Table) -> None:
+        self.attempts += table.num_rows
+        for row in pc.value_counts(table["tier"]).to_pylist():
+            self.tiers[row["values"]] += row["counts"]
+        hits = table.filter(pc.is_in(table["tier"], pa.array([t.value for t in DISCOVERY_TIERS])))
+        for pid, canonical, attempt, tier in zip(
+            *(hits[c].to_pylist() for c in ("problem_id", "canonical", "attempt", "tier"))
+        ):
+            key = (pid, canonical)
+            first = self.first.setdefault(key, [NEVER, NEVER, NEVER])
+            for level in range(Tier(tier).rank):
+                first[level] = min(first[level], attempt)
+            self.found[key] += 1
+
+    @property
+    def discoveries(self) -> int:
+        return len(self.first)
+
+    def curve(self, steps: np.ndarray) -> pd.DataFrame:
+        """Distinct discoveries per tier and problems solved within the first k attempts."""
+        steps = np.asarray(steps, dtype=np.int64)
+        firsts = np.array(list(self.first.values()), dtype=np.int64).reshape(-1, 3)
+        columns = {"attempts": steps}
+        for level, tier in enumerate(DISCOVERY_TIERS):
+            ordered = np.sort(firsts[:, level])
+            columns[tier.value] = np.searchsorted(ordered, steps, side="left")
+        solved_at = {}
+        for (pid, _), first in self.first.items():
+            solved_at[pid] = min(solved_at.get(pid, NEVER), first[0])
+        columns["solved"] = np.searchsorted(np.sort(list(solved_at.values())), steps, side="left")
+        return pd.DataFrame(columns)
+
+    def discovery_table(self) -> pd.DataFrame:
+        """One row per discovery: its first attempt per tier and how often it was found."""
+        rows = [
+            {"problem_id": pid, "canonical": canonical, "found": self.found[(pid, canonical)],
+             **{f"first_{t.value}": (v if v != NEVER else None) for t, v in zip(DISCOVERY_TIERS, first)}}
+            for (pid, canonical), first in self.first.items()
+        ]
+        return pd.DataFrame(rows, columns=["problem_id", "canonical", "found",
+                                           *(f"first_{t.value}" for t in DISCOVERY_TIERS)])

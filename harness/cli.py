@@ -1,0 +1,50 @@
+"""Console entry point `harness-run`: a Hydra app over configs/ (see README)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from harness.bank import BankError
+from harness.config import job_config, register_schema
+from harness.job import RunResult, run_job
+from harness.solvers import SolverConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+def where(result: RunResult, tracking_uri: str | None) -> str:
+    lines = [
+        f"run {result.run_id}: {result.summary['attempts']} attempts, "
+        f"{result.summary['discoveries']['valid']} discoveries, "
+        f"{result.summary['problems_solved']}/{result.summary['problems']} problems solved",
+        f"  results: {result.run_dir}",
+    ]
+    if tracking_uri:
+        lines += [
+            f"  MLflow:  {tracking_uri}",
+            f"  open it: mlflow ui --backend-store-uri {tracking_uri} --host 127.0.0.1 --port 5000"
+            "  (then http://127.0.0.1:5000)",
+        ]
+    return "\n".join(lines)
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+def app(cfg: DictConfig) -> None:
+    try:
+        config = job_config(cfg)
+        result = run_job(config)
+    except (BankError, SolverConfigError, ValueError, RuntimeError) as exc:
+        # Configuration and environment mistakes: a clear message, not a traceback.
+        raise SystemExit(f"harness-run: error: {exc}") from None
+    uri = config.tracking.resolved_uri(config.results_dir) if config.tracking.enabled else None
+    print(where(result, uri), flush=True)
+
+
+def main() -> None:
+    if not CONFIG_DIR.is_dir():
+        sys.exit(f"harness-run: configs not found at {CONFIG_DIR}; install the package editable (pip install -e .)")
+    register_schema()
+    app()

@@ -1,0 +1,73 @@
+"""Configuration: the Hydra schema, and the frozen plain config a job runs on.
+
+Hydra composes `configs/`; the schema below catches typos in top-level keys. Before
+anything crosses to Ray, `job_config` turns the DictConfig into plain frozen data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from harness.bank import BankSpec
+from harness.tracking import TrackingSpec
+
+
+@dataclass
+class HarnessSchema:
+    experiment: str = "default"
+    attempts: int = 1_000  # per problem
+    seed: int = 0
+    workers: int = 0  # worker actors; 0 = one per CPU of the Ray cluster
+    batch_size: int = 0  # attempts per actor call; 0 = automatic
+    results_dir: str = "results"
+    solver: Any = MISSING
+    bank: Any = MISSING
+    tracking: Any = MISSING
+
+
+def register_schema() -> None:
+    ConfigStore.instance().store(name="harness_schema", node=HarnessSchema)
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    experiment: str
+    attempts: int
+    seed: int
+    workers: int
+    batch_size: int
+    results_dir: Path
+    solver: Mapping[str, Any]  # {'name': ..., **settings}
+    bank_name: str
+    bank: BankSpec
+    tracking: TrackingSpec = field(default_factory=TrackingSpec)
+    resolved: Mapping[str, Any] = field(default_factory=dict)  # the whole config, for the record
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"attempts must be at least 1, got {self.attempts}")
+        if self.workers < 0 or self.batch_size < 0:
+            raise ValueError("workers and batch_size must be >= 0 (0 means automatic)")
+
+
+def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
+    plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    bank = plain["bank"]
+    tracking = plain.get("tracking") or {}
+    return JobConfig(
+        experiment=str(plain["experiment"]),
+        attempts=int(plain["attempts"]),
+        seed=int(plain["seed"]),
+        workers=int(plain.get("workers", 0)),
+        batch_size=int(plain.get("batch_size", 0)),
+        results_dir=Path(plain.get("results_dir", "results")).resolve(),
+        solver=dict(plain["solver"]),
+        bank_name=str(bank.get("name", "custom")),
+        bank={family: [dict(p) for p in instances] for family, instances in bank["families"].items()},
+        tracking=TrackingSpec(enabled=bool(tracking.get("enabled", True)), uri=tracking.get("uri")),
+        resolved=plain,
+    )

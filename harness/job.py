@@ -1,0 +1,104 @@
+"""One run, end to end: bank + solver -> Ray batches -> Parquet + aggregates -> curve -> MLflow."""
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from tqdm import tqdm
+
+from harness.analysis import DiscoveryLog, log_spaced_steps
+from harness.bank import build_bank
+from harness.config import JobConfig
+from harness.problem import DISCOVERY_TIERS, Tier
+from harness.ray_session import cluster_cpus, ensure_ray
+from harness.record import ShardWriter, write_json
+from harness.report import plot_yield
+from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
+from harness.solvers import make_solver
+from harness.tracking import flatten, start_tracker
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    run_dir: Path
+    summary: dict[str, Any]
+
+
+def check_writable(directory: Path) -> None:
+    """Fail before any attempt is spent if results cannot be written."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise RuntimeError(f"cannot write results to {directory}: {exc.strerror or exc}") from None
+
+
+def run_job(config: JobConfig, progress: bool = True) -> RunResult:
+    check_writable(config.results_dir / config.experiment)
+    problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
+    solver = make_solver(config.solver)
+    ensure_ray()
+    workers = config.workers or cluster_cpus()
+    dispatch = Dispatch(workers, config.batch_size or auto_batch_size(len(problems), config.attempts, workers))
+
+    tags = {"solver": solver.name, "bank": config.bank_name, "seed": str(config.seed),
+            "exchangeable": str(solver.exchangeable)}
+    tracker = start_tracker(config.tracking, config.results_dir, config.experiment,
+                            run_name=f"{solver.name}-{config.bank_name}-s{config.seed}",
+                            tags=tags, params=flatten(config.resolved))
+    run_dir = config.results_dir / config.experiment / tracker.run_id
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(dict(config.resolved), sort_keys=False))
+    ok = False
+    try:
+        log = DiscoveryLog([p.id for p in problems])
+        total = len(problems) * config.attempts
+        began = time.perf_counter()
+        with ShardWriter(run_dir / "attempts") as writer, tqdm(
+            total=total, unit="attempt", unit_scale=True, disable=not progress, mininterval=1.0,
+            desc=f"{solver.name} on {config.bank_name}",
+        ) as bar:
+            def on_result(table):
+                writer.write(table)
+                log.update(table)
+                bar.update(table.num_rows)
+                bar.set_postfix(discoveries=log.discoveries, refresh=False)
+
+            run_batches(plan_batches([p.id for p in problems], config.attempts, dispatch.batch_size),
+                        config.bank, config.solver, config.seed, dispatch, on_result)
+        elapsed = time.perf_counter() - began
+        if log.attempts != total:
+            raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
+
+        curve = log.curve(log_spaced_steps(config.attempts))
+        curve.to_csv(run_dir / "curve.csv", index=False)
+        log.discovery_table().to_csv(run_dir / "discoveries.csv", index=False)
+        final = curve.iloc[-1]
+        summary = {
+            "run_id": tracker.run_id, "experiment": config.experiment, "solver": solver.name,
+            "bank": config.bank_name, "seed": config.seed, "problems": len(problems),
+            "attempts_per_problem": config.attempts, "attempts": log.attempts,
+            "tiers": {t.value: log.tiers.get(t.value, 0) for t in Tier},
+            "discoveries": {t.value: int(final[t.value]) for t in DISCOVERY_TIERS},
+            "problems_solved": int(final["solved"]), "workers": workers,
+            "batch_size": dispatch.batch_size, "elapsed_s": round(elapsed, 3),
+            "attempts_per_s": round(log.attempts / elapsed, 1), "run_dir": str(run_dir),
+        }
+        write_json(run_dir / "summary.json", summary)
+        plot_yield(curve, run_dir / "yield.png",
+                   f"{solver.name} on {config.bank_name} (seed {config.seed}, {len(problems)} problems)")
+        tracker.log_curve(curve, step_column="attempts")
+        tracker.log_metrics({"attempts_total": log.attempts, "attempts_per_s": summary["attempts_per_s"],
+                             **{f"tier_{k}": v for k, v in summary["tiers"].items()}})
+        tracker.log_artifacts([run_dir / name for name in
+                               ("summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png")])
+        ok = True
+        return RunResult(tracker.run_id, run_dir, summary)
+    finally:
+        tracker.finish(ok)

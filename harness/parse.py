@@ -1,0 +1,174 @@
+"""Safe parsing of untrusted candidate text.
+
+Candidate text is never evaluated: it goes through `ast.parse` (which only builds a tree),
+the tree is checked against a whitelist with size, depth and exponent bounds, and only
+then are Python ints or sympy objects built from it, node by node.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Mapping
+
+import sympy
+
+
+class ParseError(ValueError):
+    """The candidate could not be parsed safely; the message says why."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_chars: int = 2_000
+    max_nodes: int = 300
+    max_depth: int = 40
+    max_int_digits: int = 60
+    max_exponent: int = 64
+
+
+DEFAULT_LIMITS = Limits()
+
+FUNCTIONS: Mapping[str, sympy.FunctionClass] = {
+    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan,
+    "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,
+    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh,
+    "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
+}
+CONSTANTS: Mapping[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
+
+
+def _tree(text: str, limits: Limits) -> ast.expr:
+    if not isinstance(text, str):
+        raise ParseError(f"candidate must be text, got {type(text).__name__}")
+    text = text.strip()
+    if not text:
+        raise ParseError("empty candidate")
+    if len(text) > limits.max_chars:
+        raise ParseError(f"candidate has {len(text)} characters, limit {limits.max_chars}")
+    if not text.isascii():
+        raise ParseError("candidate has non-ASCII characters")
+    try:
+        body = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise ParseError(f"not a Python expression: {type(exc).__name__}") from None
+    nodes = 0
+    stack = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > limits.max_nodes:
+            raise ParseError(f"more than {limits.max_nodes} syntax nodes")
+        if depth > limits.max_depth:
+            raise ParseError(f"nesting deeper than {limits.max_depth}")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return body
+
+
+def _int_literal(node: ast.expr, limits: Limits) -> int:
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = -1 if isinstance(node.op, ast.USub) else 1
+        node = node.operand
+    if not isinstance(node, ast.Constant) or type(node.value) is not int:
+        raise ParseError(f"expected an integer literal, got {ast.dump(node)[:60]}")
+    value = node.value
+    if len(str(abs(value))) > limits.max_int_digits:
+        raise ParseError(f"integer with more than {limits.max_int_digits} digits")
+    return sign * value
+
+
+def parse_int_tuple(text: str, arity: int, limits: Limits = DEFAULT_LIMITS) -> tuple[int, ...]:
+    """'(1, -2, 3)', '[1, -2, 3]' or '1, -2, 3' to a tuple of exactly `arity` ints."""
+    body = _tree(text, limits)
+    if arity == 1 and not isinstance(body, (ast.Tuple, ast.List)):
+        return (_int_literal(body, limits),)
+    if not isinstance(body, (ast.Tuple, ast.List)):
+        raise ParseError(f"expected a tuple of {arity} integers")
+    if len(body.elts) != arity:
+        raise ParseError(f"expected {arity} integers, got {len(body.elts)}")
+    return tuple(_int_literal(e, limits) for e in body.elts)
+
+
+def parse_expression(
+    text: str,
+    symbols: Mapping[str, sympy.Symbol],
+    limits: Limits = DEFAULT_LIMITS,
+) -> sympy.Expr:
+    """Text in Python syntax to a sympy expression.
+
+    Allowed: integer literals, the given symbols, pi and E, + - * / ** and the
+    functions in FUNCTIONS. Floats are refused because verification is exact.
+    """
+    return _Builder(symbols, limits).build(_tree(text, limits))
+
+
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+
+
+@dataclass(frozen=True)
+class _Builder:
+    symbols: Mapping[str, sympy.Symbol]
+    limits: Limits
+
+    def build(self, node: ast.expr) -> sympy.Expr:
+        if isinstance(node, ast.Constant):
+            if type(node.value) is not int:
+                raise ParseError(f"only integer constants are allowed, got {type(node.value).__name__}")
+            return sympy.Integer(_int_literal(node, self.limits))
+        if isinstance(node, ast.Name):
+            if node.id in self.symbols:
+                return self.symbols[node.id]
+            if node.id in CONSTANTS:
+                return CONSTANTS[node.id]
+            raise ParseError(f"unknown name {node.id!r}")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = self.build(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.BitXor):
+                # Python gives ^ a lower precedence than +, so reading it as a power would
+                # silently change meaning: refuse it.
+                raise ParseError("use ** for powers (^ is not a power in Python syntax)")
+            if isinstance(node.op, ast.Pow):
+                return self._power(node)
+            if type(node.op) in _BINARY:
+                left, right = self.build(node.left), self.build(node.right)
+                if isinstance(node.op, ast.Div) and right == 0:
+                    raise ParseError("division by zero")
+                return self._bounded(_BINARY[type(node.op)](left, right))
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in FUNCTIONS:
+                raise ParseError(f"call to a function that is not allowed: {ast.dump(node.func)[:60]}")
+            if node.keywords or len(node.args) != 1:
+                raise ParseError(f"{name} takes exactly one argument")
+            return self._bounded(FUNCTIONS[name](self.build(node.args[0])))
+        raise ParseError(f"syntax not allowed: {type(node).__name__}")
+
+    def _power(self, node: ast.BinOp) -> sympy.Expr:
+        exponent = self.build(node.right)
+        if not exponent.is_Integer:
+            raise ParseError("exponents must be integer literals")
+        if abs(int(exponent)) > self.limits.max_exponent:
+            raise ParseError(f"exponent {exponent} exceeds {self.limits.max_exponent}")
+        base = self.build(node.left)
+        if base.is_Rational and base != 0:
+            # Bound the digits of a numeric power before sympy computes it.
+            digits = max(len(str(abs(base.p))), len(str(base.q))) * abs(int(exponent))
+            if digits > self.limits.max_int_digits * 4:
+                raise ParseError("numeric power too large")
+        if base == 0 and exponent < 0:
+            raise ParseError("division by zero")
+        return self._bounded(base**exponent)
+
+    def _bounded(self, value: sympy.Expr) -> sympy.Expr:
+        if value.is_Rational and max(len(str(abs(value.p))), len(str(value.q))) > self.limits.max_int_digits * 4:
+            raise ParseError("numeric value too large")
+        if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise ParseError("expression is undefined or infinite")
+        return value

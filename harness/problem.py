@@ -1,0 +1,131 @@
+"""Core vocabulary: Tier, Verdict and the Problem base class (see DESIGN.md)."""
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import cached_property
+from enum import Enum
+from typing import Any, ClassVar, Protocol
+
+from harness.parse import ParseError
+
+
+class Tier(str, Enum):
+    """What the verifier says of one candidate, weakest first."""
+
+    MALFORMED = "malformed"  # could not be parsed safely
+    WRONG = "wrong"  # parsed, fails the conditions
+    VALID = "valid"  # verifies exactly
+    NOVEL = "novel"  # valid and not a known or trivial solution
+    INTERESTING = "interesting"  # novel and meets the problem's stricter criterion
+    TIMEOUT = "timeout"  # the verifier ran out of time
+    ERROR = "error"  # the solver or the verifier failed
+
+    @property
+    def rank(self) -> int:
+        """0 for every non-solution, then 1 valid < 2 novel < 3 interesting."""
+        return _RANK.get(self, 0)
+
+
+_RANK = {Tier.VALID: 1, Tier.NOVEL: 2, Tier.INTERESTING: 3}
+DISCOVERY_TIERS: tuple[Tier, ...] = (Tier.VALID, Tier.NOVEL, Tier.INTERESTING)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    tier: Tier
+    canonical: str | None = None  # the discovery this candidate is, when valid
+    score: float | None = None  # graded closeness, higher is better
+    reason: str = ""
+
+
+class SearchSpace(Protocol):
+    """What stub solvers sample: candidate text from a seeded RNG."""
+
+    def sample(self, rng: random.Random) -> str: ...
+
+
+class Problem(ABC):
+    """One toy open problem. A family subclasses this as a frozen dataclass of its parameters.
+
+    Subclasses supply parsing, the exact check, the canonical form and the stricter
+    criterion; `verify` turns those into a Verdict and never raises.
+    """
+
+    family: ClassVar[str]
+
+    @property
+    @abstractmethod
+    def instance(self) -> str:
+        """The instance part of the id, e.g. 'k=30'."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.family}/{self.instance}"
+
+    @property
+    @abstractmethod
+    def statement(self) -> str:
+        """Prompt text, including the exact answer format."""
+
+    @property
+    @abstractmethod
+    def space(self) -> SearchSpace:
+        """The search space stub solvers sample."""
+
+    @abstractmethod
+    def parse(self, text: str) -> Any:
+        """Untrusted text to a checked object; raises ParseError."""
+
+    @abstractmethod
+    def check(self, obj: Any) -> tuple[float, str | None]:
+        """Exact check: (score, None) if valid, else (score, why it fails)."""
+
+    @abstractmethod
+    def canonical(self, obj: Any) -> str:
+        """One string per distinct solution; equal solutions give equal strings."""
+
+    #: Known solutions as candidate text; families declare it as a dataclass field.
+    known_solutions: tuple[str, ...] = ()
+
+    @cached_property
+    def known(self) -> frozenset[str]:
+        """Canonical forms of the known solutions (valid, but not novel)."""
+        return frozenset(self.canonical(self.parse(text)) for text in self.known_solutions)
+
+    def trivial(self, obj: Any) -> bool:
+        """True for members of a trivial infinite family (not novel either)."""
+        return False
+
+    def interesting(self, obj: Any) -> str | None:
+        """Why a novel solution is interesting, or None if it is not."""
+        return None
+
+    def solutions(self) -> tuple[str, ...]:
+        """Ground truth: one candidate text per distinct solution in the search bounds.
+
+        Empty when the set cannot be enumerated. The synthetic solver draws from it.
+        """
+        return ()
+
+    def verify(self, text: str) -> Verdict:
+        try:
+            obj = self.parse(text)
+        except ParseError as exc:
+            return Verdict(Tier.MALFORMED, reason=str(exc))
+        except Exception as exc:  # a parser bug must not lose the attempt
+            return Verdict(Tier.ERROR, reason=f"parser failed: {exc!r}")
+        try:
+            score, failure = self.check(obj)
+            if failure is not None:
+                return Verdict(Tier.WRONG, score=score, reason=failure)
+            canonical = self.canonical(obj)
+            if canonical in self.known or self.trivial(obj):
+                return Verdict(Tier.VALID, canonical, score, "known or trivial solution")
+            why = self.interesting(obj)
+            if why is None:
+                return Verdict(Tier.NOVEL, canonical, score, "not among the known solutions")
+            return Verdict(Tier.INTERESTING, canonical, score, why)
+        except Exception as exc:
+            return Verdict(Tier.ERROR, reason=f"verifier failed: {exc!r}")

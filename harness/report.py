@@ -1,0 +1,31 @@
+"""Plots of yield curves."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display on workers or CI
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from harness.problem import DISCOVERY_TIERS  # noqa: E402
+
+
+def plot_yield(curve: pd.DataFrame, path: Path, title: str) -> Path:
+    """Distinct discoveries per tier and problems solved, against attempts per problem."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    for tier in DISCOVERY_TIERS:
+        left.plot(curve["attempts"], curve[tier.value], marker=".", label=tier.value)
+    left.set(xscale="log", xlabel="attempts per problem", ylabel="distinct discoveries",
+             title="discoveries (at least this tier)")
+    left.legend(title="tier")
+    right.plot(curve["attempts"], curve["solved"], marker=".", color="black")
+    right.set(xscale="log", xlabel="attempts per problem", ylabel="problems solved at least once",
+              title="coverage")
+    for ax in (left, right):
+        ax.grid(True, which="both", alpha=0.3)
+    fig.suptitle(title)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)

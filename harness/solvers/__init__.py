@@ -1,0 +1,47 @@
+"""Solvers propose candidate text. A solver's settings are its constructor arguments."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar, Mapping, Protocol
+
+from harness.problem import Problem
+from harness.solvers.random import RandomSolver
+from harness.solvers.synthetic import SyntheticSolver
+
+
+class Solver(Protocol):
+    name: ClassVar[str]
+    #: True when attempts are i.i.d. given (seed, problem): the yield curve may then be
+    #: estimated by rarefaction; adaptive solvers are measured by their actual order.
+    exchangeable: ClassVar[bool]
+
+    def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str]:
+        """Candidates for attempts start..stop-1; attempt i depends on (seed, problem, i) only."""
+        ...
+
+
+SOLVERS: Mapping[str, type] = {cls.name: cls for cls in (RandomSolver, SyntheticSolver)}
+
+
+class SolverConfigError(ValueError):
+    pass
+
+
+def make_solver(settings: Mapping[str, Any]) -> Solver:
+    """Build a solver from {'name': ..., **settings}, with errors that list the choices."""
+    settings = dict(settings)
+    name = settings.pop("name", None)
+    if name not in SOLVERS:
+        raise SolverConfigError(f"unknown solver {name!r}; choose one of: {', '.join(sorted(SOLVERS))}")
+    cls = SOLVERS[name]
+    allowed = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(settings) - allowed
+    if unknown:
+        raise SolverConfigError(
+            f"solver {name!r} has no setting {', '.join(sorted(unknown))}; "
+            f"its settings are: {', '.join(sorted(allowed)) or '(none)'}"
+        )
+    try:
+        return cls(**settings)
+    except (TypeError, ValueError) as exc:
+        raise SolverConfigError(f"solver {name!r}: {exc}") from None

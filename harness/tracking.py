@@ -1,0 +1,111 @@
+"""MLflow tracking. Only the driver logs, in batches (per-call logging is ~100x slower)."""
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Protocol
+
+import pandas as pd
+
+# The machines have no internet; MLflow's telemetry would only try and fail.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+from mlflow.entities import Metric, Param  # noqa: E402
+from mlflow.tracking import MlflowClient  # noqa: E402
+
+MAX_PARAM_CHARS = 500
+
+
+@dataclass(frozen=True)
+class TrackingSpec:
+    enabled: bool = True
+    uri: str | None = None  # None: a sqlite store under the results directory
+
+    def resolved_uri(self, results_dir: Path) -> str:
+        return self.uri or f"sqlite:///{Path(results_dir).resolve() / 'mlflow.db'}"
+
+
+class Tracker(Protocol):
+    run_id: str
+
+    def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
+    def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
+    def log_artifacts(self, paths: list[Path]) -> None: ...
+    def finish(self, ok: bool) -> None: ...
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested config to MLflow params: dotted keys, lists as JSON, long values cut."""
+    flat = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            text = value if isinstance(value, str) else json.dumps(value, default=str)
+            flat[name] = text if len(text) <= MAX_PARAM_CHARS else text[: MAX_PARAM_CHARS - 3] + "..."
+    return flat
+
+
+class MlflowTracker:
+    def __init__(self, client: MlflowClient, run_id: str) -> None:
+        self.client, self.run_id = client, run_id
+
+    @classmethod
+    def start(cls, client: MlflowClient, experiment: str, artifact_root: Path, run_name: str,
+              tags: Mapping[str, str], params: Mapping[str, str]) -> "MlflowTracker":
+        found = client.get_experiment_by_name(experiment)
+        experiment_id = found.experiment_id if found else client.create_experiment(
+            experiment, artifact_location=Path(artifact_root).resolve().as_uri())
+        run = client.create_run(experiment_id, run_name=run_name, tags=dict(tags))
+        tracker = cls(client, run.info.run_id)
+        items = [Param(k, v) for k, v in params.items()]
+        for i in range(0, len(items), 100):  # MLflow takes at most 100 params per batch
+            client.log_batch(tracker.run_id, params=items[i : i + 100])
+        return tracker
+
+    def log_curve(self, curve: pd.DataFrame, step_column: str) -> None:
+        """Every other column as a metric history, with step = the value of `step_column`."""
+        now = int(time.time() * 1000)
+        metrics = [
+            Metric(column, float(value), now, int(step))
+            for column in curve.columns if column != step_column
+            for step, value in zip(curve[step_column], curve[column])
+        ]
+        for i in range(0, len(metrics), 1000):  # at most 1000 metrics per batch
+            self.client.log_batch(self.run_id, metrics=metrics[i : i + 1000])
+
+    def log_metrics(self, metrics: Mapping[str, float]) -> None:
+        now = int(time.time() * 1000)
+        self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()])
+
+    def log_artifacts(self, paths: list[Path]) -> None:
+        for path in paths:
+            self.client.log_artifact(self.run_id, str(path))
+
+    def finish(self, ok: bool) -> None:
+        self.client.set_terminated(self.run_id, "FINISHED" if ok else "FAILED")
+
+
+class NullTracker:
+    """Tracking switched off: a local run id, nothing logged."""
+
+    def __init__(self) -> None:
+        self.run_id = uuid.uuid4().hex
+
+    def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
+    def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
+    def log_artifacts(self, paths: list[Path]) -> None: ...
+    def finish(self, ok: bool) -> None: ...
+
+
+def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_name: str,
+                  tags: Mapping[str, str], params: Mapping[str, str]) -> Tracker:
+    if not spec.enabled:
+        return NullTracker()
+    client = MlflowClient(tracking_uri=spec.resolved_uri(results_dir))
+    return MlflowTracker.start(client, experiment, Path(results_dir) / "mlartifacts", run_name, tags, params)

@@ -1,0 +1,1 @@
+"""The problem bank: one module per family. Each module exposes `make(**params) -> Problem`."""

@@ -1,0 +1,70 @@
+"""Sums of three cubes: integers x, y, z with x^3 + y^3 + z^3 = k.
+
+Trivial solutions contain a pair (a, -a); `interesting` means a novel solution whose
+largest |coordinate| exceeds `interesting_height` (the famous cases are enormous).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from harness.parse import parse_int_tuple
+from harness.problem import Problem
+from harness.space import IntBox
+
+
+@dataclass(frozen=True)
+class ThreeCubes(Problem):
+    family = "three_cubes"
+    k: int
+    bound: int  # search box [-bound, bound]^3
+    known_solutions: tuple[str, ...] = ()
+    interesting_height: int = 10
+
+    @property
+    def instance(self) -> str:
+        return f"k={self.k}"
+
+    @property
+    def statement(self) -> str:
+        return (
+            f"Find integers x, y, z with x**3 + y**3 + z**3 = {self.k}. "
+            "Answer with the three integers separated by commas, e.g. `1, -2, 3`."
+        )
+
+    @property
+    def space(self) -> IntBox:
+        return IntBox(3, -self.bound, self.bound)
+
+    def parse(self, text: str) -> tuple[int, int, int]:
+        return parse_int_tuple(text, 3)
+
+    def check(self, xyz: tuple[int, int, int]) -> tuple[float, str | None]:
+        residual = sum(v**3 for v in xyz) - self.k
+        score = 0.0 - math.log10(1 + abs(residual))
+        return score, None if residual == 0 else f"x^3+y^3+z^3 - {self.k} = {residual}"
+
+    def canonical(self, xyz: tuple[int, int, int]) -> str:
+        return str(tuple(sorted(xyz)))
+
+    def trivial(self, xyz: tuple[int, int, int]) -> bool:
+        x, y, z = xyz
+        return x == -y or y == -z or x == -z  # two cubes cancel, the third is k itself
+
+    def interesting(self, xyz: tuple[int, int, int]) -> str | None:
+        height = max(map(abs, xyz))
+        return f"height {height} > {self.interesting_height}" if height > self.interesting_height else None
+
+    def solutions(self) -> tuple[str, ...]:
+        found = set()
+        for x in range(-self.bound, self.bound + 1):
+            for y in range(x, self.bound + 1):
+                rest = self.k - x**3 - y**3
+                z = round(math.copysign(abs(rest) ** (1 / 3), rest))
+                if y <= z <= self.bound and x**3 + y**3 + z**3 == self.k:
+                    found.add((x, y, z))
+        return tuple(", ".join(map(str, s)) for s in sorted(found))
+
+
+def make(*, known_solutions=(), **params) -> ThreeCubes:
+    return ThreeCubes(known_solutions=tuple(known_solutions), **params)

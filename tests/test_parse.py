@@ -1,0 +1,69 @@
+import pytest
+import sympy
+
+from harness.parse import Limits, ParseError, parse_expression, parse_int_tuple
+
+x = sympy.Symbol("x")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1, -2, 3", (1, -2, 3)),
+    ("(1, -2, 3)", (1, -2, 3)),
+    ("[0, +4, 5]", (0, 4, 5)),
+    ("  (7,8,9)  ", (7, 8, 9)),
+])
+def test_int_tuple_accepts_plain_forms(text, expected):
+    assert parse_int_tuple(text, 3) == expected
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("", "empty"),
+    ("   \n", "empty"),
+    ("1, 2", "expected 3 integers"),
+    ("1.0, 2, 3", "integer literal"),
+    ("True, 2, 3", "integer literal"),
+    ("1+1, 2, 3", "integer literal"),
+    ("__import__('os').system('true')", "tuple"),
+    ("1, 2, " + "9" * 100, "digits"),
+    ("1, 2, 3" + " " * 3000 + ",", "characters"),
+    ("１, 2, 3", "non-ASCII"),
+    ("1, 2, (3", "not a Python expression"),
+])
+def test_int_tuple_rejects_with_reason(text, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse_int_tuple(text, 3)
+
+
+def test_expression_builds_exact_sympy():
+    expr = parse_expression("x**2/2 + sin(x) - 3*E**2", {"x": x})
+    assert sympy.simplify(expr - (x**2 / 2 + sympy.sin(x) - 3 * sympy.E**2)) == 0
+    assert parse_expression("1/3", {"x": x}) == sympy.Rational(1, 3)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("x.__class__", "not allowed"),
+    ("(lambda: 1)()", "not allowed"),
+    ("__import__('os')", "not allowed"),
+    ("f'{x}'", "not allowed"),
+    ("y + 1", "unknown name"),
+    ("x ** x", "integer literals"),
+    ("x ** 1000", "exceeds"),
+    ("(10**60) ** 60", "too large"),
+    ("1.5 * x", "integer constants"),
+    ("log(0)", "undefined"),
+    ("1/(x - x)", "division by zero"),
+    ("sin(x, 2)", "exactly one argument"),
+    ("sin(x=1)", "exactly one argument"),
+    ("sin(" * 100 + "x" + ")" * 100, "nesting"),
+    ("x^2", "use \\*\\* for powers"),
+])
+def test_expression_rejects_hostile_text(text, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse_expression(text, {"x": x})
+
+
+def test_node_and_depth_limits_apply_before_building():
+    with pytest.raises(ParseError, match="syntax nodes"):
+        parse_expression("+".join(["x"] * 200), {"x": x}, Limits(max_nodes=50))
+    with pytest.raises(ParseError, match="nesting"):
+        parse_expression("-" * 30 + "x", {"x": x}, Limits(max_depth=10))
