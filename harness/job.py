@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ray
 import yaml
 from tqdm import tqdm
 
@@ -89,6 +90,7 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
             "problems_solved": int(final["solved"]), "workers": workers,
             "batch_size": dispatch.batch_size, "elapsed_s": round(elapsed, 3),
             "attempts_per_s": round(log.attempts / elapsed, 1), "run_dir": str(run_dir),
+            "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
         }
         write_json(run_dir / "summary.json", summary)
         plot_yield(curve, run_dir / "yield.png",

@@ -5,6 +5,7 @@ import atexit
 import os
 
 import ray
+from ray._private import ray_constants
 
 LOOPBACK = "127.0.0.1"
 
@@ -22,7 +23,10 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     if address:
         ray.init(address=address, logging_level="WARNING")
     else:
-        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+        # The switch is read once, when ray is first imported (maybe before this call), and
+        # again by every Ray process started from here: set both.
+        os.environ[ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR] = "0"
+        ray_constants.ENABLE_RAY_CLUSTER = False
         ray.init(
             num_cpus=num_cpus,
             include_dashboard=False,

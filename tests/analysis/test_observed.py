@@ -1,0 +1,43 @@
+import numpy as np
+import pyarrow as pa
+
+from harness.analysis import DiscoveryLog, log_spaced_steps
+from harness.record import ATTEMPT_SCHEMA
+
+
+def batch(rows):
+    """rows: (problem_id, attempt, tier, canonical)"""
+    columns = {name: [] for name in ATTEMPT_SCHEMA.names}
+    for pid, attempt, tier, canonical in rows:
+        for name, value in zip(("problem_id", "attempt", "tier", "canonical"), (pid, attempt, tier, canonical)):
+            columns[name].append(value)
+        for name in ("solver", "seed", "candidate", "score", "verify_s", "error"):
+            columns[name].append(None)
+    return pa.Table.from_pydict(columns, schema=ATTEMPT_SCHEMA)
+
+
+def test_curve_counts_first_arrivals_per_tier_whatever_the_batch_order():
+    late = batch([("a", 5, "interesting", "x"), ("b", 6, "novel", "y"), ("a", 7, "wrong", None)])
+    early = batch([("a", 0, "wrong", None), ("a", 1, "valid", "x"), ("a", 2, "valid", "z"),
+                   ("b", 3, "malformed", None), ("a", 4, "novel", "x")])
+    log = DiscoveryLog(["a", "b", "c"])
+    log.update(late)
+    log.update(early)
+    curve = log.curve(np.array([1, 2, 3, 5, 6, 7, 8]))
+    assert curve["valid"].tolist() == [0, 1, 2, 2, 2, 3, 3]
+    assert curve["novel"].tolist() == [0, 0, 0, 1, 1, 2, 2]  # x became novel at attempt 4
+    assert curve["interesting"].tolist() == [0, 0, 0, 0, 1, 1, 1]
+    assert curve["solved"].tolist() == [0, 1, 1, 1, 1, 2, 2]
+    assert log.attempts == 8 and log.discoveries == 3
+    assert log.tiers == {"wrong": 2, "valid": 2, "novel": 2, "malformed": 1, "interesting": 1}
+    table = log.discovery_table().set_index(["problem_id", "canonical"])
+    assert table.loc[("a", "x"), "found"] == 3
+    assert table.loc[("a", "x"), "first_novel"] == 4
+
+
+def test_log_spaced_steps_end_at_the_volume():
+    steps = log_spaced_steps(10**6, points=30)
+    assert steps[0] == 1 and steps[-1] == 10**6
+    assert np.all(np.diff(steps) > 0) and 25 <= len(steps) <= 31
+    assert log_spaced_steps(3).tolist() == [1, 2, 3]
+    assert len(log_spaced_steps(0)) == 0

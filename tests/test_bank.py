@@ -1,0 +1,56 @@
+import sys
+import textwrap
+
+import pytest
+
+from harness.bank import BankError, available_families, build_bank
+
+
+def test_builds_every_instance_in_order(tiny_bank):
+    ids = [p.id for p in build_bank(tiny_bank)]
+    assert ids == ["three_cubes/k=3", "erdos_straus/n=5", "synthetic/K=20"]
+
+
+def test_unknown_family_lists_the_bank():
+    with pytest.raises(BankError, match="three_cubes") as info:
+        build_bank({"four_cubes": [{"k": 1}]})
+    assert "four_cubes" in str(info.value)
+    assert {"three_cubes", "erdos_straus", "antiderivative", "synthetic"} <= set(available_families())
+
+
+def test_bad_parameters_and_duplicates_are_reported():
+    with pytest.raises(BankError, match="three_cubes.*unexpected keyword"):
+        build_bank({"three_cubes": [{"k": 3, "bund": 5}]})
+    with pytest.raises(BankError, match="share the id"):
+        build_bank({"three_cubes": [{"k": 3, "bound": 5}, {"k": 3, "bound": 9}]})
+    with pytest.raises(BankError, match="empty"):
+        build_bank({})
+
+
+def test_a_user_family_is_one_module_named_by_dotted_path(tmp_path, monkeypatch):
+    (tmp_path / "my_families").mkdir()
+    (tmp_path / "my_families" / "__init__.py").write_text("")
+    (tmp_path / "my_families" / "squares.py").write_text(textwrap.dedent('''
+        from dataclasses import dataclass
+        from harness.parse import parse_int_tuple
+        from harness.problem import Problem
+        from harness.space import IntBox
+
+        @dataclass(frozen=True)
+        class Square(Problem):
+            family = "squares"
+            n: int
+            instance = property(lambda self: f"n={self.n}")
+            statement = property(lambda self: f"Find x > 0 with x*x = {self.n}.")
+            space = property(lambda self: IntBox(1, 1, self.n))
+            def parse(self, text): return parse_int_tuple(text, 1)[0]
+            def check(self, x): return (0.0, None) if x * x == self.n else (-1.0, "no")
+            def canonical(self, x): return str(x)
+
+        def make(**params): return Square(**params)
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    [problem] = build_bank({"my_families.squares": [{"n": 49}]})
+    assert problem.id == "squares/n=49"
+    assert problem.verify("7").tier.value == "novel"
+    sys.modules.pop("my_families.squares", None)

@@ -1,0 +1,35 @@
+import pandas as pd
+from mlflow.tracking import MlflowClient
+
+from harness.tracking import NullTracker, TrackingSpec, flatten, start_tracker
+
+
+def test_flatten_dots_nested_keys_and_cuts_long_values():
+    flat = flatten({"solver": {"name": "random"}, "attempts": 10, "bank": {"families": {"a": [1] * 400}}})
+    assert flat["solver.name"] == "random" and flat["attempts"] == "10"
+    assert len(flat["bank.families.a"]) == 500 and flat["bank.families.a"].endswith("...")
+
+
+def test_curve_is_logged_with_step_equal_to_attempts(tmp_path):
+    spec = TrackingSpec()
+    tracker = start_tracker(spec, tmp_path, "exp", "run", {"solver": "random"}, {"seed": "1"})
+    curve = pd.DataFrame({"attempts": [1, 10, 100], "valid": [0, 2, 5], "solved": [0, 1, 1]})
+    tracker.log_curve(curve, step_column="attempts")
+    (tmp_path / "note.txt").write_text("hello")
+    tracker.log_artifacts([tmp_path / "note.txt"])
+    tracker.finish(ok=True)
+
+    client = MlflowClient(spec.resolved_uri(tmp_path))
+    run = client.get_run(tracker.run_id)
+    assert run.info.status == "FINISHED" and run.data.tags["solver"] == "random"
+    assert run.data.params == {"seed": "1"}
+    history = client.get_metric_history(tracker.run_id, "valid")
+    assert [(m.step, m.value) for m in history] == [(1, 0.0), (10, 2.0), (100, 5.0)]
+    assert [a.path for a in client.list_artifacts(tracker.run_id)] == ["note.txt"]
+    assert (tmp_path / "mlflow.db").exists()
+
+
+def test_tracking_off_gives_a_run_id_and_logs_nothing(tmp_path):
+    tracker = start_tracker(TrackingSpec(enabled=False), tmp_path, "exp", "run", {}, {})
+    assert isinstance(tracker, NullTracker) and len(tracker.run_id) == 32
+    assert not (tmp_path / "mlflow.db").exists()
