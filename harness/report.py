@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display on workers or CI
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from harness.problem import DISCOVERY_TIERS  # noqa: E402
@@ -25,6 +26,7 @@ def plot_yield(curve: pd.DataFrame, path: Path, title: str) -> Path:
               title="coverage")
     for ax in (left, right):
         ax.grid(True, which="both", alpha=0.3)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title)
     fig.savefig(path, dpi=100)
     plt.close(fig)
