@@ -1,27 +1,46 @@
 """The problem bank: build Problems from a plain bank spec (family name -> instance params).
 
 A family is a module exposing `make(**params) -> Problem`: a bare name is looked up in the
-`problems` package, a dotted name is imported as it stands (a user's own module).
+`problems` package, a dotted name is imported as it stands (a user's own module). Instance
+lists are YAML files (`family:` and `instances:`), by default in `problems/instances/`.
+Each instance may carry a `regime` (saturating, growing, unreachable): bank metadata
+describing what the random solver shows, not a parameter of the problem.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping, Sequence
+
+import yaml
 
 import problems
 from harness.problem import Problem
 
 BankSpec = Mapping[str, Sequence[Mapping[str, Any]]]
+INSTANCE_DIR = Path(problems.__file__).resolve().parent / "instances"
+REGIMES = ("saturating", "growing", "unreachable")
 
 
 class BankError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class BankEntry:
+    problem: Problem
+    regime: str  # one of REGIMES, or "" when not declared
+
+
 def available_families() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(problems.__path__))
+    return sorted(m.name for m in pkgutil.iter_modules(problems.__path__) if m.name != "calibrate")
+
+
+def available_instance_lists() -> list[str]:
+    return sorted(p.stem for p in INSTANCE_DIR.glob("*.yaml"))
 
 
 def family_module(name: str) -> ModuleType:
@@ -40,19 +59,50 @@ def family_module(name: str) -> ModuleType:
     return module
 
 
-def build_bank(spec: BankSpec) -> tuple[Problem, ...]:
+def load_instance_list(name: str) -> tuple[str, list[dict[str, Any]]]:
+    """A list by name (problems/instances/NAME.yaml) or by path (anything ending .yaml)."""
+    path = Path(name).resolve() if name.endswith((".yaml", ".yml")) else INSTANCE_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise BankError(f"no instance list {name!r}; the bank has: {', '.join(available_instance_lists())} "
+                        "(or give a path to a .yaml file)")
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict) or "family" not in data or not isinstance(data.get("instances"), list):
+        raise BankError(f"{path}: an instance list needs 'family:' and a list 'instances:'")
+    return str(data["family"]), [dict(params) for params in data["instances"]]
+
+
+def bank_spec(instance_lists: Sequence[str] = (), families: BankSpec | None = None) -> dict[str, list[dict]]:
+    """Merge instance-list files and inline instances into one spec, in that order."""
+    merged: dict[str, list[dict]] = {}
+    for name in instance_lists:
+        family, instances = load_instance_list(name)
+        merged.setdefault(family, []).extend(instances)
+    for family, instances in (families or {}).items():
+        merged.setdefault(family, []).extend(dict(p) for p in instances)
+    return merged
+
+
+def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
     """Every instance of every family, in spec order; ids must be unique."""
-    bank: dict[str, Problem] = {}
+    bank: dict[str, BankEntry] = {}
     for family, instances in spec.items():
         make = family_module(family).make
         for params in instances:
+            params = dict(params)
+            regime = str(params.pop("regime", ""))
+            if regime and regime not in REGIMES:
+                raise BankError(f"family {family!r}, instance {params}: regime must be one of {REGIMES}")
             try:
                 problem = make(**params)
             except (TypeError, ValueError) as exc:
-                raise BankError(f"family {family!r}, instance {dict(params)}: {exc}") from None
+                raise BankError(f"family {family!r}, instance {params}: {exc}") from None
             if problem.id in bank:
                 raise BankError(f"two instances share the id {problem.id!r}")
-            bank[problem.id] = problem
+            bank[problem.id] = BankEntry(problem, regime)
     if not bank:
         raise BankError("the bank is empty")
     return tuple(bank.values())
+
+
+def build_bank(spec: BankSpec) -> tuple[Problem, ...]:
+    return tuple(entry.problem for entry in bank_entries(spec))

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from harness.bank import BankSpec
+from harness.bank import BankSpec, bank_spec
 from harness.tracking import TrackingSpec
 
 
@@ -23,6 +23,7 @@ class HarnessSchema:
     seed: int = 0
     workers: int = 0  # worker actors; 0 = one per CPU of the Ray cluster
     batch_size: int = 0  # attempts per actor call; 0 = automatic
+    verify_timeout_s: float = 5.0  # wall-clock bound per verification; past it, tier timeout
     results_dir: str = "results"
     solver: Any = MISSING
     bank: Any = MISSING
@@ -40,6 +41,7 @@ class JobConfig:
     seed: int
     workers: int
     batch_size: int
+    verify_timeout_s: float
     results_dir: Path
     solver: Mapping[str, Any]  # {'name': ..., **settings}
     bank_name: str
@@ -52,6 +54,8 @@ class JobConfig:
             raise ValueError(f"attempts must be at least 1, got {self.attempts}")
         if self.workers < 0 or self.batch_size < 0:
             raise ValueError("workers and batch_size must be >= 0 (0 means automatic)")
+        if self.verify_timeout_s <= 0:
+            raise ValueError(f"verify_timeout_s must be positive, got {self.verify_timeout_s}")
 
 
 def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
@@ -64,10 +68,11 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
         seed=int(plain["seed"]),
         workers=int(plain.get("workers", 0)),
         batch_size=int(plain.get("batch_size", 0)),
+        verify_timeout_s=float(plain.get("verify_timeout_s", 5.0)),
         results_dir=Path(plain.get("results_dir", "results")).resolve(),
         solver=dict(plain["solver"]),
         bank_name=str(bank.get("name", "custom")),
-        bank={family: [dict(p) for p in instances] for family, instances in bank["families"].items()},
+        bank=bank_spec(bank.get("instance_lists") or (), bank.get("families") or {}),
         tracking=TrackingSpec(enabled=bool(tracking.get("enabled", True)), uri=tracking.get("uri")),
         resolved=plain,
     )

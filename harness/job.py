@@ -18,6 +18,7 @@ from harness.problem import DISCOVERY_TIERS, Tier
 from harness.ray_session import cluster_cpus, ensure_ray
 from harness.record import ShardWriter, write_json
 from harness.report import plot_yield
+from harness.sandbox import SandboxLimits
 from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.solvers import make_solver
 from harness.tracking import flatten, start_tracker
@@ -46,7 +47,8 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
     solver = make_solver(config.solver)
     ensure_ray()
     workers = config.workers or cluster_cpus()
-    dispatch = Dispatch(workers, config.batch_size or auto_batch_size(len(problems), config.attempts, workers))
+    dispatch = Dispatch(workers, config.batch_size or auto_batch_size(len(problems), config.attempts, workers),
+                        SandboxLimits(timeout_s=config.verify_timeout_s))
 
     tags = {"solver": solver.name, "bank": config.bank_name, "seed": str(config.seed),
             "exchangeable": str(solver.exchangeable)}

@@ -93,13 +93,16 @@ def parse_expression(
     text: str,
     symbols: Mapping[str, sympy.Symbol],
     limits: Limits = DEFAULT_LIMITS,
+    symbolic_exponents: bool = False,
 ) -> sympy.Expr:
     """Text in Python syntax to a sympy expression.
 
     Allowed: integer literals, the given symbols, pi and E, + - * / ** and the
     functions in FUNCTIONS. Floats are refused because verification is exact.
+    Exponents are integer literals, unless `symbolic_exponents`, which also admits a
+    small integer base raised to a linear expression in the symbols (e.g. `2**(n+1)`).
     """
-    return _Builder(symbols, limits).build(_tree(text, limits))
+    return _Builder(symbols, limits, symbolic_exponents).build(_tree(text, limits))
 
 
 _BINARY = {
@@ -114,6 +117,7 @@ _BINARY = {
 class _Builder:
     symbols: Mapping[str, sympy.Symbol]
     limits: Limits
+    symbolic_exponents: bool = False
 
     def build(self, node: ast.expr) -> sympy.Expr:
         if isinstance(node, ast.Constant):
@@ -153,7 +157,7 @@ class _Builder:
     def _power(self, node: ast.BinOp) -> sympy.Expr:
         exponent = self.build(node.right)
         if not exponent.is_Integer:
-            raise ParseError("exponents must be integer literals")
+            return self._symbolic_power(node, exponent)
         if abs(int(exponent)) > self.limits.max_exponent:
             raise ParseError(f"exponent {exponent} exceeds {self.limits.max_exponent}")
         base = self.build(node.left)
@@ -165,6 +169,17 @@ class _Builder:
         if base == 0 and exponent < 0:
             raise ParseError("division by zero")
         return self._bounded(base**exponent)
+
+    def _symbolic_power(self, node: ast.BinOp, exponent: sympy.Expr) -> sympy.Expr:
+        if not self.symbolic_exponents:
+            raise ParseError("exponents must be integer literals")
+        base = self.build(node.left)
+        poly = exponent.as_poly(*self.symbols.values()) if exponent.free_symbols else None
+        small = poly is not None and poly.total_degree() <= 1 and all(
+            c.is_Integer and abs(c) <= 3 for c in poly.coeffs())
+        if not (base.is_Integer and 0 < abs(base) <= 10 and small):
+            raise ParseError("a symbolic exponent needs a small integer base and a linear exponent")
+        return base**exponent
 
     def _bounded(self, value: sympy.Expr) -> sympy.Expr:
         if value.is_Rational and max(len(str(abs(value.p))), len(str(value.q))) > self.limits.max_int_digits * 4:

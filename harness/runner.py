@@ -1,21 +1,22 @@
 """Execution: attempt batches verified on Ray worker actors, a bounded number in flight.
 
-`attempt_table` is the whole per-batch flow in one process (solver -> verifier ->
-columnar records); the Ray part only decides where batches run.
+`attempt_table` is the whole per-batch flow (solver -> verifier -> columnar records); the
+workers run it with a sandboxed verifier, tests and baselines inline. The Ray part only
+decides where batches run.
 """
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 import ray
 
 from harness.bank import BankSpec, build_bank
-from harness.problem import Problem, Tier
+from harness.problem import Problem, Tier, Verdict
 from harness.record import ATTEMPT_SCHEMA
+from harness.sandbox import Checked, SandboxLimits, SandboxVerifier, verify_inline
 from harness.solvers import Solver, make_solver
 
 
@@ -30,6 +31,7 @@ class Batch:
 class Dispatch:
     workers: int  # worker actors
     batch_size: int  # attempts per actor call
+    limits: SandboxLimits = SandboxLimits()  # the time bound on each verification
     in_flight_per_worker: int = 2  # queued calls per actor, so none waits on the driver
 
 
@@ -45,45 +47,54 @@ def auto_batch_size(problems: int, attempts: int, workers: int) -> int:
     return max(1, min(1_000, attempts, math.ceil(problems * attempts / (8 * workers))))
 
 
-def attempt_table(problem: Problem, solver: Solver, seed: int, start: int, stop: int) -> pa.Table:
+Verify = Callable[[Problem, Sequence[str]], list[Checked]]
+
+
+def attempt_table(problem: Problem, solver: Solver, seed: int, start: int, stop: int,
+                  verify: Verify = verify_inline) -> pa.Table:
     """Propose and verify attempts start..stop-1 of one problem; one record per attempt."""
-    try:
-        candidates = solver.propose(problem, seed, start, stop)
-        if len(candidates) != stop - start:
-            raise RuntimeError(f"solver returned {len(candidates)} candidates for {stop - start} attempts")
-        solver_error = None
-    except Exception as exc:  # a failing solver still accounts for every attempt
-        candidates, solver_error = [""] * (stop - start), f"solver failed: {exc!r}"
-    columns: dict[str, list[Any]] = {name: [] for name in ATTEMPT_SCHEMA.names}
-    for attempt, candidate in zip(range(start, stop), candidates):
-        began = time.perf_counter()
-        verdict = problem.verify(candidate) if solver_error is None else None
-        elapsed = time.perf_counter() - began
-        tier = verdict.tier if verdict else Tier.ERROR
-        columns["attempt"].append(attempt)
-        columns["candidate"].append(candidate)
-        columns["tier"].append(tier.value)
-        columns["canonical"].append(verdict.canonical if verdict else None)
-        columns["score"].append(verdict.score if verdict else None)
-        columns["verify_s"].append(elapsed)
-        columns["error"].append(None if tier.rank else (verdict.reason if verdict else solver_error))
     n = stop - start
-    columns["problem_id"] = [problem.id] * n
-    columns["solver"] = [solver.name] * n
-    columns["seed"] = [seed] * n
-    return pa.Table.from_pydict(columns, schema=ATTEMPT_SCHEMA)
+    try:
+        candidates = [c if isinstance(c, str) else repr(c) for c in solver.propose(problem, seed, start, stop)]
+        if len(candidates) != n:
+            raise RuntimeError(f"solver returned {len(candidates)} candidates for {n} attempts")
+    except Exception as exc:  # a failing solver still accounts for every attempt
+        candidates, failure = [""] * n, f"solver failed: {exc!r}"
+    else:
+        try:
+            checked, failure = verify(problem, candidates), None
+        except Exception as exc:
+            failure = f"verifier failed: {exc!r}"
+    if failure is not None:
+        checked = [(Verdict(Tier.ERROR, reason=failure), 0.0)] * n
+    verdicts = [verdict for verdict, _ in checked]
+    return pa.Table.from_pydict({
+        "problem_id": [problem.id] * n,
+        "attempt": list(range(start, stop)),
+        "solver": [solver.name] * n,
+        "seed": [seed] * n,
+        "candidate": candidates,
+        "tier": [v.tier.value for v in verdicts],
+        "canonical": [v.canonical for v in verdicts],
+        "score": [v.score for v in verdicts],
+        "verify_s": [seconds for _, seconds in checked],
+        "error": [None if v.tier.rank else v.reason for v in verdicts],
+    }, schema=ATTEMPT_SCHEMA)
 
 
 class AttemptWorker:
-    """Holds the bank and the solver, built once per worker from plain specs."""
+    """Holds the bank, the solver and a sandboxed verifier, built once per worker."""
 
-    def __init__(self, bank_spec: BankSpec, solver_spec: Mapping[str, Any], seed: int) -> None:
+    def __init__(self, bank_spec: BankSpec, solver_spec: Mapping[str, Any], seed: int,
+                 limits: SandboxLimits) -> None:
         self.problems = {p.id: p for p in build_bank(bank_spec)}
         self.solver = make_solver(solver_spec)
         self.seed = seed
+        self.sandbox = SandboxVerifier(limits)
 
     def run(self, batch: Batch) -> pa.Table:
-        return attempt_table(self.problems[batch.problem_id], self.solver, self.seed, batch.start, batch.stop)
+        return attempt_table(self.problems[batch.problem_id], self.solver, self.seed,
+                             batch.start, batch.stop, self.sandbox.verify)
 
 
 def run_batches(
@@ -96,7 +107,7 @@ def run_batches(
 ) -> None:
     """Run every batch on `dispatch.workers` actors; hand each result to `on_result` as it lands."""
     actor_class = ray.remote(num_cpus=1)(AttemptWorker)
-    actors = [actor_class.remote(bank_spec, solver_spec, seed) for _ in range(dispatch.workers)]
+    actors = [actor_class.remote(bank_spec, solver_spec, seed, dispatch.limits) for _ in range(dispatch.workers)]
     load = {i: 0 for i in range(len(actors))}
     pending: dict[ray.ObjectRef, int] = {}
     try:

@@ -27,6 +27,16 @@ class IntBox:
 
 
 @dataclass(frozen=True)
+class BitString:
+    """Strings of `length` characters, each '0' or '1' with equal probability."""
+
+    length: int
+
+    def sample(self, rng: random.Random) -> str:
+        return format(rng.getrandbits(self.length), f"0{self.length}b") if self.length else ""
+
+
+@dataclass(frozen=True)
 class ExpressionGrammar:
     """Small random expressions in one variable, written in the candidate syntax."""
 
@@ -34,6 +44,7 @@ class ExpressionGrammar:
     max_depth: int = 3
     functions: tuple[str, ...] = ("sin", "cos", "exp", "log")
     constants: tuple[int, ...] = (1, 2, 3)
+    powers: tuple[str, ...] = ("2", "3", "-1")  # exponents; may name the variable
 
     def sample(self, rng: random.Random) -> str:
         return self._grow(rng, self.max_depth)
@@ -42,9 +53,9 @@ class ExpressionGrammar:
         roll = rng.random()
         if depth == 0 or roll < 0.3:
             return self.variable if rng.random() < 0.6 else str(rng.choice(self.constants))
-        if roll < 0.5:
+        if roll < 0.5 and self.functions:
             return f"{rng.choice(self.functions)}({self._grow(rng, depth - 1)})"
         if roll < 0.6:
-            return f"({self._grow(rng, depth - 1)})**{rng.choice((2, 3, -1))}"
+            return f"({self._grow(rng, depth - 1)})**({rng.choice(self.powers)})"
         op = rng.choice(("+", "-", "*", "/"))
         return f"({self._grow(rng, depth - 1)}) {op} ({self._grow(rng, depth - 1)})"

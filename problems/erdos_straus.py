@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import sympy
+from fractions import Fraction
 
 from harness.parse import ParseError, parse_int_tuple
 from harness.problem import Problem
@@ -30,7 +29,7 @@ class ErdosStraus(Problem):
 
     @property
     def instance(self) -> str:
-        return f"n={self.n}"
+        return f"n={self.n},B={self.bound}"
 
     @property
     def statement(self) -> str:
@@ -50,7 +49,7 @@ class ErdosStraus(Problem):
         return xyz
 
     def check(self, xyz: tuple[int, int, int]) -> tuple[float, str | None]:
-        residual = sympy.Rational(4, self.n) - sum(sympy.Rational(1, v) for v in xyz)
+        residual = Fraction(4, self.n) - sum(Fraction(1, v) for v in xyz)  # exact rationals
         score = 0.0 - math.log10(1 + abs(float(residual)) * self.n)
         return score, None if residual == 0 else f"4/{self.n} - (1/x + 1/y + 1/z) = {residual}"
 

@@ -13,6 +13,9 @@ from harness.problem import Problem
 from harness.space import IntBox
 
 
+MAX_ENUMERATED_BOUND = 2_000
+
+
 @dataclass(frozen=True)
 class ThreeCubes(Problem):
     family = "three_cubes"
@@ -23,7 +26,7 @@ class ThreeCubes(Problem):
 
     @property
     def instance(self) -> str:
-        return f"k={self.k}"
+        return f"k={self.k},B={self.bound}"
 
     @property
     def statement(self) -> str:
@@ -55,7 +58,17 @@ class ThreeCubes(Problem):
         height = max(map(abs, xyz))
         return f"height {height} > {self.interesting_height}" if height > self.interesting_height else None
 
+    def construct(self, t: int) -> str:
+        """A structured construction: the polynomial families for k = 1 and k = 2."""
+        if self.k == 1:
+            return f"{9 * t**4}, {3 * t - 9 * t**4}, {1 - 9 * t**3}"
+        if self.k == 2:
+            return f"{1 + 6 * t**3}, {1 - 6 * t**3}, {-6 * t**2}"
+        raise ValueError(f"no polynomial family is known for k = {self.k}")
+
     def solutions(self) -> tuple[str, ...]:
+        if self.bound > MAX_ENUMERATED_BOUND:
+            return ()  # O(bound^2): too large to enumerate
         found = set()
         for x in range(-self.bound, self.bound + 1):
             for y in range(x, self.bound + 1):

@@ -3,12 +3,32 @@ import textwrap
 
 import pytest
 
-from harness.bank import BankError, available_families, build_bank
+from harness.bank import REGIMES, BankError, available_families, bank_entries, bank_spec, build_bank
 
 
 def test_builds_every_instance_in_order(tiny_bank):
     ids = [p.id for p in build_bank(tiny_bank)]
-    assert ids == ["three_cubes/k=3", "erdos_straus/n=5", "synthetic/K=20"]
+    assert ids == ["three_cubes/k=3,B=5", "erdos_straus/n=5,B=12", "synthetic/K=20"]
+
+
+def test_default_bank_has_ten_families_sixty_instances_and_three_regimes():
+    entries = bank_entries(bank_spec(["three_cubes", "erdos_straus", "egyptian", "pell", "taxicab",
+                                      "antiderivative", "sequence", "golomb", "ramsey", "factor"]))
+    assert len({e.problem.family for e in entries}) == 10
+    assert len(entries) >= 60
+    assert {e.regime for e in entries} == set(REGIMES)
+
+
+def test_an_instance_list_is_one_yaml_file_named_by_path(tmp_path):
+    listing = tmp_path / "my_cubes.yaml"
+    listing.write_text("family: three_cubes\ninstances:\n  - {k: 3, bound: 4, regime: saturating}\n")
+    spec = bank_spec([str(listing)], {"pell": [{"d": 2, "bound": 20}]})
+    assert [(e.problem.id, e.regime) for e in bank_entries(spec)] == [
+        ("three_cubes/k=3,B=4", "saturating"), ("pell/D=2,B=20", "")]
+    with pytest.raises(BankError, match="three_cubes"):
+        bank_spec(["no_such_list"])
+    with pytest.raises(BankError, match="regime must be one of"):
+        bank_entries({"pell": [{"d": 2, "bound": 20, "regime": "hot"}]})
 
 
 def test_unknown_family_lists_the_bank():
@@ -22,7 +42,7 @@ def test_bad_parameters_and_duplicates_are_reported():
     with pytest.raises(BankError, match="three_cubes.*unexpected keyword"):
         build_bank({"three_cubes": [{"k": 3, "bund": 5}]})
     with pytest.raises(BankError, match="share the id"):
-        build_bank({"three_cubes": [{"k": 3, "bound": 5}, {"k": 3, "bound": 9}]})
+        build_bank({"three_cubes": [{"k": 3, "bound": 5}, {"k": 3, "bound": 5, "interesting_height": 2}]})
     with pytest.raises(BankError, match="empty"):
         build_bank({})
 

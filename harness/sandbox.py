@@ -1,0 +1,216 @@
+"""Verification with a wall-clock bound that survives a hang inside sympy.
+
+Candidates are verified in a child process (a fresh interpreter, so nothing of the parent,
+a Ray worker say, is inherited). Before each candidate the child writes its index and
+start time to a shared page; the parent watches that clock and, past the bound,
+kills the child (signals cannot stop C-level work, and `signal.alarm` fails off the main
+thread), records tier `timeout` for that candidate, starts a fresh child and carries on
+with the rest. Results travel back in chunks, so the guard costs little per candidate.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+import pickle
+import resource
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Sequence
+
+import cloudpickle
+
+from harness.problem import Problem, Tier, Verdict
+
+Checked = tuple[Verdict, float]  # a verdict and the seconds its verification took
+
+_IDLE = -1.0
+
+
+def verify_inline(problem: Problem, candidates: Sequence[str]) -> list[Checked]:
+    """The reference: verify in this process, with no time bound."""
+    out = []
+    for text in candidates:
+        began = time.perf_counter()
+        verdict = problem.verify(text)
+        out.append((verdict, time.perf_counter() - began))
+    return out
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    timeout_s: float = 5.0  # wall-clock bound per verification
+    memory_bytes: int = 4 << 30  # address-space limit of the child
+    flush_s: float = 0.05  # the child sends results at least this often
+    poll_s: float = 0.02  # how often the parent looks at the child's clock
+
+
+class SandboxVerifier:
+    """Verifies batches in a killable child process; one child at a time, started lazily."""
+
+    def __init__(self, limits: SandboxLimits = SandboxLimits()) -> None:
+        self.limits = limits
+        self._process: subprocess.Popen | None = None
+        self.restarts = 0
+        self._deaths_in_a_row = 0
+
+    def verify(self, problem: Problem, candidates: Sequence[str]) -> list[Checked]:
+        results: list[Checked | None] = [None] * len(candidates)
+        while (pending := [i for i, r in enumerate(results) if r is None]):
+            self._ensure_child(problem)
+            self._conn.send((problem.id, [(i, candidates[i]) for i in pending]))
+            self._collect(results, pending)
+        return results  # type: ignore[return-value]
+
+    def _collect(self, results: list, pending: list[int]) -> None:
+        remaining = len(pending)
+        while remaining:
+            if self._conn.poll(self.limits.poll_s):
+                try:
+                    chunk = self._conn.recv()
+                except (EOFError, OSError):
+                    self._fail(results, "the verifier process died")
+                    return
+                for index, tier, canonical, score, reason, seconds in chunk:
+                    results[index] = (Verdict(Tier(tier), canonical, score, reason), seconds)
+                remaining -= len(chunk)
+                self._deaths_in_a_row = 0
+                continue
+            index, started = self._clock
+            if self._process.poll() is not None:
+                self._fail(results, f"the verifier process died (exit code {self._process.returncode})")
+                return
+            if started != _IDLE and time.monotonic() - started > self.limits.timeout_s:
+                self._stop_child()
+                results[int(index)] = (Verdict(Tier.TIMEOUT, reason=(
+                    f"verification exceeded {self.limits.timeout_s:g} s")), time.monotonic() - started)
+                return
+
+    def _fail(self, results: list, reason: str) -> None:
+        index, started = self._clock
+        self._stop_child()
+        if started != _IDLE and results[int(index)] is None:
+            results[int(index)] = (Verdict(Tier.ERROR, reason=reason), time.monotonic() - started)
+            return
+        # Died between candidates: nothing to blame, so retry, but never loop forever.
+        self._deaths_in_a_row += 1
+        if self._deaths_in_a_row >= 3:
+            raise RuntimeError(f"{reason}, three times in a row without progress")
+
+    def _ensure_child(self, problem: Problem) -> None:
+        if self._process is None or self._process.poll() is not None:
+            self._start_child()
+        if problem.id not in self._sent:
+            # cloudpickle: a family defined anywhere (a test, a notebook) reaches the child.
+            self._conn.send(("problem", cloudpickle.dumps(problem)))
+            self._sent.add(problem.id)
+
+    def _start_child(self) -> None:
+        if self._process is not None:
+            self.restarts += 1
+        clock_file = tempfile.TemporaryFile()
+        clock_file.write(struct.pack("dd", _IDLE, _IDLE))
+        clock_file.flush()
+        self._clock_map = mmap.mmap(clock_file.fileno(), 16)
+        from_parent, to_child = os.pipe()  # (read end, write end)
+        from_child, to_parent = os.pipe()
+        fds = (from_parent, to_parent, clock_file.fileno())
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "harness.sandbox", *map(str, fds),
+             str(self.limits.memory_bytes), str(self.limits.flush_s)],
+            pass_fds=fds, stdin=subprocess.DEVNULL)
+        for fd in (from_parent, to_parent):
+            os.close(fd)
+        clock_file.close()
+        self._conn = _Duplex(Connection(from_child, writable=False), Connection(to_child, readable=False))
+        self._sent: set[str] = set()
+
+    @property
+    def _clock(self) -> tuple[float, float]:
+        return struct.unpack_from("dd", self._clock_map)
+
+    def _stop_child(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._conn.close()
+
+    def close(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            try:
+                self._conn.send(None)
+                self._process.wait(timeout=1)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._stop_child()
+        self._process = None
+
+    def __enter__(self) -> "SandboxVerifier":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class _Duplex:
+    """Two one-way pipe ends as one connection."""
+
+    reader: Connection
+    writer: Connection
+
+    def send(self, obj) -> None:
+        self.writer.send(obj)
+
+    def recv(self):
+        return self.reader.recv()
+
+    def poll(self, timeout: float) -> bool:
+        return self.reader.poll(timeout)
+
+    def close(self) -> None:
+        self.reader.close()
+        self.writer.close()
+
+
+def _serve(conn_in: Connection, conn_out: Connection, clock: mmap.mmap, flush_s: float) -> None:
+    """The child: verify what it is sent, reporting in chunks, until told to stop."""
+    problems: dict[str, Problem] = {}
+    while (message := _receive(conn_in)) is not None:
+        if message[0] == "problem":
+            problem = pickle.loads(message[1])
+            problems[problem.id] = problem
+            continue
+        problem_id, work = message
+        problem = problems[problem_id]
+        chunk, last_flush = [], time.monotonic()
+        for index, text in work:
+            struct.pack_into("dd", clock, 0, index, time.monotonic())
+            began = time.perf_counter()
+            verdict = problem.verify(text)
+            seconds = time.perf_counter() - began
+            chunk.append((index, verdict.tier.value, verdict.canonical, verdict.score, verdict.reason, seconds))
+            if time.monotonic() - last_flush > flush_s:
+                struct.pack_into("dd", clock, 0, index, _IDLE)
+                conn_out.send(chunk)
+                chunk, last_flush = [], time.monotonic()
+        struct.pack_into("dd", clock, 0, -1, _IDLE)
+        conn_out.send(chunk)
+
+
+def _receive(conn: Connection):
+    try:
+        return conn.recv()
+    except EOFError:  # the parent is gone (a killed worker): leave quietly
+        return None
+
+
+if __name__ == "__main__":
+    read_fd, write_fd, clock_fd, memory_bytes, flush_s = sys.argv[1:]
+    resource.setrlimit(resource.RLIMIT_AS, (int(memory_bytes), int(memory_bytes)))
+    _serve(Connection(int(read_fd), writable=False), Connection(int(write_fd), readable=False),
+           mmap.mmap(int(clock_fd), 16), float(flush_s))

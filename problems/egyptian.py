@@ -1,0 +1,115 @@
+"""Egyptian fractions: a/b as a sum of `terms` distinct unit fractions, denominators <= bound.
+
+The greedy (Fibonacci-Sylvester) expansion is trivial when it fits; `interesting` means a
+novel decomposition whose largest denominator is at most `interesting_max` (default: the
+smallest largest denominator any solution in the bounds has, i.e. an optimal one).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+
+from harness.parse import ParseError, parse_int_tuple
+from harness.problem import Problem
+from harness.space import IntBox
+
+MAX_ENUMERATION = 3_000_000  # ground truth only where the search is this small
+
+
+@dataclass(frozen=True)
+class EgyptianFraction(Problem):
+    family = "egyptian"
+    a: int
+    b: int
+    terms: int
+    bound: int
+    interesting_max: int = 0  # 0: the optimum over the enumerated solutions
+    known_solutions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not (0 < self.a and 0 < self.b and 2 <= self.terms <= 6 and self.bound >= 2):
+            raise ValueError("need a, b > 0, 2 <= terms <= 6 and bound >= 2")
+
+    @property
+    def instance(self) -> str:
+        return f"q={self.a}:{self.b},m={self.terms}"
+
+    @property
+    def target(self) -> Fraction:
+        return Fraction(self.a, self.b)
+
+    @property
+    def statement(self) -> str:
+        return (
+            f"Write {self.a}/{self.b} as a sum of {self.terms} unit fractions 1/d with distinct "
+            f"denominators d <= {self.bound}. Answer with the {self.terms} denominators separated "
+            "by commas, e.g. `2, 3, 7`."
+        )
+
+    @property
+    def space(self) -> IntBox:
+        return IntBox(self.terms, 2, self.bound)
+
+    def parse(self, text: str) -> tuple[int, ...]:
+        ds = parse_int_tuple(text, self.terms)
+        if min(ds) < 1:
+            raise ParseError("denominators must be positive integers")
+        return ds
+
+    def check(self, ds: tuple[int, ...]) -> tuple[float, str | None]:
+        gap = self.target - sum(Fraction(1, d) for d in ds)
+        score = 0.0 - math.log10(1 + abs(float(gap)) * self.b)
+        if len(set(ds)) < len(ds):
+            return score, "denominators must be distinct"
+        if max(ds) > self.bound:
+            return score, f"a denominator exceeds {self.bound}"
+        return score, None if gap == 0 else f"{self.a}/{self.b} - sum = {gap}"
+
+    def canonical(self, ds: tuple[int, ...]) -> str:
+        return str(tuple(sorted(ds)))
+
+    def trivial(self, ds: tuple[int, ...]) -> bool:
+        return tuple(sorted(ds)) == self.greedy()
+
+    def greedy(self) -> tuple[int, ...] | None:
+        """The greedy expansion, if it has exactly `terms` terms."""
+        rest, out = self.target, []
+        while rest > 0 and len(out) <= self.terms:
+            d = -(-rest.denominator // rest.numerator)
+            out.append(d)
+            rest -= Fraction(1, d)
+        return tuple(out) if len(out) == self.terms else None
+
+    @cached_property
+    def _compact_limit(self) -> int:
+        solutions = [self.parse(t) for t in self.solutions()]
+        return self.interesting_max or min((max(s) for s in solutions), default=self.b)
+
+    def interesting(self, ds: tuple[int, ...]) -> str | None:
+        limit = self._compact_limit
+        return f"largest denominator at most {limit}" if max(ds) <= limit else None
+
+    def solutions(self) -> tuple[str, ...]:
+        if (self.bound ** (self.terms - 1)) / math.factorial(self.terms - 1) > MAX_ENUMERATION:
+            return ()
+        found: list[tuple[int, ...]] = []
+
+        def extend(prefix: tuple[int, ...], rest: Fraction, low: int) -> None:
+            left = self.terms - len(prefix)
+            if left == 1:
+                if rest > 0 and rest.numerator == 1 and low <= rest.denominator <= self.bound:
+                    found.append(prefix + (rest.denominator,))
+                return
+            for d in range(max(low, math.ceil(1 / rest) if rest > 0 else low), self.bound + 1):
+                if Fraction(left, d) < rest:  # the remaining terms are all smaller than 1/d
+                    break
+                extend(prefix + (d,), rest - Fraction(1, d), d + 1)
+
+        extend((), self.target, 2 if self.a < self.b else 1)
+        return tuple(", ".join(map(str, s)) for s in found)
+
+
+def make(*, known_solutions=(), **params) -> EgyptianFraction:
+    return EgyptianFraction(known_solutions=tuple(known_solutions), **params)

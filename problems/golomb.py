@@ -1,0 +1,91 @@
+"""Golomb rulers: `marks` integers whose pairwise differences are all distinct, length <= bound.
+
+A ruler and its shift or mirror image are one discovery. `interesting` means optimal: the
+length equals the best known (proved optimal) length for that many marks. The score is
+minus the number of repeated differences, so search can climb towards validity.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from harness.parse import parse_int_tuple
+from harness.problem import Problem
+from harness.space import IntBox
+
+OPTIMAL_LENGTH = {2: 1, 3: 3, 4: 6, 5: 11, 6: 17, 7: 25, 8: 34, 9: 44, 10: 55, 11: 72, 12: 85, 13: 106}
+MAX_ENUMERATION = 2_000_000
+
+
+@dataclass(frozen=True)
+class GolombRuler(Problem):
+    family = "golomb"
+    marks: int
+    bound: int  # longest length allowed
+    known_solutions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.marks not in OPTIMAL_LENGTH or self.bound < OPTIMAL_LENGTH[self.marks]:
+            raise ValueError("marks must be in 2..13 and bound at least the optimal length")
+
+    @property
+    def instance(self) -> str:
+        return f"m={self.marks},L={self.bound}"
+
+    @property
+    def statement(self) -> str:
+        return (
+            f"Find {self.marks} distinct integers in [0, {self.bound}] whose pairwise differences "
+            f"are all distinct (a Golomb ruler). Answer with the {self.marks} integers separated by "
+            "commas, e.g. `0, 1, 4, 6`."
+        )
+
+    @property
+    def space(self) -> IntBox:
+        return IntBox(self.marks, 0, self.bound)
+
+    def parse(self, text: str) -> tuple[int, ...]:
+        return parse_int_tuple(text, self.marks)
+
+    def check(self, marks: tuple[int, ...]) -> tuple[float, str | None]:
+        ordered = sorted(marks)
+        differences = [b - a for a, b in itertools.combinations(ordered, 2)]
+        repeats = len(differences) - len(set(differences))
+        score = 0.0 - repeats
+        if ordered[-1] - ordered[0] > self.bound:
+            return score - 1, f"length {ordered[-1] - ordered[0]} exceeds {self.bound}"
+        if len(set(ordered)) < len(ordered):
+            return score, "marks must be distinct"
+        return score, None if repeats == 0 else f"{repeats} differences repeat"
+
+    def canonical(self, marks: tuple[int, ...]) -> str:
+        ordered = sorted(marks)
+        shifted = tuple(m - ordered[0] for m in ordered)
+        mirrored = tuple(sorted(shifted[-1] - m for m in shifted))
+        return str(min(shifted, mirrored))
+
+    def interesting(self, marks: tuple[int, ...]) -> str | None:
+        length = max(marks) - min(marks)
+        return f"optimal length {length}" if length == OPTIMAL_LENGTH[self.marks] else None
+
+    def solutions(self) -> tuple[str, ...]:
+        if math.comb(self.bound, self.marks - 2) > MAX_ENUMERATION:
+            return ()
+        found: dict[str, tuple[int, ...]] = {}
+
+        def extend(ruler: list[int], differences: set[int]) -> None:
+            if len(ruler) == self.marks:
+                found.setdefault(self.canonical(tuple(ruler)), tuple(ruler))
+                return
+            for mark in range(ruler[-1] + 1, self.bound + 1):
+                new = {mark - m for m in ruler}
+                if len(new) == len(ruler) and not new & differences:
+                    extend(ruler + [mark], differences | new)
+
+        extend([0], set())
+        return tuple(", ".join(map(str, ruler)) for _, ruler in sorted(found.items()))
+
+
+def make(*, known_solutions=(), **params) -> GolombRuler:
+    return GolombRuler(known_solutions=tuple(known_solutions), **params)

@@ -1,0 +1,95 @@
+"""Pell equations: non-negative integers x, y with x^2 - D y^2 = 1 (D not a square).
+
+(1, 0) is trivial. Every solution is a power of the fundamental one, which the continued
+fraction of sqrt(D) constructs at once, while uniform sampling needs luck proportional
+to the box: D = 61 has x = 1766319049, out of reach of random volume.
+`interesting` means a novel solution with x above `interesting_height`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from harness.parse import ParseError, parse_int_tuple
+from harness.problem import Problem
+from harness.space import IntBox
+
+
+def fundamental_solution(d: int) -> tuple[int, int]:
+    """The smallest non-trivial solution, from the continued fraction of sqrt(d)."""
+    a0 = math.isqrt(d)
+    m, q, a = 0, 1, a0
+    h_prev, h = 1, a0
+    k_prev, k = 0, 1
+    while h * h - d * k * k != 1:
+        m = q * a - m
+        q = (d - m * m) // q
+        a = (a0 + m) // q
+        h_prev, h = h, a * h + h_prev
+        k_prev, k = k, a * k + k_prev
+    return h, k
+
+
+@dataclass(frozen=True)
+class Pell(Problem):
+    family = "pell"
+    d: int
+    bound: int  # search box [0, bound]^2
+    interesting_height: int = 10**6
+    known_solutions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.d < 2 or math.isqrt(self.d) ** 2 == self.d:
+            raise ValueError("D must be a positive non-square")
+
+    @property
+    def instance(self) -> str:
+        return f"D={self.d},B={self.bound}"
+
+    @property
+    def statement(self) -> str:
+        return (
+            f"Find positive integers x, y with x**2 - {self.d}*y**2 = 1. "
+            "Answer with the two integers separated by a comma, e.g. `3, 2`."
+        )
+
+    @property
+    def space(self) -> IntBox:
+        return IntBox(2, 0, self.bound)
+
+    def parse(self, text: str) -> tuple[int, int]:
+        x, y = parse_int_tuple(text, 2)
+        if x < 0 or y < 0:
+            raise ParseError("x and y must be non-negative")
+        return x, y
+
+    def check(self, xy: tuple[int, int]) -> tuple[float, str | None]:
+        x, y = xy
+        residual = x * x - self.d * y * y - 1
+        score = 0.0 - math.log10(1 + abs(residual))
+        return score, None if residual == 0 else f"x^2 - {self.d}y^2 - 1 = {residual}"
+
+    def canonical(self, xy: tuple[int, int]) -> str:
+        return str(xy)
+
+    def trivial(self, xy: tuple[int, int]) -> bool:
+        return xy == (1, 0)
+
+    def interesting(self, xy: tuple[int, int]) -> str | None:
+        return f"x > {self.interesting_height}" if xy[0] > self.interesting_height else None
+
+    def construct(self) -> str:
+        """The structured construction: the fundamental solution, as candidate text."""
+        return "{}, {}".format(*fundamental_solution(self.d))
+
+    def solutions(self) -> tuple[str, ...]:
+        x1, y1 = fundamental_solution(self.d)
+        found, (x, y) = ["1, 0"], (x1, y1)
+        while x <= self.bound and y <= self.bound:
+            found.append(f"{x}, {y}")
+            x, y = x1 * x + self.d * y1 * y, x1 * y + y1 * x
+        return tuple(found)
+
+
+def make(*, known_solutions=(), **params) -> Pell:
+    return Pell(known_solutions=tuple(known_solutions), **params)

@@ -1,0 +1,130 @@
+"""Ramsey colourings: a red/blue colouring of the edges of K_n with no monochromatic K_k.
+
+The candidate is n(n-1)/2 characters '0' (red) or '1' (blue), one per edge in the order
+(0,1), (0,2), ..., (0,n-1), (1,2), ...; it is read character by character, never evaluated.
+Colourings equal up to relabelling the vertices or swapping the colours are one discovery;
+the canonical form is a colour-refinement (Weisfeiler-Lehman) fingerprint, which merges
+isomorphic colourings exactly and could at worst merge two rare non-isomorphic ones.
+Random colourings of K_17 avoiding K_4 are astronomically rare; the Paley graph on 17
+vertices is one (`construct`). `interesting` means balanced: as many red edges as blue.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass
+
+from harness.parse import ParseError
+from harness.problem import Problem
+from harness.space import BitString
+
+MAX_CHARS = 2_000
+
+
+@dataclass(frozen=True)
+class RamseyColouring(Problem):
+    family = "ramsey"
+    n: int
+    k: int
+    known_solutions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not (3 <= self.k <= self.n <= 60):
+            raise ValueError("need 3 <= k <= n <= 60")
+
+    @property
+    def instance(self) -> str:
+        return f"n={self.n},k={self.k}"
+
+    @property
+    def edges(self) -> list[tuple[int, int]]:
+        return list(itertools.combinations(range(self.n), 2))
+
+    @property
+    def statement(self) -> str:
+        return (
+            f"Colour the edges of the complete graph on {self.n} vertices red or blue so that no "
+            f"{self.k} vertices have all their edges the same colour. Answer with "
+            f"{len(self.edges)} characters, 0 for red and 1 for blue, one per edge in the order "
+            "(0,1), (0,2), ..., (0,n-1), (1,2), (1,3), ..."
+        )
+
+    @property
+    def space(self) -> BitString:
+        return BitString(len(self.edges))
+
+    def parse(self, text: str) -> tuple[int, ...]:
+        if not isinstance(text, str):
+            raise ParseError("candidate must be text")
+        bits = text.strip()
+        if len(bits) > MAX_CHARS:
+            raise ParseError(f"candidate has {len(bits)} characters, limit {MAX_CHARS}")
+        if not re.fullmatch(r"[01]*", bits, flags=re.ASCII):
+            raise ParseError("only the characters 0 and 1 are allowed")
+        if len(bits) != len(self.edges):
+            raise ParseError(f"expected {len(self.edges)} characters, got {len(bits)}")
+        return tuple(int(b) for b in bits)
+
+    def _neighbours(self, colours: tuple[int, ...], colour: int) -> list[int]:
+        masks = [0] * self.n
+        for (i, j), c in zip(self.edges, colours):
+            if c == colour:
+                masks[i] |= 1 << j
+                masks[j] |= 1 << i
+        return masks
+
+    def _cliques(self, masks: list[int], size: int, limit: int) -> int:
+        """Count cliques of `size` vertices (stopping at `limit`), by bitmask extension."""
+        found = 0
+
+        def grow(candidates: int, depth: int) -> None:
+            nonlocal found
+            while candidates and found < limit:
+                v = candidates.bit_length() - 1
+                candidates &= ~(1 << v)
+                if depth + 1 == size:
+                    found += 1
+                else:
+                    grow(candidates & masks[v], depth + 1)
+
+        grow((1 << self.n) - 1, 0)
+        return found
+
+    def check(self, colours: tuple[int, ...]) -> tuple[float, str | None]:
+        bad = sum(self._cliques(self._neighbours(colours, c), self.k, 1000) for c in (0, 1))
+        return 0.0 - bad, None if bad == 0 else f"{bad} monochromatic K_{self.k} (counted to 1000 per colour)"
+
+    def canonical(self, colours: tuple[int, ...]) -> str:
+        return min(self._fingerprint(self._neighbours(colours, c)) for c in (0, 1))
+
+    def _fingerprint(self, masks: list[int]) -> str:
+        labels = [bin(m).count("1") for m in masks]
+        for _ in range(self.n):
+            refined = [hash((labels[v], tuple(sorted(labels[u] for u in range(self.n) if masks[v] >> u & 1))))
+                       for v in range(self.n)]
+            ranks = {label: r for r, label in enumerate(sorted(set(refined)))}
+            refined = [ranks[label] for label in refined]
+            if len(set(refined)) == len(set(labels)):
+                labels = refined
+                break
+            labels = refined
+        signature = sorted((labels[v], sorted(labels[u] for u in range(self.n) if masks[v] >> u & 1))
+                           for v in range(self.n))
+        return hashlib.blake2b(repr(signature).encode(), digest_size=10).hexdigest()
+
+    def interesting(self, colours: tuple[int, ...]) -> str | None:
+        return "balanced: as many red edges as blue" if 2 * sum(colours) == len(colours) else None
+
+    def construct(self) -> str | None:
+        """The Paley colouring (red = quadratic residue difference) when n is a prime 1 mod 4,
+        or its restriction to the first n vertices of the next such prime."""
+        p = self.n
+        while not (p % 4 == 1 and all(p % q for q in range(2, int(p**0.5) + 1))):
+            p += 1
+        residues = {(x * x) % p for x in range(1, p)}
+        return "".join("0" if (j - i) % p in residues else "1" for i, j in self.edges)
+
+
+def make(*, known_solutions=(), **params) -> RamseyColouring:
+    return RamseyColouring(known_solutions=tuple(known_solutions), **params)

@@ -1,0 +1,67 @@
+import os
+import time
+from dataclasses import dataclass
+
+import pytest
+from problems.three_cubes import make
+
+from harness.parse import parse_int_tuple
+from harness.problem import Problem, Tier
+from harness.sandbox import SandboxLimits, SandboxVerifier, verify_inline
+from harness.solvers import RandomSolver
+from harness.space import IntBox
+
+
+@dataclass(frozen=True)
+class Trap(Problem):
+    """x = 1 is the solution; 2 spins forever in a tight loop, 3 kills its own process."""
+
+    family = "trap"
+    instance = "only"
+    statement = "Name 1."
+    space = IntBox(1, 1, 3)
+
+    def parse(self, text):
+        return parse_int_tuple(text, 1)[0]
+
+    def check(self, x):
+        if x == 2:
+            while True:  # a hang no signal handler could interrupt in C code either
+                pass
+        if x == 3:
+            os._exit(9)
+        return (0.0, None) if x == 1 else (-1.0, "not 1")
+
+    def canonical(self, x):
+        return str(x)
+
+
+@pytest.fixture
+def sandbox():
+    with SandboxVerifier(SandboxLimits(timeout_s=0.5)) as verifier:
+        yield verifier
+
+
+def test_same_verdicts_as_inline(sandbox):
+    problem = make(k=3, bound=5)
+    candidates = RandomSolver().propose(problem, 0, 0, 500) + ["4, 4, -5", "x", ""]
+    inline = [v for v, _ in verify_inline(problem, candidates)]
+    assert [v for v, _ in sandbox.verify(problem, candidates)] == inline
+    assert {v.tier for v in inline} >= {Tier.WRONG, Tier.NOVEL, Tier.MALFORMED}
+
+
+def test_a_hang_becomes_timeout_and_the_rest_still_run(sandbox):
+    began = time.monotonic()
+    checked = sandbox.verify(Trap(), ["1", "2", "1", "0", "2", "1"])
+    tiers = [v.tier for v, _ in checked]
+    assert tiers == [Tier.NOVEL, Tier.TIMEOUT, Tier.NOVEL, Tier.WRONG, Tier.TIMEOUT, Tier.NOVEL]
+    assert "exceeded 0.5 s" in checked[1][0].reason and checked[1][1] >= 0.5
+    assert sandbox.restarts == 2
+    assert time.monotonic() - began < 10
+    # the verifier is still usable afterwards
+    assert [v.tier for v, _ in sandbox.verify(make(k=3, bound=5), ["1, 1, 1"])] == [Tier.NOVEL]
+
+
+def test_a_crash_becomes_error_for_that_candidate_only(sandbox):
+    tiers = [v.tier for v, _ in sandbox.verify(Trap(), ["1", "3", "1"])]
+    assert tiers == [Tier.NOVEL, Tier.ERROR, Tier.NOVEL]
