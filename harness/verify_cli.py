@@ -14,7 +14,7 @@ import difflib
 import itertools
 import json
 import sys
-from typing import Iterator, TextIO
+from typing import Iterator, NoReturn, TextIO
 
 from harness.bank import BankEntry, available_instance_lists, bank_entries, bank_spec
 from harness.problem import Tier, Verdict
@@ -45,12 +45,17 @@ def read_candidates(stream: TextIO) -> Iterator[tuple[str | None, str]]:
             yield None, f"line {number} is JSON {type(value).__name__}, not a string"
 
 
+def fail(message: str) -> NoReturn:
+    print(f"harness-verify: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def find(entries: dict[str, BankEntry], problem_id: str) -> BankEntry:
     if problem_id in entries:
         return entries[problem_id]
     close = difflib.get_close_matches(problem_id, entries, n=5, cutoff=0.5)
     hint = f"; did you mean: {', '.join(close)}" if close else "; `harness-verify --list` shows them all"
-    raise SystemExit(f"harness-verify: error: no problem {problem_id!r}{hint}")
+    fail(f"no problem {problem_id!r}{hint}")
 
 
 def verify_stream(entry: BankEntry, stream: TextIO, sandbox: SandboxVerifier, out: TextIO) -> None:
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             stream = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8", errors="replace")
         except OSError as exc:
-            raise SystemExit(f"harness-verify: error: cannot read {args.jsonl}: {exc.strerror}") from None
+            fail(f"cannot read {args.jsonl}: {exc.strerror}")
         with stream:
             verify_stream(entry, stream, sandbox, sys.stdout)
 
