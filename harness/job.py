@@ -7,19 +7,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import ray
 import yaml
 from tqdm import tqdm
 
 from harness.analysis import DiscoveryLog, log_spaced_steps
+from harness.analysis.run import analyse_run, curves_table, family_verdicts, solved_curve
+from harness.analysis.run import summary as analysis_summary
 from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.problem import DISCOVERY_TIERS, Tier
 from harness.ray_session import cluster_cpus, ensure_ray
 from harness.record import ShardWriter, write_json
-from harness.report import plot_yield
-from harness.sandbox import SandboxLimits
+from harness.report import plot_estimates, plot_yield
 from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
+from harness.sandbox import SandboxLimits
 from harness.solvers import make_solver
 from harness.tracking import flatten, start_tracker
 
@@ -39,6 +42,32 @@ def check_writable(directory: Path) -> None:
             pass
     except OSError as exc:
         raise RuntimeError(f"cannot write results to {directory}: {exc.strerror or exc}") from None
+
+
+def estimate_yield(discoveries, config: JobConfig, solver: str, problems: int, run_dir: Path, tracker) -> dict:
+    """Rarefied and extrapolated curves per tier, Chao estimates and the thesis verdicts."""
+    analyses = analyse_run(discoveries, config.attempts, exchangeable=True, solver=solver, seed=config.seed)
+    curves = curves_table(analyses)
+    curves.to_csv(run_dir / "estimate.csv", index=False)
+    plot_estimates(curves, run_dir / "estimate.png", f"{solver} on {config.bank_name}: estimated yield, 95% bands")
+    wide = pd.DataFrame({"m": analyses[0].curve["m"]})
+    for a in analyses:
+        for column in ("estimate", "lower", "upper"):
+            wide[f"est_{a.tier}" + ("" if column == "estimate" else f"_{column}")] = a.curve[column].to_numpy()
+    tracker.log_curve(wide, step_column="m")
+    tracker.log_metrics({
+        **{f"chao_{a.tier}": a.chao.estimate for a in analyses},
+        **{f"coverage_{a.tier}": a.verdict.coverage for a in analyses},
+        **{f"slope_{a.tier}": a.verdict.slope.slope for a in analyses if a.verdict.slope},
+    })
+    tracker.set_tags({f"verdict_{a.tier}": a.verdict.verdict for a in analyses})
+    solved = solved_curve(discoveries, problems, config.attempts, log_spaced_steps(config.attempts))
+    solved.to_csv(run_dir / "solved.csv", index=False)
+    tracker.log_curve(solved.rename(columns={"solved": "est_solved", "share": "est_solved_share"}), "m")
+    by_family = family_verdicts(discoveries, config.attempts, seed=config.seed)
+    return {**analysis_summary(analyses), "by_family": {
+        family: {tier: {"verdict": v.verdict, "reason": v.reason} for tier, v in verdicts.items()}
+        for family, verdicts in by_family.items()}}
 
 
 def run_job(config: JobConfig, progress: bool = True) -> RunResult:
@@ -100,8 +129,13 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
         tracker.log_curve(curve, step_column="attempts")
         tracker.log_metrics({"attempts_total": log.attempts, "attempts_per_s": summary["attempts_per_s"],
                              **{f"tier_{k}": v for k, v in summary["tiers"].items()}})
-        tracker.log_artifacts([run_dir / name for name in
-                               ("summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png")])
+        artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png"]
+        if solver.exchangeable:
+            summary["analysis"] = estimate_yield(log.discovery_table(), config, solver.name, len(problems),
+                                                 run_dir, tracker)
+            write_json(run_dir / "summary.json", summary)
+            artifacts += ["estimate.csv", "estimate.png", "solved.csv"]
+        tracker.log_artifacts([run_dir / name for name in artifacts])
         ok = True
         return RunResult(tracker.run_id, run_dir, summary)
     finally:

@@ -31,3 +31,21 @@ def plot_yield(curve: pd.DataFrame, path: Path, title: str) -> Path:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return Path(path)
+
+
+def plot_estimates(curves: pd.DataFrame, path: Path, title: str) -> Path:
+    """Estimated yield per tier with its interval band; the extrapolated part dashed."""
+    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
+    for tier, colour in zip(DISCOVERY_TIERS, ("C0", "C1", "C2")):
+        part = curves[curves["tier"] == tier.value]
+        ax.fill_between(part["m"], part["lower"], part["upper"], color=colour, alpha=0.2, linewidth=0)
+        seen = part[part["method"] != "extrapolation"]
+        ahead = part[part["m"] >= seen["m"].max()]
+        ax.plot(seen["m"], seen["estimate"], color=colour, label=f"{tier.value} (rarefied)")
+        ax.plot(ahead["m"], ahead["estimate"], color=colour, linestyle="--", label=f"{tier.value} (extrapolated)")
+    ax.set(xscale="log", xlabel="attempts per problem", ylabel="distinct discoveries (expected)", title=title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small", ncol=2)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)

@@ -14,7 +14,7 @@ import pandas as pd
 # The machines have no internet; MLflow's telemetry would only try and fail.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-from mlflow.entities import Metric, Param  # noqa: E402
+from mlflow.entities import Metric, Param, RunTag  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
 MAX_PARAM_CHARS = 500
@@ -34,6 +34,7 @@ class Tracker(Protocol):
 
     def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
     def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
+    def set_tags(self, tags: Mapping[str, str]) -> None: ...
     def log_artifacts(self, paths: list[Path]) -> None: ...
     def finish(self, ok: bool) -> None: ...
 
@@ -83,6 +84,9 @@ class MlflowTracker:
         now = int(time.time() * 1000)
         self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()])
 
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        self.client.log_batch(self.run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+
     def log_artifacts(self, paths: list[Path]) -> None:
         for path in paths:
             self.client.log_artifact(self.run_id, str(path))
@@ -99,6 +103,7 @@ class NullTracker:
 
     def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
     def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
+    def set_tags(self, tags: Mapping[str, str]) -> None: ...
     def log_artifacts(self, paths: list[Path]) -> None: ...
     def finish(self, ok: bool) -> None: ...
 

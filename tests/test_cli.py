@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from mlflow.tracking import MlflowClient
@@ -12,6 +13,7 @@ from harness.analysis import log_spaced_steps
 from harness.problem import Tier
 
 HARNESS_RUN = str(Path(sys.executable).with_name("harness-run"))
+HARNESS_COMPARE = str(Path(sys.executable).with_name("harness-compare"))
 TIERS = {t.value for t in Tier}
 
 
@@ -49,10 +51,24 @@ def test_multirun_smoke_sweep_lands_in_parquet_and_mlflow(tmp_path):
         assert [m.value for m in history] == sorted(m.value for m in history)
         assert run.data.params["attempts"] == "300" and run.data.tags["seed"] == "5"
         artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-        assert {"yield.png", "summary.json", "curve.csv", "config.yaml"} <= artifacts
+        assert {"yield.png", "summary.json", "curve.csv", "config.yaml", "estimate.csv", "estimate.png"} <= artifacts
+        estimated = client.get_metric_history(run.info.run_id, "est_valid")
+        assert [m.step for m in estimated] == log_spaced_steps(600, points=50).tolist()  # to 2x volume
+        lower = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "est_valid_lower")}
+        assert all(lower[m.step] <= m.value for m in estimated)
+        assert run.data.tags["verdict_valid"] == summary["analysis"]["valid"]["verdict"]
+        assert run.data.metrics["chao_valid"] >= summary["discoveries"]["valid"]
     synthetic = next(s for s in summaries if s["solver"] == "synthetic")
     assert synthetic["tiers"]["malformed"] > 0 and synthetic["tiers"]["wrong"] == 0  # misses are empty
     assert summaries[0]["ray_node_id"] == summaries[1]["ray_node_id"]  # one Ray for both jobs
+
+    compared = subprocess.run([HARNESS_COMPARE, "--experiment", "smoke", "--results-dir", str(tmp_path),
+                               "--out", str(tmp_path / "cmp")], capture_output=True, text=True, timeout=120)
+    assert compared.returncode == 0, compared.stderr[-2000:]
+    table = pd.read_csv(tmp_path / "cmp" / "compare.csv")
+    assert set(table["run_id"]) == {r.info.run_id for r in runs}
+    assert set(table["tier"]) == {"valid", "novel", "interesting"}
+    assert (tmp_path / "cmp" / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("override, choices", [

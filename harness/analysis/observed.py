@@ -31,7 +31,7 @@ class DiscoveryLog:
     def __init__(self, problem_ids: list[str]) -> None:
         self.problem_ids = list(problem_ids)
         self.first: dict[tuple[str, str], list[int]] = {}
-        self.found = Counter()  # attempts that found each discovery
+        self.found: dict[tuple[str, str], list[int]] = {}  # attempts reaching each tier level
         self.tiers = Counter()  # attempts per tier
         self.attempts = 0
 
@@ -45,9 +45,10 @@ class DiscoveryLog:
         ):
             key = (pid, canonical)
             first = self.first.setdefault(key, [NEVER, NEVER, NEVER])
+            found = self.found.setdefault(key, [0, 0, 0])
             for level in range(Tier(tier).rank):
                 first[level] = min(first[level], attempt)
-            self.found[key] += 1
+                found[level] += 1
 
     @property
     def discoveries(self) -> int:
@@ -68,11 +69,28 @@ class DiscoveryLog:
         return pd.DataFrame(columns)
 
     def discovery_table(self) -> pd.DataFrame:
-        """One row per discovery: its first attempt per tier and how often it was found."""
+        """One row per discovery: per tier, its first attempt and how many attempts reached it."""
+        columns = ["problem_id", "canonical", *(f"first_{t.value}" for t in DISCOVERY_TIERS),
+                   *(f"found_{t.value}" for t in DISCOVERY_TIERS)]
         rows = [
-            {"problem_id": pid, "canonical": canonical, "found": self.found[(pid, canonical)],
-             **{f"first_{t.value}": (v if v != NEVER else None) for t, v in zip(DISCOVERY_TIERS, first)}}
+            (pid, canonical, *(v if v != NEVER else None for v in first), *self.found[(pid, canonical)])
             for (pid, canonical), first in self.first.items()
         ]
-        return pd.DataFrame(rows, columns=["problem_id", "canonical", "found",
-                                           *(f"first_{t.value}" for t in DISCOVERY_TIERS)])
+        return pd.DataFrame(rows, columns=columns).astype({f"first_{t.value}": "Int64" for t in DISCOVERY_TIERS})
+
+
+def seed_average(curves: list[pd.DataFrame], column: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Observed curves of several seeds (same `attempts` steps) to their mean with a
+    seed-to-seed interval (normal approximation): how adaptive solvers are measured."""
+    from statistics import NormalDist
+
+    if len(curves) < 2:
+        raise ValueError("seed-to-seed intervals need at least two seeds")
+    steps = curves[0]["attempts"].to_numpy()
+    if any(not np.array_equal(c["attempts"].to_numpy(), steps) for c in curves):
+        raise ValueError("the curves must share their attempt steps")
+    values = np.vstack([c[column].to_numpy(dtype=float) for c in curves])
+    mean, sd = values.mean(axis=0), values.std(axis=0, ddof=1)
+    half = NormalDist().inv_cdf(0.5 + confidence / 2) * sd / np.sqrt(len(curves))
+    return pd.DataFrame({"attempts": steps, "mean": mean, "lower": mean - half, "upper": mean + half,
+                         "seeds": len(curves)})

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from harness.analysis import DiscoveryLog, log_spaced_steps
@@ -31,8 +32,9 @@ def test_curve_counts_first_arrivals_per_tier_whatever_the_batch_order():
     assert log.attempts == 8 and log.discoveries == 3
     assert log.tiers == {"wrong": 2, "valid": 2, "novel": 2, "malformed": 1, "interesting": 1}
     table = log.discovery_table().set_index(["problem_id", "canonical"])
-    assert table.loc[("a", "x"), "found"] == 3
+    assert table.loc[("a", "x"), ["found_valid", "found_novel", "found_interesting"]].tolist() == [3, 2, 1]
     assert table.loc[("a", "x"), "first_novel"] == 4
+    assert pd.isna(table.loc[("a", "z"), "first_novel"])
 
 
 def test_log_spaced_steps_end_at_the_volume():
