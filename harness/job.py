@@ -13,6 +13,7 @@ import yaml
 from tqdm import tqdm
 
 from harness.analysis import DiscoveryLog, log_spaced_steps
+from harness.analysis.fits import fit_coverage_power_law
 from harness.analysis.run import analyse_run, curves_table, family_verdicts, solved_curve
 from harness.analysis.run import summary as analysis_summary
 from harness.bank import build_bank
@@ -64,8 +65,13 @@ def estimate_yield(discoveries, config: JobConfig, solver: str, problems: int, r
     solved = solved_curve(discoveries, problems, config.attempts, log_spaced_steps(config.attempts))
     solved.to_csv(run_dir / "solved.csv", index=False)
     tracker.log_curve(solved.rename(columns={"solved": "est_solved", "share": "est_solved_share"}), "m")
+    try:  # log(share solved) = a m^b, the power law of repeated-sampling coverage
+        a, b = fit_coverage_power_law(solved["m"], solved["share"])
+        tracker.log_metrics({"solved_powerlaw_a": a, "solved_powerlaw_b": b})
+    except ValueError:
+        a = b = None  # too few points strictly between 0 and 1
     by_family = family_verdicts(discoveries, config.attempts, seed=config.seed)
-    return {**analysis_summary(analyses), "by_family": {
+    return {**analysis_summary(analyses), "solved_powerlaw": {"a": a, "b": b}, "by_family": {
         family: {tier: {"verdict": v.verdict, "reason": v.reason} for tier, v in verdicts.items()}
         for family, verdicts in by_family.items()}}
 
@@ -110,7 +116,8 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
 
         curve = log.curve(log_spaced_steps(config.attempts))
         curve.to_csv(run_dir / "curve.csv", index=False)
-        log.discovery_table().to_csv(run_dir / "discoveries.csv", index=False)
+        discoveries = log.discovery_table()
+        discoveries.to_csv(run_dir / "discoveries.csv", index=False)
         final = curve.iloc[-1]
         summary = {
             "run_id": tracker.run_id, "experiment": config.experiment, "solver": solver.name,
@@ -123,7 +130,6 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
             "attempts_per_s": round(log.attempts / elapsed, 1), "run_dir": str(run_dir),
             "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
         }
-        write_json(run_dir / "summary.json", summary)
         plot_yield(curve, run_dir / "yield.png",
                    f"{solver.name} on {config.bank_name} (seed {config.seed}, {len(problems)} problems)")
         tracker.log_curve(curve, step_column="attempts")
@@ -131,10 +137,9 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
                              **{f"tier_{k}": v for k, v in summary["tiers"].items()}})
         artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png"]
         if solver.exchangeable:
-            summary["analysis"] = estimate_yield(log.discovery_table(), config, solver.name, len(problems),
-                                                 run_dir, tracker)
-            write_json(run_dir / "summary.json", summary)
+            summary["analysis"] = estimate_yield(discoveries, config, solver.name, len(problems), run_dir, tracker)
             artifacts += ["estimate.csv", "estimate.png", "solved.csv"]
+        write_json(run_dir / "summary.json", summary)
         tracker.log_artifacts([run_dir / name for name in artifacts])
         ok = True
         return RunResult(tracker.run_id, run_dir, summary)
