@@ -1,6 +1,5 @@
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 from harness.bank import build_bank
 from harness.runner import Batch, Dispatch, attempt_table, auto_batch_size, plan_batches, run_batches

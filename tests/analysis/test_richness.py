@@ -1,7 +1,6 @@
 """Species-accumulation estimators against published iNEXT values and hand-checked cases."""
 import math
 
-import numpy as np
 import pytest
 
 from harness.analysis.richness import chao, pass_at_k, richness
