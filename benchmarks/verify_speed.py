@@ -6,7 +6,8 @@ Per family: verifications per second, in this process, over the labelled corpus
 (tests/data/labelled.jsonl) plus random-solver candidates for the family's instances.
 For expressions (antiderivatives), the harness check (numeric probes that only reject,
 then an exact simplify) against the plain `sympy.simplify(F' - f) == 0` on the same
-candidates: the verdicts must be identical, and the ratio of speeds is printed.
+candidates: the verdicts must be identical, and the ratio of speeds is printed. Also the
+cost of the time-bounded sandbox per verification, against verifying in-process.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import sympy
 
 from harness.bank import available_instance_lists, bank_entries, bank_spec
 from harness.parse import ParseError
+from harness.sandbox import SandboxVerifier, verify_inline
 from harness.solvers import RandomSolver
 from problems.antiderivative import X
 
@@ -54,6 +56,20 @@ def main() -> None:
     for family in sorted(work):
         per_s = rate(lambda pc: pc[0].verify(pc[1]), work[family], args.seconds)
         print(f"{family:16s} {len(work[family]):10d} {per_s:16.0f}")
+
+    # The sandbox (a killable child process) against verifying in this process.
+    cubes = problems["three_cubes/k=3,B=6"]
+    batch = RandomSolver().propose(cubes, 0, 0, 20_000)
+    with SandboxVerifier() as sandbox:
+        sandbox.verify(cubes, batch[:10])  # start the child outside the timing
+        began = time.perf_counter()
+        sandbox.verify(cubes, batch)
+        sandboxed = (time.perf_counter() - began) / len(batch)
+    began = time.perf_counter()
+    verify_inline(cubes, batch)
+    inline = (time.perf_counter() - began) / len(batch)
+    print(f"\nthree_cubes, {len(batch)} candidates: inline {inline * 1e6:.0f} us, "
+          f"sandboxed {sandboxed * 1e6:.0f} us per verification (sandbox / inline = {sandboxed / inline:.2f})")
 
     cases = []
     for problem, text in work["antiderivative"]:

@@ -36,7 +36,7 @@ class BankEntry:
 
 
 def available_families() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(problems.__path__) if m.name != "calibrate")
+    return sorted(m.name for m in pkgutil.iter_modules(problems.__path__))
 
 
 def available_instance_lists() -> list[str]:

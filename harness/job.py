@@ -95,7 +95,7 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
     (run_dir / "config.yaml").write_text(yaml.safe_dump(dict(config.resolved), sort_keys=False))
     ok = False
     try:
-        log = DiscoveryLog([p.id for p in problems])
+        log = DiscoveryLog()
         total = len(problems) * config.attempts
         began = time.perf_counter()
         with ShardWriter(run_dir / "attempts") as writer, tqdm(

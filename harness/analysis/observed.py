@@ -28,8 +28,7 @@ def log_spaced_steps(last: int, points: int = 40) -> np.ndarray:
 class DiscoveryLog:
     """For each discovery (problem_id, canonical): the first attempt reaching each tier."""
 
-    def __init__(self, problem_ids: list[str]) -> None:
-        self.problem_ids = list(problem_ids)
+    def __init__(self) -> None:
         self.first: dict[tuple[str, str], list[int]] = {}
         self.found: dict[tuple[str, str], list[int]] = {}  # attempts reaching each tier level
         self.tiers = Counter()  # attempts per tier

@@ -21,7 +21,7 @@ def test_curve_counts_first_arrivals_per_tier_whatever_the_batch_order():
     late = batch([("a", 5, "interesting", "x"), ("b", 6, "novel", "y"), ("a", 7, "wrong", None)])
     early = batch([("a", 0, "wrong", None), ("a", 1, "valid", "x"), ("a", 2, "valid", "z"),
                    ("b", 3, "malformed", None), ("a", 4, "novel", "x")])
-    log = DiscoveryLog(["a", "b", "c"])
+    log = DiscoveryLog()
     log.update(late)
     log.update(early)
     curve = log.curve(np.array([1, 2, 3, 5, 6, 7, 8]))
