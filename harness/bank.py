@@ -106,3 +106,16 @@ def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
 
 def build_bank(spec: BankSpec) -> tuple[Problem, ...]:
     return tuple(entry.problem for entry in bank_entries(spec))
+
+
+BANK_CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs" / "bank"
+
+
+def bank_from_config_name(name: str) -> tuple[Problem, ...]:
+    """The problems of configs/bank/<name>.yaml, outside Hydra (demo servers, scripts)."""
+    path = BANK_CONFIG_DIR / f"{name}.yaml"
+    if not path.exists():
+        choices = ", ".join(sorted(p.stem for p in BANK_CONFIG_DIR.glob("*.yaml")))
+        raise BankError(f"no bank config {name!r}; choose one of: {choices}")
+    config = yaml.safe_load(path.read_text())
+    return build_bank(bank_spec(config.get("instance_lists") or (), config.get("families") or {}))

@@ -1,6 +1,7 @@
 """One run, end to end: bank + solver -> Ray batches -> Parquet + aggregates -> curve -> MLflow."""
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from dataclasses import dataclass
@@ -76,6 +77,11 @@ def estimate_yield(discoveries, config: JobConfig, solver: str, problems: int, r
         for family, verdicts in by_family.items()}}
 
 
+def solver_settings(solver) -> dict[str, Any]:
+    """The driver's solver as a spec for the workers: paths already resolved on the driver."""
+    return {"name": solver.name, **dataclasses.asdict(solver)}
+
+
 def run_job(config: JobConfig, progress: bool = True) -> RunResult:
     check_writable(config.results_dir / config.experiment)
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
@@ -109,7 +115,7 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
                 bar.set_postfix(discoveries=log.discoveries, refresh=False)
 
             run_batches(plan_batches([p.id for p in problems], config.attempts, dispatch.batch_size),
-                        config.bank, config.solver, config.seed, dispatch, on_result)
+                        config.bank, solver_settings(solver), config.seed, dispatch, on_result)
         elapsed = time.perf_counter() - began
         if log.attempts != total:
             raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")

@@ -19,7 +19,13 @@ ATTEMPT_SCHEMA = pa.schema([
     ("score", pa.float64()),
     ("verify_s", pa.float64()),
     ("error", pa.string()),  # why the candidate is not a solution; null for solutions
+    # What the attempt cost (zero for stub solvers): the volume axes besides attempts.
+    ("prompt_tokens", pa.int64()),
+    ("completion_tokens", pa.int64()),
+    ("solve_s", pa.float64()),  # seconds producing the candidate (LLM latency)
+    ("cost_usd", pa.float64()),
 ])
+SPEND_COLUMNS = ("prompt_tokens", "completion_tokens", "solve_s", "verify_s", "cost_usd")
 
 
 class ShardWriter:

@@ -18,6 +18,7 @@ from harness.problem import Problem, Tier, Verdict
 from harness.record import ATTEMPT_SCHEMA
 from harness.sandbox import Checked, SandboxLimits, SandboxVerifier, verify_inline
 from harness.solvers import Solver, make_solver
+from harness.solvers.proposal import Proposal, as_proposal
 
 
 @dataclass(frozen=True)
@@ -52,34 +53,55 @@ Verify = Callable[[Problem, Sequence[str]], list[Checked]]
 
 def attempt_table(problem: Problem, solver: Solver, seed: int, start: int, stop: int,
                   verify: Verify = verify_inline) -> pa.Table:
-    """Propose and verify attempts start..stop-1 of one problem; one record per attempt."""
+    """Propose and verify attempts start..stop-1 of one problem; one record per attempt.
+
+    Exchangeable solvers propose the whole range, then it is verified. Adaptive ones run
+    their own loop (`search`), since each proposal depends on earlier verdicts.
+    """
     n = stop - start
+    checked: list[Checked] | None = None
     try:
-        candidates = [c if isinstance(c, str) else repr(c) for c in solver.propose(problem, seed, start, stop)]
-        if len(candidates) != n:
-            raise RuntimeError(f"solver returned {len(candidates)} candidates for {n} attempts")
+        if solver.exchangeable:
+            proposals = [as_proposal(p) for p in solver.propose(problem, seed, start, stop)]
+        else:
+            found, checked = solver.search(problem, seed, start, stop, verify)
+            proposals = [as_proposal(p) for p in found]
+        if len(proposals) != n or (checked is not None and len(checked) != n):
+            raise RuntimeError(f"solver returned {len(proposals)} candidates for {n} attempts")
     except Exception as exc:  # a failing solver still accounts for every attempt
-        candidates, failure = [""] * n, f"solver failed: {exc!r}"
-    else:
-        try:
-            checked, failure = verify(problem, candidates), None
-        except Exception as exc:
-            failure = f"verifier failed: {exc!r}"
-    if failure is not None:
-        checked = [(Verdict(Tier.ERROR, reason=failure), 0.0)] * n
+        proposals, checked = [Proposal("")] * n, [(Verdict(Tier.ERROR, reason=f"solver failed: {exc!r}"), 0.0)] * n
+    if checked is None:
+        checked = _verify_proposals(problem, proposals, verify)
     verdicts = [verdict for verdict, _ in checked]
     return pa.Table.from_pydict({
         "problem_id": [problem.id] * n,
         "attempt": list(range(start, stop)),
         "solver": [solver.name] * n,
         "seed": [seed] * n,
-        "candidate": candidates,
+        "candidate": [p.candidate for p in proposals],
         "tier": [v.tier.value for v in verdicts],
         "canonical": [v.canonical for v in verdicts],
         "score": [v.score for v in verdicts],
         "verify_s": [seconds for _, seconds in checked],
         "error": [None if v.tier.rank else v.reason for v in verdicts],
+        "prompt_tokens": [p.prompt_tokens for p in proposals],
+        "completion_tokens": [p.completion_tokens for p in proposals],
+        "solve_s": [p.solve_s for p in proposals],
+        "cost_usd": [p.cost_usd for p in proposals],
     }, schema=ATTEMPT_SCHEMA)
+
+
+def _verify_proposals(problem: Problem, proposals: list[Proposal], verify: Verify) -> list[Checked]:
+    """Verdicts for every proposal: tier error where the solver produced no candidate."""
+    checked: list[Checked] = [(Verdict(Tier.ERROR, reason=p.error), 0.0) for p in proposals]
+    todo = [i for i, p in enumerate(proposals) if p.error is None]
+    try:
+        results = verify(problem, [proposals[i].candidate for i in todo])
+    except Exception as exc:
+        results = [(Verdict(Tier.ERROR, reason=f"verifier failed: {exc!r}"), 0.0)] * len(todo)
+    for i, result in zip(todo, results):
+        checked[i] = result
+    return checked
 
 
 class AttemptWorker:

@@ -4,6 +4,9 @@ import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+# An API key for the llm solver's tests; set before Ray starts, so its workers inherit it.
+TEST_API_KEY_ENV = "HARNESS_TEST_API_KEY"
+os.environ[TEST_API_KEY_ENV] = "sk-test-" + os.urandom(12).hex()
 
 TINY_BANK = {
     "three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 1"]}],

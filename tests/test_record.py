@@ -9,6 +9,7 @@ def rows(start, stop):
         "problem_id": ["p/1"] * n, "attempt": list(range(start, stop)), "solver": ["random"] * n,
         "seed": [0] * n, "candidate": ["1"] * n, "tier": ["wrong"] * n, "canonical": [None] * n,
         "score": [-1.0] * n, "verify_s": [0.0] * n, "error": ["no"] * n,
+        "prompt_tokens": [0] * n, "completion_tokens": [0] * n, "solve_s": [0.0] * n, "cost_usd": [0.0] * n,
     }, schema=ATTEMPT_SCHEMA)
 
 

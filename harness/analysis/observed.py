@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.problem import DISCOVERY_TIERS, Tier
+from harness.record import SPEND_COLUMNS
 
 NEVER = np.iinfo(np.int64).max
 
@@ -33,9 +34,11 @@ class DiscoveryLog:
         self.found: dict[tuple[str, str], list[int]] = {}  # attempts reaching each tier level
         self.tiers = Counter()  # attempts per tier
         self.attempts = 0
+        self._spend = np.zeros((0, len(SPEND_COLUMNS)))  # per attempt index, summed over problems
 
     def update(self, table: pa.Table) -> None:
         self.attempts += table.num_rows
+        self._add_spend(table)
         for row in pc.value_counts(table["tier"]).to_pylist():
             self.tiers[row["values"]] += row["counts"]
         hits = table.filter(pc.is_in(table["tier"], pa.array([t.value for t in DISCOVERY_TIERS])))
@@ -49,12 +52,37 @@ class DiscoveryLog:
                 first[level] = min(first[level], attempt)
                 found[level] += 1
 
+    def _add_spend(self, table: pa.Table) -> None:
+        index = table["attempt"].to_numpy()
+        if index.size == 0:
+            return
+        if index.max() >= len(self._spend):  # grow by doubling: amortised O(1) per attempt index
+            grown = np.zeros((max(index.max() + 1, 2 * len(self._spend)), len(SPEND_COLUMNS)))
+            grown[: len(self._spend)] = self._spend
+            self._spend = grown
+        for j, column in enumerate(SPEND_COLUMNS):
+            weights = pc.fill_null(table[column], 0).to_numpy(zero_copy_only=False).astype(float)
+            self._spend[:, j] += np.bincount(index, weights=weights, minlength=len(self._spend))
+
+    def spend(self, steps: np.ndarray) -> pd.DataFrame:
+        """Cost of the first k attempts of every problem: tokens, dollars, compute seconds."""
+        steps = np.asarray(steps, dtype=np.int64)
+        total = np.cumsum(self._spend, axis=0)
+        at = total[np.clip(steps, 1, len(total)) - 1] if len(total) else np.zeros((len(steps), len(SPEND_COLUMNS)))
+        at = np.where((steps > 0)[:, None], at, 0.0)
+        col = {name: at[:, j] for j, name in enumerate(SPEND_COLUMNS)}
+        return pd.DataFrame({
+            "tokens": np.rint(col["prompt_tokens"] + col["completion_tokens"]).astype(np.int64),
+            "cost_usd": col["cost_usd"],
+            "compute_s": col["solve_s"] + col["verify_s"],
+        })
+
     @property
     def discoveries(self) -> int:
         return len(self.first)
 
     def curve(self, steps: np.ndarray) -> pd.DataFrame:
-        """Distinct discoveries per tier and problems solved within the first k attempts."""
+        """Distinct discoveries per tier, problems solved, and the spend, within the first k attempts."""
         steps = np.asarray(steps, dtype=np.int64)
         firsts = np.array(list(self.first.values()), dtype=np.int64).reshape(-1, 3)
         columns = {"attempts": steps}
@@ -65,7 +93,7 @@ class DiscoveryLog:
         for (pid, _), first in self.first.items():
             solved_at[pid] = min(solved_at.get(pid, NEVER), first[0])
         columns["solved"] = np.searchsorted(np.sort(list(solved_at.values())), steps, side="left")
-        return pd.DataFrame(columns)
+        return pd.concat([pd.DataFrame(columns), self.spend(steps)], axis=1)
 
     def discovery_table(self) -> pd.DataFrame:
         """One row per discovery: per tier, its first attempt and how many attempts reached it."""
@@ -73,7 +101,7 @@ class DiscoveryLog:
                    *(f"found_{t.value}" for t in DISCOVERY_TIERS)]
         rows = [
             (pid, canonical, *(v if v != NEVER else None for v in first), *self.found[(pid, canonical)])
-            for (pid, canonical), first in self.first.items()
+            for (pid, canonical), first in sorted(self.first.items())  # batch arrival order must not matter
         ]
         return pd.DataFrame(rows, columns=columns).astype({f"first_{t.value}": "Int64" for t in DISCOVERY_TIERS})
 

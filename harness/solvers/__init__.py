@@ -2,25 +2,35 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Mapping, Protocol
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from harness.problem import Problem
+from harness.sandbox import Checked
+from harness.solvers.llm import LLMSolver
+from harness.solvers.proposal import Proposal
 from harness.solvers.random import RandomSolver
+from harness.solvers.replay import ReplaySolver
 from harness.solvers.synthetic import SyntheticSolver
 
 
 class Solver(Protocol):
+    """Exchangeable solvers implement `propose`; adaptive ones (exchangeable = False) `search`."""
     name: ClassVar[str]
     #: True when attempts are i.i.d. given (seed, problem): the yield curve may then be
     #: estimated by rarefaction; adaptive solvers are measured by their actual order.
     exchangeable: ClassVar[bool]
 
-    def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str]:
+    def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str | Proposal]:
         """Candidates for attempts start..stop-1; attempt i depends on (seed, problem, i) only."""
         ...
 
+    def search(self, problem: Problem, seed: int, start: int, stop: int,
+               verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[str | Proposal], list[Checked]]:
+        """Adaptive solvers: run attempts start..stop-1 in order, verifying as they go."""
+        ...
 
-SOLVERS: Mapping[str, type] = {cls.name: cls for cls in (RandomSolver, SyntheticSolver)}
+
+SOLVERS: Mapping[str, type] = {cls.name: cls for cls in (RandomSolver, SyntheticSolver, LLMSolver, ReplaySolver)}
 
 
 class SolverConfigError(ValueError):

@@ -12,7 +12,7 @@ def batch(rows):
     for pid, attempt, tier, canonical in rows:
         for name, value in zip(("problem_id", "attempt", "tier", "canonical"), (pid, attempt, tier, canonical)):
             columns[name].append(value)
-        for name in ("solver", "seed", "candidate", "score", "verify_s", "error"):
+        for name in set(ATTEMPT_SCHEMA.names) - {"problem_id", "attempt", "tier", "canonical"}:
             columns[name].append(None)
     return pa.Table.from_pydict(columns, schema=ATTEMPT_SCHEMA)
 
@@ -43,3 +43,17 @@ def test_log_spaced_steps_end_at_the_volume():
     assert np.all(np.diff(steps) > 0) and 25 <= len(steps) <= 31
     assert log_spaced_steps(3).tolist() == [1, 2, 3]
     assert len(log_spaced_steps(0)) == 0
+
+
+def test_spend_sums_the_cost_of_the_first_k_attempts_of_every_problem():
+    table = batch([("a", 0, "wrong", None), ("b", 0, "wrong", None), ("a", 1, "valid", "x"), ("a", 3, "wrong", None)])
+    table = table.set_column(table.schema.get_field_index("prompt_tokens"), "prompt_tokens",
+                             pa.array([10, 20, 30, 40], pa.int64()))
+    table = table.set_column(table.schema.get_field_index("cost_usd"), "cost_usd", pa.array([1.0, 2.0, 4.0, 8.0]))
+    log = DiscoveryLog()
+    log.update(table.slice(2))  # batches in any order
+    log.update(table.slice(0, 2))
+    curve = log.curve(np.array([1, 2, 3, 4]))
+    assert curve["tokens"].tolist() == [30, 60, 60, 100]  # nulls (completion tokens) count as zero
+    assert curve["cost_usd"].tolist() == [3.0, 7.0, 7.0, 15.0]
+    assert curve["compute_s"].tolist() == [0.0] * 4

@@ -44,7 +44,7 @@ def test_needs_enumerated_solutions():
 
 
 def test_make_solver_lists_choices_and_settings():
-    with pytest.raises(SolverConfigError, match="random, synthetic"):
+    with pytest.raises(SolverConfigError, match="llm, random, replay, synthetic"):
         make_solver({"name": "oracle"})
     with pytest.raises(SolverConfigError, match="hit_rate, zipf_exponent"):
         make_solver({"name": "synthetic", "hitrate": 0.1})

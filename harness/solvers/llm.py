@@ -1,0 +1,144 @@
+"""The `llm` solver: candidates from chat completions of any OpenAI-compatible server.
+
+Volume first: attempts are grouped into requests of `n` samples (vLLM and SGLang share the
+prompt's prefix across them), and up to `max_concurrency` requests per worker are in flight
+at once on one asyncio loop. A server that returns fewer choices than asked is asked again
+for the rest. Requests that fail for good become attempts of tier `error` with the reason.
+
+Per attempt: a request's usage and latency are shared evenly among its choices (so sums over
+attempts equal what the server reported), and cost comes from the `prices` table in US
+dollars per million tokens. The API key is read from the environment variable named by
+`api_key_env` in the worker, when a request is sent; it is never part of the settings.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+import aiohttp
+
+from harness.problem import Problem
+from harness.seeding import attempt_rng
+from harness.solvers.openai_client import CompletionError, RetryPolicy, chat_completion
+from harness.solvers.prompting import DEFAULT_SYSTEM_PROMPT, extract_answer, render_messages
+from harness.solvers.proposal import Proposal
+from harness.solvers.recording import append_records, request_key
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One choice of one request, before its answer is extracted."""
+    completion: str | None  # None when the request failed
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    solve_s: float = 0.0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LLMSolver:
+    name: ClassVar[str] = "llm"
+    exchangeable: ClassVar[bool] = True  # samples of one prompt at fixed settings are i.i.d.
+
+    model: str = "default"
+    base_url: str = "http://127.0.0.1:8000/v1"
+    api_key_env: str | None = "OPENAI_API_KEY"  # the variable's name; unset means no key is sent
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_tokens: int = 512
+    n: int = 4  # samples per request
+    max_concurrency: int = 16  # requests in flight per worker
+    timeout_s: float = 60.0  # per request
+    retries: int = 5
+    backoff_s: float = 0.5
+    backoff_max_s: float = 30.0
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    templates: Mapping[str, str] = field(default_factory=dict)  # family (or 'default') -> template
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # model -> {prompt, completion} USD/Mtok
+    record_dir: str | None = None  # append every completion here (JSONL), for replay
+
+    def __post_init__(self) -> None:
+        for setting in ("n", "max_concurrency", "max_tokens"):
+            if getattr(self, setting) < 1:
+                raise ValueError(f"{setting} must be at least 1, got {getattr(self, setting)}")
+        if self.timeout_s <= 0 or self.retries < 0:
+            raise ValueError("timeout_s must be positive and retries non-negative")
+        if self.record_dir is not None:  # workers may run elsewhere: fix the path on the driver
+            object.__setattr__(self, "record_dir", str(Path(self.record_dir).resolve()))
+
+    @property
+    def sampling(self) -> dict[str, Any]:
+        return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
+
+    def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[Proposal]:
+        messages = render_messages(problem, self.system_prompt, self.templates)
+        key = request_key(self.model, messages, {**self.sampling, "seed": seed})
+        samples = self.samples(problem, seed, messages, key, start, stop)
+        if self.record_dir is not None:
+            append_records(Path(self.record_dir), (
+                {"key": key, "model": self.model, "problem_id": problem.id, "attempt": i, "seed": seed,
+                 **{k: getattr(s, k) for k in ("completion", "prompt_tokens", "completion_tokens", "solve_s", "error")}}
+                for i, s in zip(range(start, stop), samples)))
+        return [self.to_proposal(s) for s in samples]
+
+    def samples(self, problem: Problem, seed: int, messages: list[dict[str, str]], key: str,
+                start: int, stop: int) -> list[Sample]:
+        """One sample per attempt start..stop-1, from requests of up to n choices."""
+        groups = [(lo, min(stop, (lo // self.n + 1) * self.n)) for lo in _group_starts(start, stop, self.n)]
+        per_group = asyncio.run(self._gather(problem, seed, messages, groups))
+        return [s for group in per_group for s in group]
+
+    def to_proposal(self, sample: Sample) -> Proposal:
+        price = self.prices.get(self.model) or {}
+        cost = (sample.prompt_tokens * float(price.get("prompt", 0.0))
+                + sample.completion_tokens * float(price.get("completion", 0.0))) / 1e6
+        return Proposal(
+            "" if sample.completion is None else extract_answer(sample.completion),
+            sample.prompt_tokens, sample.completion_tokens, sample.solve_s, cost, sample.error)
+
+    async def _gather(self, problem, seed, messages, groups) -> list[list[Sample]]:
+        gate = asyncio.Semaphore(self.max_concurrency)
+        connector = aiohttp.TCPConnector(limit=self.max_concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async def one(lo: int, hi: int) -> list[Sample]:
+                async with gate:
+                    return await self._request_group(session, problem, seed, messages, lo, hi)
+            return await asyncio.gather(*(one(lo, hi) for lo, hi in groups))
+
+    async def _request_group(self, session, problem, seed, messages, lo, hi) -> list[Sample]:
+        url = self.base_url.rstrip("/") + "/chat/completions"
+        headers = {"Authorization": f"Bearer {key}"} if (key := self._api_key()) else {}
+        policy = RetryPolicy(self.retries, self.backoff_s, self.backoff_max_s)
+        samples: list[Sample] = []
+        while len(samples) < hi - lo:
+            first = lo + len(samples)
+            rng = attempt_rng(seed, problem.id, first)  # also seeds the server's sampler
+            payload = {"model": self.model, "messages": messages, "n": hi - first,
+                       "seed": rng.getrandbits(31), **self.sampling}
+            try:
+                reply = await chat_completion(session, url, payload, headers, self.timeout_s, policy, rng)
+            except CompletionError as exc:
+                samples += [Sample(None, error=f"llm request failed: {exc}")] * (hi - first)
+                break
+            texts = reply.texts[: hi - first]
+            prompt, completion = _share(reply.prompt_tokens, len(texts)), _share(reply.completion_tokens, len(texts))
+            samples += [Sample(text, p, c, reply.latency_s / len(texts))
+                        for text, p, c in zip(texts, prompt, completion)]
+        return samples
+
+    def _api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env) or None if self.api_key_env else None
+
+
+def _group_starts(start: int, stop: int, n: int) -> list[int]:
+    """Request boundaries aligned to multiples of n, so they do not depend on batch size."""
+    return [start, *range((start // n + 1) * n, stop, n)]
+
+
+def _share(total: int, parts: int) -> list[int]:
+    """`total` split into `parts` integers that differ by at most one and sum to it."""
+    base, extra = divmod(total, parts)
+    return [base + (i < extra) for i in range(parts)]

@@ -1,0 +1,49 @@
+"""The `replay` solver: the `llm` solver with its server replaced by a recording.
+
+Its settings are the llm solver's plus `recording`; the prompt, model and sampling settings
+must be those of the recorded run, since they make the key each completion is found by.
+Answers are extracted and verified afresh, so the analysis of the recorded run is
+reproduced with no server (and a changed extraction rule or verifier is re-measured).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import ClassVar
+
+from harness.problem import Problem
+from harness.solvers.llm import LLMSolver, Sample
+from harness.solvers.recording import load_recording
+
+
+@dataclass(frozen=True)
+class ReplaySolver(LLMSolver):
+    name: ClassVar[str] = "replay"
+
+    recording: str = ""  # a .jsonl(.gz) file or a directory of them
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.recording:
+            raise ValueError("set `recording` to a recorded .jsonl(.gz) file or directory")
+        path = Path(self.recording).resolve()
+        if not path.exists():
+            raise ValueError(f"no recording at {path}")
+        object.__setattr__(self, "recording", str(path))
+
+    @cached_property
+    def records(self) -> dict:
+        return load_recording(Path(self.recording))
+
+    def samples(self, problem: Problem, seed: int, messages, key: str, start: int, stop: int) -> list[Sample]:
+        out = []
+        for i in range(start, stop):
+            row = self.records.get((key, i))
+            if row is None:
+                out.append(Sample(None, error=f"no recorded completion for {problem.id} attempt {i} "
+                                              f"(key {key}: model, prompt, sampling or seed differ)"))
+            else:
+                out.append(Sample(row["completion"], int(row["prompt_tokens"]), int(row["completion_tokens"]),
+                                  float(row["solve_s"]), row.get("error")))
+        return out

@@ -1,0 +1,89 @@
+"""The llm solver against a real HTTP server on 127.0.0.1 that scripts completions and faults."""
+import time
+
+import pytest
+
+from harness.bank import bank_from_config_name
+from harness.fake_llm import FakeLLMServer, fixed_responder
+from harness.runner import attempt_table
+from harness.solvers import make_solver
+from harness.solvers.llm import _group_starts, _share
+
+PRICES = {"m": {"prompt": 1.5, "completion": 4.0}}
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return bank_from_config_name("tiny")[0]  # three_cubes k=3: "1, 1, 1" is valid, known
+
+
+def llm(server, **settings):
+    return make_solver({"name": "llm", "base_url": server.url, "model": "m", "prices": PRICES,
+                        "backoff_s": 0.001, "api_key_env": None, **settings})
+
+
+def run(problem, solver, start=0, stop=40):
+    return attempt_table(problem, solver, 0, start, stop).to_pandas()
+
+
+def test_every_attempt_once_through_every_kind_of_transient_fault(problem):
+    faults = ["ok", "429", "500", "malformed", "ok", "reset", "hang"]
+    with FakeLLMServer(fixed_responder(["```answer\n1, 1, 1\n```", "```answer\n1, 2, 3\n```", "no block"]),
+                       faults=faults, retry_after_s=0.01, hang_s=1.5) as server:
+        table = run(problem, llm(server, n=3, max_concurrency=4, timeout_s=0.5, retries=30), 5, 45)
+    assert table["attempt"].tolist() == list(range(5, 45))
+    assert server.requests > server.answered  # faults were retried ...
+    assert set(table["tier"]) == {"valid", "wrong", "malformed"}  # ... until every attempt had a completion
+    assert server.choices == 40  # none asked twice, none dropped
+
+
+def test_tokens_and_cost_add_up_to_what_the_server_reported(problem):
+    with FakeLLMServer(fixed_responder(["```answer\n1, 1, 1\n```"]), tokens_per_prompt=10, tokens_per_choice=7,
+                       max_n=3) as server:  # a server that gives at most 3 choices: the rest is asked again
+        table = run(problem, llm(server, n=4, max_concurrency=2), 0, 30)
+    assert server.choices == 30 and server.answered > 30 / 4
+    assert table["prompt_tokens"].sum() == 10 * server.answered
+    assert table["completion_tokens"].sum() == 7 * 30
+    expected = (10 * server.answered * 1.5 + 7 * 30 * 4.0) / 1e6
+    assert table["cost_usd"].sum() == pytest.approx(expected, rel=1e-12)
+    assert (table["solve_s"] > 0).all()
+
+
+def test_exhausted_retries_become_tier_error_with_the_reason(problem):
+    with FakeLLMServer(faults=["500"]) as server:
+        table = run(problem, llm(server, n=4, retries=2), 0, 10)
+    assert (table["tier"] == "error").all() and len(table) == 10
+    assert table["error"].str.contains("HTTP 500 \\(after 2 retries\\)").all()
+    assert server.requests == 3 * 3  # three requests (4 + 4 + 2 attempts), each tried three times
+    assert table["cost_usd"].sum() == 0
+
+
+def test_retry_after_is_honoured(problem):
+    with FakeLLMServer(fixed_responder(["```answer\n1, 1, 1\n```"]), faults=["429", "ok"],
+                       retry_after_s=0.4) as server:
+        began = time.perf_counter()
+        table = run(problem, llm(server, n=4, max_concurrency=1, backoff_s=0.0001), 0, 4)
+        elapsed = time.perf_counter() - began
+    assert server.requests == 2 and (table["tier"] == "valid").all()
+    assert elapsed >= 0.4
+
+
+def test_a_refused_request_is_not_retried_and_says_why(problem, monkeypatch):
+    monkeypatch.setenv("TEST_LLM_KEY", "wrong-key")
+    with FakeLLMServer(api_key="right-key") as server:
+        table = run(problem, llm(server, n=2, api_key_env="TEST_LLM_KEY"), 0, 4)
+    assert server.requests == 2 and server.authorizations == {"Bearer wrong-key"}
+    assert table["error"].str.startswith("llm request failed: HTTP 401").all()
+
+
+def test_requests_are_aligned_to_n_whatever_the_batch():
+    assert _group_starts(0, 10, 4) == [0, 4, 8]
+    assert _group_starts(6, 13, 4) == [6, 8, 12]
+    assert _share(10, 3) == [4, 3, 3] and _share(0, 2) == [0, 0]
+
+
+def test_bad_settings_are_refused_with_the_setting_named():
+    with pytest.raises(ValueError, match="n must be at least 1"):
+        make_solver({"name": "llm", "n": 0})
+    with pytest.raises(ValueError, match="no setting api_key"):
+        make_solver({"name": "llm", "api_key": "sk-123"})  # keys never live in configs

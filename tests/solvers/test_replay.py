@@ -1,0 +1,59 @@
+"""Record an llm run through Ray, then replay it with no server; and replay the shipped recording."""
+import os
+
+import pandas as pd
+import pytest
+
+from harness.bank import bank_from_config_name
+from harness.demo import REFERENCE, demo_config, reference_tables
+from harness.fake_llm import FakeLLMServer, bank_responder
+from harness.job import run_job
+from harness.record import read_attempts
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def assert_same_analysis(run_dir, reference: dict[str, pd.DataFrame]):
+    for name, table in reference_tables(run_dir).items():
+        pd.testing.assert_frame_equal(table, reference[name], check_exact=True, obj=name)
+
+
+@pytest.mark.slow
+def test_replaying_the_shipped_recording_reproduces_its_analysis(ray_local, tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)  # the replay config names the recording relative to the repository
+    result = run_job(demo_config(["solver=replay", f"results_dir={tmp_path}"]), progress=False)
+    assert result.summary["tiers"]["error"] == 0  # every completion found: prompts and keys unchanged
+    assert_same_analysis(result.run_dir, {name: pd.read_csv(REPO / REFERENCE / name) for name in reference_tables(
+        result.run_dir)})
+
+
+@pytest.mark.slow
+def test_record_then_replay_through_ray_keeps_the_key_secret(ray_local, tmp_path, capfd):
+    from tests.conftest import TEST_API_KEY_ENV
+
+    secret = os.environ[TEST_API_KEY_ENV]
+    responder = bank_responder(bank_from_config_name("tiny"))
+    with FakeLLMServer(responder, latency_s=0.01, faults=["ok", "ok", "429", "ok", "ok", "500"], retry_after_s=0.01,
+                       api_key=secret) as server:
+        recorded = run_job(demo_config([
+            f"solver.base_url={server.url}", f"solver.api_key_env={TEST_API_KEY_ENV}",
+            "solver.backoff_s=0.01", "solver.retries=12",
+            f"solver.record_dir={tmp_path / 'recording'}", f"results_dir={tmp_path}", "tracking=local",
+            "attempts=60", "batch_size=20"]), progress=False)
+    assert server.authorizations == {f"Bearer {secret}"}
+    attempts = read_attempts(recorded.run_dir).to_pandas()
+    assert len(attempts) == 3 * 60 and not attempts.duplicated(["problem_id", "attempt"]).any()
+    assert attempts[attempts["tier"] == "error"]["error"].tolist() == [] and server.requests > server.answered
+
+    replayed = run_job(demo_config(["solver=replay", f"solver.recording={tmp_path / 'recording'}",
+                                    f"results_dir={tmp_path}", "attempts=60", "batch_size=30"]), progress=False)
+    assert_same_analysis(replayed.run_dir, reference_tables(recorded.run_dir))
+    replayed_attempts = read_attempts(replayed.run_dir).to_pandas().sort_values(["problem_id", "attempt"])
+    columns = ["problem_id", "attempt", "candidate", "tier", "prompt_tokens", "completion_tokens", "cost_usd"]
+    pd.testing.assert_frame_equal(replayed_attempts[columns].reset_index(drop=True),
+                                  attempts.sort_values(["problem_id", "attempt"])[columns].reset_index(drop=True))
+
+    leaks = [path for path in tmp_path.rglob("*") if path.is_file() and secret.encode() in path.read_bytes()]
+    assert leaks == []  # not in the config, the recording, the shards, MLflow's store or artifacts
+    out, err = capfd.readouterr()
+    assert secret not in out + err
