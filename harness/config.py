@@ -18,7 +18,7 @@ from harness.tracking import TrackingSpec
 
 @dataclass
 class HarnessSchema:
-    experiment: str = "default"
+    experiment_name: str = "default"  # MLflow experiment and results sub-folder
     attempts: int = 1_000  # per problem
     seed: int = 0
     workers: int = 0  # worker actors; 0 = one per CPU of the Ray cluster
@@ -63,7 +63,7 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
     bank = plain["bank"]
     tracking = plain.get("tracking") or {}
     return JobConfig(
-        experiment=str(plain["experiment"]),
+        experiment=str(plain["experiment_name"]),
         attempts=int(plain["attempts"]),
         seed=int(plain["seed"]),
         workers=int(plain.get("workers", 0)),

@@ -32,7 +32,7 @@ REPRODUCED = {"curve.csv": ["attempts", "valid", "novel", "interesting", "solved
 def demo_config(overrides: list[str]):
     register_schema()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return job_config(compose(config_name="config", overrides=["+experiment=llm_demo", "tracking=off", *overrides]))
+        return job_config(compose(config_name="config", overrides=["experiment=llm_demo", "tracking=off", *overrides]))
 
 
 def reference_tables(run_dir: Path) -> dict[str, pd.DataFrame]:

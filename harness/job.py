@@ -88,8 +88,11 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
     solver = make_solver(config.solver)
     ensure_ray()
     workers = config.workers or cluster_cpus()
-    dispatch = Dispatch(workers, config.batch_size or auto_batch_size(len(problems), config.attempts, workers),
-                        SandboxLimits(timeout_s=config.verify_timeout_s))
+    if solver.exchangeable:
+        batch_size = config.batch_size or auto_batch_size(len(problems), config.attempts, workers)
+    else:  # an adaptive solver's state lives in one call: all of a problem's attempts, in order
+        batch_size = config.attempts
+    dispatch = Dispatch(workers, batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
 
     tags = {"solver": solver.name, "bank": config.bank_name, "seed": str(config.seed),
             "exchangeable": str(solver.exchangeable)}

@@ -1,4 +1,8 @@
-"""Search spaces: what stub solvers sample. Each turns a seeded RNG into candidate text."""
+"""Search spaces: what stub solvers sample. Each turns a seeded RNG into candidate text.
+
+`mutate` and `crossover` are the variation operators of the evolve solver. They read texts
+the space itself wrote; anything else they cannot read is replaced by a fresh sample.
+"""
 from __future__ import annotations
 
 import random
@@ -25,6 +29,33 @@ class IntBox:
     def size(self) -> int:
         return (self.hi - self.lo + 1) ** self.arity
 
+    def mutate(self, text: str, rng: random.Random) -> str:
+        """Move one coordinate: often by one, sometimes by a step up to a quarter of the box."""
+        values = self._read(text)
+        if values is None:
+            return self.sample(rng)
+        i = rng.randrange(self.arity)
+        reach = max(1, (self.hi - self.lo) // 4)
+        step = rng.choice((-1, 1)) * (1 if rng.random() < 0.5 else rng.randint(1, reach))
+        values[i] = min(self.hi, max(self.lo, values[i] + step))
+        return self._write(values)
+
+    def crossover(self, a: str, b: str, rng: random.Random) -> str:
+        left, right = self._read(a), self._read(b)
+        if left is None or right is None:
+            return self.sample(rng)
+        return self._write([x if rng.random() < 0.5 else y for x, y in zip(left, right)])
+
+    def _read(self, text: str) -> list[int] | None:
+        try:
+            values = [int(part) for part in text.split(",")]
+        except ValueError:
+            return None
+        return values if len(values) == self.arity else None
+
+    def _write(self, values: list[int]) -> str:
+        return ", ".join(map(str, values))
+
 
 @dataclass(frozen=True)
 class BitString:
@@ -34,6 +65,22 @@ class BitString:
 
     def sample(self, rng: random.Random) -> str:
         return format(rng.getrandbits(self.length), f"0{self.length}b") if self.length else ""
+
+    def mutate(self, text: str, rng: random.Random) -> str:
+        """Flip one to three bits."""
+        if len(text) != self.length or set(text) - {"0", "1"} or not self.length:
+            return self.sample(rng)
+        bits = list(text)
+        for i in rng.sample(range(self.length), min(self.length, rng.randint(1, 3))):
+            bits[i] = "1" if bits[i] == "0" else "0"
+        return "".join(bits)
+
+    def crossover(self, a: str, b: str, rng: random.Random) -> str:
+        """One-point crossover."""
+        if len(a) != self.length or len(b) != self.length:
+            return self.sample(rng)
+        cut = rng.randrange(self.length + 1)
+        return a[:cut] + b[cut:]
 
 
 @dataclass(frozen=True)
@@ -48,6 +95,13 @@ class ExpressionGrammar:
 
     def sample(self, rng: random.Random) -> str:
         return self._grow(rng, self.max_depth)
+
+    # Expressions have no cheap neighbourhood here: variation is a fresh sample or a parent.
+    def mutate(self, text: str, rng: random.Random) -> str:
+        return self.sample(rng)
+
+    def crossover(self, a: str, b: str, rng: random.Random) -> str:
+        return a if rng.random() < 0.5 else b
 
     def _grow(self, rng: random.Random, depth: int) -> str:
         roll = rng.random()

@@ -24,7 +24,7 @@ def harness_run(*args, timeout=300):
 @pytest.mark.slow
 def test_multirun_smoke_sweep_lands_in_parquet_and_mlflow(tmp_path):
     done = harness_run("-m", "solver=random,synthetic", "bank=tiny", "attempts=300", "seed=5",
-                       f"results_dir={tmp_path}", "experiment=smoke")
+                       f"results_dir={tmp_path}", "experiment_name=smoke")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     assert done.stdout.count("results: ") == 2 and "mlflow ui --backend-store-uri" in done.stdout

@@ -6,6 +6,7 @@ from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from harness.problem import Problem
 from harness.sandbox import Checked
+from harness.solvers.evolve import EvolveSolver
 from harness.solvers.llm import LLMSolver
 from harness.solvers.proposal import Proposal
 from harness.solvers.random import RandomSolver
@@ -30,7 +31,7 @@ class Solver(Protocol):
         ...
 
 
-SOLVERS: Mapping[str, type] = {cls.name: cls for cls in (RandomSolver, SyntheticSolver, LLMSolver, ReplaySolver)}
+SOLVERS: Mapping[str, type] = {cls.name: cls for cls in (RandomSolver, SyntheticSolver, EvolveSolver, LLMSolver, ReplaySolver)}
 
 
 class SolverConfigError(ValueError):

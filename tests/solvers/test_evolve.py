@@ -1,0 +1,72 @@
+import random
+
+import pytest
+from problems.ramsey import make as ramsey
+from problems.three_cubes import make as three_cubes
+
+from harness.runner import attempt_table
+from harness.sandbox import verify_inline
+from harness.solvers import EvolveSolver, RandomSolver
+from harness.solvers.evolve import Island
+
+
+def discoveries(table):
+    solutions = table.filter(table["canonical"].is_valid())
+    return set(solutions["canonical"].to_pylist())
+
+
+def test_evolve_finds_what_random_misses_at_equal_attempts():
+    problem = ramsey(n=12, k=4)  # 2-colourings of K12 with no monochromatic K4
+    evolved = attempt_table(problem, EvolveSolver(), 0, 0, 1500)
+    sampled = attempt_table(problem, RandomSolver(), 0, 0, 1500)
+    assert len(discoveries(sampled)) == 0
+    assert len(discoveries(evolved)) >= 1
+    assert evolved.num_rows == 1500 and evolved["attempt"].to_pylist() == list(range(1500))
+
+
+def test_the_search_is_a_function_of_seed_and_problem():
+    problem, solver = three_cubes(k=29, bound=40), EvolveSolver(generation=16)
+    first, _ = solver.search(problem, 3, 0, 200, verify_inline)
+    again, _ = solver.search(problem, 3, 0, 200, verify_inline)
+    other, _ = solver.search(problem, 4, 0, 200, verify_inline)
+    assert first == again and first != other and len(first) == 200
+    with pytest.raises(ValueError, match="from 0"):
+        solver.search(problem, 3, 100, 200, verify_inline)
+
+
+def test_a_space_without_variation_operators_is_sampled_afresh():
+    from problems.factor import make as factor
+
+    table = attempt_table(factor(polynomial="x**2 - 1"), EvolveSolver(), 0, 0, 100)
+    assert "error" not in set(table["tier"].to_pylist())
+
+
+def test_islands_keep_the_best_distinct_candidates():
+    island = Island(capacity=2)
+    assert island.offer("a", -3.0, "a") and island.offer("b", -1.0, "b")
+    assert not island.offer("a", -3.0, "a")  # seen already
+    assert not island.offer("c", -5.0, "c")  # worse than every member of a full island
+    assert not island.offer("d", -2.0, "d")  # kept, but the best is still b
+    assert set(island.members) == {"b", "d"}
+    assert island.parent(random.Random(0)) in {"b", "d"}
+
+
+def test_int_box_variation_stays_in_the_box():
+    space, rng = three_cubes(k=3, bound=5).space, random.Random(0)
+    for _ in range(200):
+        child = space.mutate("5, -5, 0", rng)
+        values = [int(v) for v in child.split(",")]
+        assert all(-5 <= v <= 5 for v in values)
+        assert sum(a != b for a, b in zip(values, (5, -5, 0))) <= 1
+        mixed = [int(v) for v in space.crossover("1, 2, 3", "4, 5, 0", rng).split(",")]
+        assert all(v in pair for v, pair in zip(mixed, ((1, 4), (2, 5), (3, 0))))
+    assert len(space.mutate("not, ints", rng).split(",")) == 3  # unreadable: a fresh sample
+
+
+def test_bit_string_mutation_flips_one_to_three_bits():
+    space, rng = ramsey(n=6, k=3).space, random.Random(1)
+    parent = "0" * space.length
+    flips = {space.mutate(parent, rng).count("1") for _ in range(300)}
+    assert flips == {1, 2, 3}
+    child = space.crossover("0" * space.length, "1" * space.length, rng)
+    assert child == "0" * child.count("0") + "1" * child.count("1")
