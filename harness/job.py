@@ -22,7 +22,7 @@ from harness.config import JobConfig
 from harness.problem import DISCOVERY_TIERS, Tier
 from harness.ray_session import cluster_cpus, ensure_ray
 from harness.record import ShardWriter, write_json
-from harness.report import plot_estimates, plot_yield
+from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits
 from harness.solvers import make_solver
@@ -135,6 +135,8 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
             "tiers": {t.value: log.tiers.get(t.value, 0) for t in Tier},
             "discoveries": {t.value: int(final[t.value]) for t in DISCOVERY_TIERS},
             "problems_solved": int(final["solved"]), "workers": workers,
+            "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),
+                      "compute_s": round(float(final["compute_s"]), 3)},
             "batch_size": dispatch.batch_size, "elapsed_s": round(elapsed, 3),
             "attempts_per_s": round(log.attempts / elapsed, 1), "run_dir": str(run_dir),
             "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
@@ -145,6 +147,8 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
         tracker.log_metrics({"attempts_total": log.attempts, "attempts_per_s": summary["attempts_per_s"],
                              **{f"tier_{k}": v for k, v in summary["tiers"].items()}})
         artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png"]
+        if plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{solver.name} on {config.bank_name}: yield by cost"):
+            artifacts.append("yield_cost.png")
         if solver.exchangeable:
             summary["analysis"] = estimate_yield(discoveries, config, solver.name, len(problems), run_dir, tracker)
             artifacts += ["estimate.csv", "estimate.png", "solved.csv"]

@@ -33,6 +33,36 @@ def plot_yield(curve: pd.DataFrame, path: Path, title: str) -> Path:
     return Path(path)
 
 
+# The volume axes of a run's curve, with their units: yield can be compared at equal cost.
+VOLUME_AXES = {
+    "attempts": "attempts per problem",
+    "tokens": "tokens, prompt + completion (whole bank)",
+    "cost_usd": "cost, US dollars (whole bank)",
+    "compute_s": "compute seconds, solve + verify (whole bank)",
+}
+
+
+def plot_yield_by_cost(curve: pd.DataFrame, path: Path, title: str) -> Path | None:
+    """Discoveries per tier against each cost axis the run spent on; None if it spent nothing."""
+    axes_spent = [axis for axis in ("tokens", "cost_usd", "compute_s") if curve[axis].iloc[-1] > 0]
+    if not axes_spent:
+        return None
+    fig, axes = plt.subplots(1, len(axes_spent), figsize=(5 * len(axes_spent), 4), constrained_layout=True,
+                             squeeze=False)
+    for ax, axis in zip(axes[0], axes_spent):
+        seen = curve[curve[axis] > 0]
+        for tier in DISCOVERY_TIERS:
+            ax.plot(seen[axis], seen[tier.value], marker=".", label=tier.value)
+        ax.set(xscale="log", xlabel=VOLUME_AXES[axis], ylabel="distinct discoveries")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0][0].legend(title="tier")
+    fig.suptitle(title)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
 def plot_estimates(curves: pd.DataFrame, path: Path, title: str) -> Path:
     """Estimated yield per tier with its interval band; the extrapolated part dashed."""
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)

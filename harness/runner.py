@@ -7,6 +7,7 @@ decides where batches run.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -33,7 +34,7 @@ class Dispatch:
     workers: int  # worker actors
     batch_size: int  # attempts per actor call
     limits: SandboxLimits = SandboxLimits()  # the time bound on each verification
-    in_flight_per_worker: int = 2  # queued calls per actor, so none waits on the driver
+    in_flight_per_worker: int = 2  # calls per actor at once (threads), so none waits on the driver
 
 
 def plan_batches(problem_ids: list[str], attempts: int, batch_size: int) -> Iterator[Batch]:
@@ -105,7 +106,11 @@ def _verify_proposals(problem: Problem, proposals: list[Proposal], verify: Verif
 
 
 class AttemptWorker:
-    """Holds the bank, the solver and a sandboxed verifier, built once per worker."""
+    """Holds the bank, the solver and a sandboxed verifier, built once per worker.
+
+    Its calls run in threads, a few at once: while one batch waits on the verifier's child
+    process (or an LLM server), the next is proposed. The verifier takes one batch at a time.
+    """
 
     def __init__(self, bank_spec: BankSpec, solver_spec: Mapping[str, Any], seed: int,
                  limits: SandboxLimits) -> None:
@@ -113,10 +118,15 @@ class AttemptWorker:
         self.solver = make_solver(solver_spec)
         self.seed = seed
         self.sandbox = SandboxVerifier(limits)
+        self._verifying = threading.Lock()
+
+    def verify(self, problem: Problem, candidates: Sequence[str]) -> list[Checked]:
+        with self._verifying:
+            return self.sandbox.verify(problem, candidates)
 
     def run(self, batch: Batch) -> pa.Table:
         return attempt_table(self.problems[batch.problem_id], self.solver, self.seed,
-                             batch.start, batch.stop, self.sandbox.verify)
+                             batch.start, batch.stop, self.verify)
 
 
 def run_batches(
@@ -128,7 +138,7 @@ def run_batches(
     on_result: Callable[[pa.Table], None],
 ) -> None:
     """Run every batch on `dispatch.workers` actors; hand each result to `on_result` as it lands."""
-    actor_class = ray.remote(num_cpus=1)(AttemptWorker)
+    actor_class = ray.remote(num_cpus=1, max_concurrency=dispatch.in_flight_per_worker)(AttemptWorker)
     actors = [actor_class.remote(bank_spec, solver_spec, seed, dispatch.limits) for _ in range(dispatch.workers)]
     load = {i: 0 for i in range(len(actors))}
     pending: dict[ray.ObjectRef, int] = {}

@@ -106,9 +106,18 @@ class DiscoveryLog:
         return pd.DataFrame(rows, columns=columns).astype({f"first_{t.value}": "Int64" for t in DISCOVERY_TIERS})
 
 
+def spend_at(curve: pd.DataFrame, m: np.ndarray, axis: str) -> np.ndarray:
+    """The spend on `axis` (a column of a run's curve) at m attempts per problem: interpolated
+    between the curve's steps, and beyond its last step at the run's average spend per attempt."""
+    steps, spent = curve["attempts"].to_numpy(float), curve[axis].to_numpy(float)
+    m = np.asarray(m, dtype=float)
+    return np.where(m <= steps[-1], np.interp(m, steps, spent), m * spent[-1] / steps[-1])
+
+
 def seed_average(curves: list[pd.DataFrame], column: str, confidence: float = 0.95) -> pd.DataFrame:
     """Observed curves of several seeds (same `attempts` steps) to their mean with a
-    seed-to-seed interval (normal approximation): how adaptive solvers are measured."""
+    seed-to-seed interval (normal approximation, floored at 0 since counts are not negative):
+    how adaptive solvers are measured."""
     from statistics import NormalDist
 
     if len(curves) < 2:
@@ -119,5 +128,5 @@ def seed_average(curves: list[pd.DataFrame], column: str, confidence: float = 0.
     values = np.vstack([c[column].to_numpy(dtype=float) for c in curves])
     mean, sd = values.mean(axis=0), values.std(axis=0, ddof=1)
     half = NormalDist().inv_cdf(0.5 + confidence / 2) * sd / np.sqrt(len(curves))
-    return pd.DataFrame({"attempts": steps, "mean": mean, "lower": mean - half, "upper": mean + half,
+    return pd.DataFrame({"attempts": steps, "mean": mean, "lower": np.maximum(mean - half, 0), "upper": mean + half,
                          "seeds": len(curves)})

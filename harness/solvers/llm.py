@@ -13,8 +13,11 @@ dollars per million tokens. The API key is read from the environment variable na
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
@@ -88,8 +91,12 @@ class LLMSolver:
                 start: int, stop: int) -> list[Sample]:
         """One sample per attempt start..stop-1, from requests of up to n choices."""
         groups = [(lo, min(stop, (lo // self.n + 1) * self.n)) for lo in _group_starts(start, stop, self.n)]
-        per_group = asyncio.run(self._gather(problem, seed, messages, groups))
+        per_group = self._client.run(self._gather(problem, seed, messages, groups))
         return [s for group in per_group for s in group]
+
+    @cached_property
+    def _client(self) -> "_Client":  # cached in the instance's __dict__, so frozen is no obstacle
+        return _Client(self.max_concurrency)
 
     def to_proposal(self, sample: Sample) -> Proposal:
         price = self.prices.get(self.model) or {}
@@ -100,13 +107,12 @@ class LLMSolver:
             sample.prompt_tokens, sample.completion_tokens, sample.solve_s, cost, sample.error)
 
     async def _gather(self, problem, seed, messages, groups) -> list[list[Sample]]:
-        gate = asyncio.Semaphore(self.max_concurrency)
-        connector = aiohttp.TCPConnector(limit=self.max_concurrency)
-        async with aiohttp.ClientSession(connector=connector) as session:
-            async def one(lo: int, hi: int) -> list[Sample]:
-                async with gate:
-                    return await self._request_group(session, problem, seed, messages, lo, hi)
-            return await asyncio.gather(*(one(lo, hi) for lo, hi in groups))
+        session, gate = self._client.session(), self._client.gate()
+
+        async def one(lo: int, hi: int) -> list[Sample]:
+            async with gate:
+                return await self._request_group(session, problem, seed, messages, lo, hi)
+        return await asyncio.gather(*(one(lo, hi) for lo, hi in groups))
 
     async def _request_group(self, session, problem, seed, messages, lo, hi) -> list[Sample]:
         url = self.base_url.rstrip("/") + "/chat/completions"
@@ -131,6 +137,41 @@ class LLMSolver:
 
     def _api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) or None if self.api_key_env else None
+
+
+class _Client:
+    """One event loop thread, HTTP session and concurrency gate per solver and process.
+
+    They outlive a batch, so connections are reused from batch to batch, and calls from
+    several threads (batches run side by side) share one bound on requests in flight.
+    """
+
+    def __init__(self, max_concurrency: int) -> None:
+        self.max_concurrency = max_concurrency
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True, name="llm-client").start()
+        self._session: aiohttp.ClientSession | None = None
+        self._gate: asyncio.Semaphore | None = None
+        atexit.register(self.close)
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    # Both are made on the loop's own thread, the first time a request needs them.
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.max_concurrency))
+        return self._session
+
+    def gate(self) -> asyncio.Semaphore:
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.max_concurrency)
+        return self._gate
+
+    def close(self) -> None:
+        if self._session is not None and self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._session.close(), self.loop).result(timeout=5)
+            self._session = None
 
 
 def _group_starts(start: int, stop: int, n: int) -> list[int]:
