@@ -49,6 +49,8 @@ class FakeLLMServer:
     answered: int = 0  # requests answered with choices
     choices: int = 0
     authorizations: set = field(default_factory=set)
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests it was handling at once
 
     def __post_init__(self) -> None:
         unknown = set(self.faults) - set(FAULTS)
@@ -67,6 +69,15 @@ class FakeLLMServer:
             self.requests += 1
             fault = next(self._faults)
             self.authorizations.add(request.headers.get("Authorization", ""))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(request, fault)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    async def _answer(self, request: web.Request, fault: str) -> web.StreamResponse:
         if self.api_key is not None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return web.json_response({"error": {"message": "invalid api key"}}, status=401)
         body = await request.json()

@@ -93,3 +93,26 @@ def test_bad_settings_fail_fast_with_a_clear_message(override, message, tmp_path
     assert done.returncode != 0
     assert message in done.stderr, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_adaptive_runs_are_compared_by_seed_mean_and_at_equal_compute(tmp_path):
+    done = harness_run("-m", "solver=evolve", "seed=0,1", "bank=tiny", "attempts=200", f"results_dir={tmp_path}",
+                       "experiment_name=adaptive")
+    assert done.returncode == 0, done.stderr[-3000:]
+    for run_dir in (tmp_path / "adaptive").iterdir():
+        summary = json.loads((run_dir / "summary.json").read_text())
+        assert "analysis" not in summary and not (run_dir / "estimate.csv").exists()  # not rarefied
+        assert summary["batch_size"] == 200 and summary["spend"]["compute_s"] > 0
+        assert (run_dir / "yield_cost.png").read_bytes()[:4] == b"\x89PNG"
+
+    out = tmp_path / "cmp"
+    compared = subprocess.run([HARNESS_COMPARE, "--experiment", "adaptive", "--results-dir", str(tmp_path),
+                               "--mean-over-seeds", "--x", "compute_s", "--problem", "synthetic/K=20",
+                               "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert compared.returncode == 0, compared.stderr[-2000:]
+    table = pd.read_csv(out / "compare.csv")
+    assert set(table["label"]) == {"evolve (mean of 2 seeds)"}
+    valid = table[table["tier"] == "valid"].sort_values("m")
+    assert valid["compute_s"].is_monotonic_increasing and valid["estimate"].iloc[-1] > 0
+    assert (valid["lower"] <= valid["estimate"]).all() and (valid["estimate"] <= valid["upper"]).all()

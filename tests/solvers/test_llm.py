@@ -76,6 +76,12 @@ def test_a_refused_request_is_not_retried_and_says_why(problem, monkeypatch):
     assert table["error"].str.startswith("llm request failed: HTTP 401").all()
 
 
+def test_requests_in_flight_are_bounded_by_max_concurrency(problem):
+    with FakeLLMServer(fixed_responder(["```answer\n1, 1, 1\n```"]), latency_s=0.05) as server:
+        table = run(problem, llm(server, n=2, max_concurrency=3), 0, 40)
+    assert server.max_in_flight == 3 and server.requests == 20 and len(table) == 40
+
+
 def test_requests_are_aligned_to_n_whatever_the_batch():
     assert _group_starts(0, 10, 4) == [0, 4, 8]
     assert _group_starts(6, 13, 4) == [6, 8, 12]
