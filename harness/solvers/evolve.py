@@ -8,6 +8,11 @@ Proposals are verified a generation at a time and the islands updated from the v
 A discovery already made earns nothing when found again, and an island that has not
 improved for `patience` generations restarts empty, so the search keeps moving on.
 
+With `llm` set (the settings of an llm solver), a share `llm_share` of the variations are
+asked of that model instead: its prompt is the statement plus the island's best candidates
+with their scores, and the reply is read by the llm solver's answer rule; its tokens and
+cost are recorded with the attempt.
+
 It learns from earlier verdicts, so it is not exchangeable: its yield curve is the actual
 accumulation in attempt order, averaged over seeds. All attempts of one problem run in one
 call, in order; the candidates depend on (seed, problem) and the verdicts only.
@@ -16,11 +21,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
-from harness.problem import Problem, Verdict
+from harness.problem import Problem, Tier, Verdict
 from harness.sandbox import Checked
 from harness.seeding import attempt_rng
+from harness.solvers.llm import LLMSolver
+from harness.solvers.proposal import Proposal
 
 
 @dataclass
@@ -62,28 +69,36 @@ class EvolveSolver:
     explore: float = 0.1  # share of fresh samples from the search space
     crossover: float = 0.2  # share of recombinations (the rest are mutations)
     patience: int = 8  # generations without improvement before an island restarts
+    llm: Mapping[str, Any] | None = None  # settings of an llm solver used as mutation operator
+    llm_share: float = 0.5  # share of variations asked of the llm, when set
 
     def __post_init__(self) -> None:
         if min(self.islands, self.island_size, self.generation, self.patience) < 1:
             raise ValueError("islands, island_size, generation and patience must be at least 1")
-        if not (0 <= self.explore <= 1 and 0 <= self.crossover <= 1):
-            raise ValueError("explore and crossover are probabilities in [0, 1]")
+        if not (0 <= self.explore <= 1 and 0 <= self.crossover <= 1 and 0 <= self.llm_share <= 1):
+            raise ValueError("explore, crossover and llm_share are probabilities in [0, 1]")
+        if self.llm is not None:
+            object.__setattr__(self, "_mutator", LLMSolver(**self.llm))  # built once; fails early on bad settings
 
     def search(self, problem: Problem, seed: int, start: int, stop: int,
-               verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[str], list[Checked]]:
+               verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[str | Proposal], list[Checked]]:
         if start != 0:
             raise ValueError("evolve runs a problem's attempts from 0, in one call")
         rng = attempt_rng(seed, problem.id, -1)
         islands = [Island(self.island_size) for _ in range(self.islands)]
         discovered: set[str] = set()
-        proposals: list[str] = []
+        proposals: list[str | Proposal] = []
         checked: list[Checked] = []
         for lo in range(start, stop, self.generation):
             attempts = range(lo, min(stop, lo + self.generation))
             batch = [self._vary(problem, islands[i % self.islands], rng) for i in attempts]
-            results = verify(problem, batch)
+            if self.llm is not None:
+                batch = self._ask_llm(problem, seed, lo, batch, islands)
+            texts = [p if isinstance(p, str) else p.candidate for p in batch]
+            results = [(Verdict(Tier.ERROR, reason=p.error), 0.0) if isinstance(p, Proposal) and p.error else r
+                       for p, r in zip(batch, verify(problem, texts))]
             improved = set()
-            for i, text, (verdict, _) in zip(attempts, batch, results):
+            for i, text, (verdict, _) in zip(attempts, texts, results):
                 if self._learn(islands[i % self.islands], text, verdict, discovered):
                     improved.add(i % self.islands)
             for index, island in enumerate(islands):
@@ -95,16 +110,38 @@ class EvolveSolver:
             checked += results
         return proposals, checked
 
-    def _vary(self, problem: Problem, island: Island, rng: random.Random) -> str:
+    def _vary(self, problem: Problem, island: Island, rng: random.Random) -> str | None:
+        """A candidate from the space's operators; None where the llm is to propose one."""
         space = problem.space
         if not island.members or rng.random() < self.explore:
             return space.sample(rng)
+        if self.llm is not None and rng.random() < self.llm_share:
+            return None
         if rng.random() < self.crossover:
             if hasattr(space, "crossover"):
                 return space.crossover(island.parent(rng), island.parent(rng), rng)
             return island.parent(rng)
         # A space without variation operators (a family's own) is sampled afresh.
         return space.mutate(island.parent(rng), rng) if hasattr(space, "mutate") else space.sample(rng)
+
+    def _ask_llm(self, problem: Problem, seed: int, lo: int, batch: list[str | None],
+                 islands: list[Island]) -> list[str | Proposal]:
+        """Fill the generation's empty slots with the llm, one request per island."""
+        out: list[str | Proposal] = list(batch)
+        for index, island in enumerate(islands):
+            slots = [k for k, text in enumerate(batch) if text is None and (lo + k) % self.islands == index]
+            if not slots:
+                continue
+            best = sorted(island.members.values(), reverse=True)[:8]
+            shown = "\n".join(f"- {text}  (score {score:g})" for score, text in best)
+            prompt = (f"{problem.statement}\n\nCandidates so far, best first (higher score is better; "
+                      f"a solution scores highest):\n{shown}\n\nPropose one new candidate, different from "
+                      "these, that should score higher. End with it in a block:\n```answer\n<candidate>\n```")
+            replies = self._mutator.complete(problem, seed, [{"role": "user", "content": prompt}],
+                                             lo + slots[0], len(slots))
+            for k, proposal in zip(slots, replies):
+                out[k] = proposal
+        return out
 
     @staticmethod
     def _learn(island: Island, text: str, verdict: Verdict, discovered: set[str]) -> bool:

@@ -17,7 +17,6 @@ import atexit
 import os
 import threading
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
@@ -94,9 +93,22 @@ class LLMSolver:
         per_group = self._client.run(self._gather(problem, seed, messages, groups))
         return [s for group in per_group for s in group]
 
-    @cached_property
-    def _client(self) -> "_Client":  # cached in the instance's __dict__, so frozen is no obstacle
-        return _Client(self.max_concurrency)
+    @property
+    def _client(self) -> "_Client":
+        with _CLIENTS_LOCK:  # batches of one worker run in threads: they must share one client
+            client = self.__dict__.get("_client_instance")
+            if client is None:
+                client = _Client(self.max_concurrency)
+                object.__setattr__(self, "_client_instance", client)
+        return client
+
+    def complete(self, problem: Problem, seed: int, messages: list[dict[str, str]], first: int,
+                 count: int) -> list[Proposal]:
+        """`count` samples of any prompt about `problem` (the evolve solver's mutation
+        operator), seeded as attempts first..first+count-1; not recorded."""
+        async def run() -> list[Sample]:
+            return await self._request_group(self._client.session(), problem, seed, messages, first, first + count)
+        return [self.to_proposal(s) for s in self._client.run(run())]
 
     def to_proposal(self, sample: Sample) -> Proposal:
         price = self.prices.get(self.model) or {}
@@ -137,6 +149,9 @@ class LLMSolver:
 
     def _api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) or None if self.api_key_env else None
+
+
+_CLIENTS_LOCK = threading.Lock()
 
 
 class _Client:

@@ -12,10 +12,12 @@ import hashlib
 import json
 import os
 import socket
+import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-RecordKey = tuple[str, int]  # (request key, attempt index)
+RecordKey = tuple[str, int]
+_APPENDING = threading.Lock()  # a worker's batches run in threads and share its file  # (request key, attempt index)
 
 
 def request_key(model: str, messages: list[dict[str, str]], sampling: Mapping[str, Any]) -> str:
@@ -27,8 +29,9 @@ def append_records(directory: Path, rows: Iterable[Mapping[str, Any]]) -> None:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{socket.gethostname()}-{os.getpid()}.jsonl"
-    with path.open("a", encoding="utf-8") as out:
-        out.writelines(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+    text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+    with _APPENDING, path.open("a", encoding="utf-8") as out:  # one writer per file at a time
+        out.write(text)
 
 
 def load_recording(path: Path) -> dict[RecordKey, dict[str, Any]]:

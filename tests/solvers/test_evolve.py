@@ -70,3 +70,26 @@ def test_bit_string_mutation_flips_one_to_three_bits():
     assert flips == {1, 2, 3}
     child = space.crossover("0" * space.length, "1" * space.length, rng)
     assert child == "0" * child.count("0") + "1" * child.count("1")
+
+
+def test_an_llm_can_be_the_mutation_operator():
+    from harness.fake_llm import FakeLLMServer
+
+    prompts = []
+
+    def respond(messages, count, rng):
+        prompts.append(messages[-1]["content"])
+        return ["```answer\n1, 1, 1\n```"] * count
+
+    problem = three_cubes(k=3, bound=5)
+    with FakeLLMServer(respond, faults=["ok", "ok", "500"]) as server:
+        solver = EvolveSolver(generation=16, llm_share=0.5, llm={
+            "base_url": server.url, "api_key_env": None, "retries": 0, "prices": {"default": {"prompt": 1e6}}})
+        table = attempt_table(problem, solver, 0, 0, 160).to_pandas()
+    asked = table[table["prompt_tokens"] > 0]
+    assert len(asked) > 20 and (asked["candidate"] == "1, 1, 1").all() and (asked["tier"] == "novel").all()
+    assert asked["cost_usd"].sum() == asked["prompt_tokens"].sum()  # $1 per token here
+    failed = table[table["tier"] == "error"]
+    assert len(failed) > 0 and failed["error"].str.contains("HTTP 500").all()  # one request in three fails
+    assert all("(score " in p and problem.statement in p for p in prompts)
+    assert len(table) == 160

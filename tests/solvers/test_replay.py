@@ -1,5 +1,6 @@
 """Record an llm run through Ray, then replay it with no server; and replay the shipped recording."""
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,7 +11,7 @@ from harness.fake_llm import FakeLLMServer, bank_responder
 from harness.job import run_job
 from harness.record import read_attempts
 
-REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def assert_same_analysis(run_dir, reference: dict[str, pd.DataFrame]):
@@ -57,3 +58,5 @@ def test_record_then_replay_through_ray_keeps_the_key_secret(ray_local, tmp_path
     assert leaks == []  # not in the config, the recording, the shards, MLflow's store or artifacts
     out, err = capfd.readouterr()
     assert secret not in out + err
+    ray_logs = Path(ray_local._private.worker._global_node.get_logs_dir_path())
+    assert [p for p in ray_logs.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()] == []
