@@ -35,6 +35,7 @@ class Dispatch:
     batch_size: int  # attempts per actor call
     limits: SandboxLimits = SandboxLimits()  # the time bound on each verification
     in_flight_per_worker: int = 2  # calls per actor at once (threads), so none waits on the driver
+    worker_restarts: int = 3  # per worker, after which its batch fails the run
 
 
 def plan_batches(problem_ids: list[str], attempts: int, batch_size: int) -> Iterator[Batch]:
@@ -138,7 +139,11 @@ def run_batches(
     on_result: Callable[[pa.Table], None],
 ) -> None:
     """Run every batch on `dispatch.workers` actors; hand each result to `on_result` as it lands."""
-    actor_class = ray.remote(num_cpus=1, max_concurrency=dispatch.in_flight_per_worker)(AttemptWorker)
+    # A worker that dies (killed, out of memory, its node gone) is restarted by Ray and its
+    # unfinished calls are run again; each call's result still reaches the driver once.
+    actor_class = ray.remote(num_cpus=1, max_concurrency=dispatch.in_flight_per_worker,
+                             max_restarts=dispatch.worker_restarts,
+                             max_task_retries=dispatch.worker_restarts)(AttemptWorker)
     actors = [actor_class.remote(bank_spec, solver_spec, seed, dispatch.limits) for _ in range(dispatch.workers)]
     load = {i: 0 for i in range(len(actors))}
     pending: dict[ray.ObjectRef, int] = {}
