@@ -25,6 +25,9 @@ class HarnessSchema:
     batch_size: int = 0  # attempts per actor call; 0 = automatic
     verify_timeout_s: float = 5.0  # wall-clock bound per verification; past it, tier timeout
     results_dir: str = "results"
+    resume: Any = None  # the run id of an interrupted run to complete
+    checkpoint_s: float = 30.0  # finished work is made durable at least this often
+    min_free_gb: float = 1.0  # refuse to start with less free disk under results_dir
     solver: Any = MISSING
     bank: Any = MISSING
     tracking: Any = MISSING
@@ -48,6 +51,9 @@ class JobConfig:
     bank: BankSpec
     tracking: TrackingSpec = field(default_factory=TrackingSpec)
     resolved: Mapping[str, Any] = field(default_factory=dict)  # the whole config, for the record
+    resume: str | None = None
+    checkpoint_s: float = 30.0
+    min_free_gb: float = 1.0
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
@@ -56,6 +62,8 @@ class JobConfig:
             raise ValueError("workers and batch_size must be >= 0 (0 means automatic)")
         if self.verify_timeout_s <= 0:
             raise ValueError(f"verify_timeout_s must be positive, got {self.verify_timeout_s}")
+        if self.checkpoint_s <= 0 or self.min_free_gb < 0:
+            raise ValueError("checkpoint_s must be positive and min_free_gb non-negative")
 
 
 def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
@@ -75,4 +83,7 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
         bank=bank_spec(bank.get("instance_lists") or (), bank.get("families") or {}),
         tracking=TrackingSpec(enabled=bool(tracking.get("enabled", True)), uri=tracking.get("uri")),
         resolved=plain,
+        resume=str(plain["resume"]) if plain.get("resume") else None,
+        checkpoint_s=float(plain.get("checkpoint_s", 30.0)),
+        min_free_gb=float(plain.get("min_free_gb", 1.0)),
     )

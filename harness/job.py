@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.problem import DISCOVERY_TIERS, Tier
 from harness.ray_session import cluster_cpus, ensure_ray
-from harness.record import ShardWriter, write_json
+from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, discard_unrecorded, read_checkpoint,
+                            read_shards, start_manifest, write_json)
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits
@@ -36,14 +38,51 @@ class RunResult:
     summary: dict[str, Any]
 
 
-def check_writable(directory: Path) -> None:
-    """Fail before any attempt is spent if results cannot be written."""
+def check_writable(directory: Path, min_free_gb: float = 0.0) -> None:
+    """Fail before any attempt is spent if results cannot be written, or the disk is nearly full."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory):
             pass
     except OSError as exc:
         raise RuntimeError(f"cannot write results to {directory}: {exc.strerror or exc}") from None
+    free_gb = shutil.disk_usage(directory).free / 2**30
+    if free_gb < min_free_gb:
+        raise RuntimeError(f"only {free_gb:.2f} GiB free under {directory}, below min_free_gb={min_free_gb:g}: "
+                           "free some space or point results_dir elsewhere")
+
+
+# What a resumed run reads back from its shards to rebuild the driver's aggregates.
+LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", *SPEND_COLUMNS]
+# Settings that may change between a run and its resumption: they do not change results.
+RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb"}
+
+
+def check_resumable(config: JobConfig) -> None:
+    """Before anything starts: the run exists, is unfinished, and is asked for with its own settings."""
+    run_dir = config.results_dir / config.experiment / config.resume
+    if not (run_dir / "config.yaml").exists():
+        raise RuntimeError(f"no run {config.resume} under {run_dir.parent}")
+    if (run_dir / "summary.json").exists():
+        raise RuntimeError(f"run {config.resume} is complete; nothing to resume")
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    keys = (set(saved) | set(config.resolved)) - RESUMABLE_CHANGES
+    changed = sorted(k for k in keys if saved.get(k) != config.resolved.get(k))
+    if changed:
+        raise RuntimeError(f"resume={config.resume} needs the run's own settings; these differ: {', '.join(changed)}")
+
+
+def open_run(config: JobConfig, run_id: str, batch_size: int) -> tuple[Path, Checkpoint]:
+    """A new run directory with its manifest; or the interrupted run's, without unlisted shards."""
+    run_dir = config.results_dir / config.experiment / run_id
+    if config.resume:
+        checkpoint = read_checkpoint(run_dir)
+        discard_unrecorded(run_dir, checkpoint)
+        return run_dir, checkpoint
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(dict(config.resolved), sort_keys=False))
+    start_manifest(run_dir, batch_size, config.attempts)
+    return run_dir, read_checkpoint(run_dir)
 
 
 def estimate_yield(discoveries, config: JobConfig, solver: str, problems: int, run_dir: Path, tracker) -> dict:
@@ -83,7 +122,9 @@ def solver_settings(solver) -> dict[str, Any]:
 
 
 def run_job(config: JobConfig, progress: bool = True) -> RunResult:
-    check_writable(config.results_dir / config.experiment)
+    check_writable(config.results_dir / config.experiment, config.min_free_gb)
+    if config.resume:
+        check_resumable(config)
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
     solver = make_solver(config.solver)
     ensure_ray()
@@ -92,24 +133,28 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
         batch_size = config.batch_size or auto_batch_size(len(problems), config.attempts, workers)
     else:  # an adaptive solver's state lives in one call: all of a problem's attempts, in order
         batch_size = config.attempts
-    dispatch = Dispatch(workers, batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
 
     tags = {"solver": solver.name, "bank": config.bank_name, "seed": str(config.seed),
             "exchangeable": str(solver.exchangeable)}
     tracker = start_tracker(config.tracking, config.results_dir, config.experiment,
                             run_name=f"{solver.name}-{config.bank_name}-s{config.seed}",
-                            tags=tags, params=flatten(config.resolved))
-    run_dir = config.results_dir / config.experiment / tracker.run_id
-    run_dir.mkdir(parents=True)
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(dict(config.resolved), sort_keys=False))
+                            tags=tags, params=flatten(config.resolved), resume=config.resume)
     ok = False
     try:
+        run_dir, checkpoint = open_run(config, tracker.run_id, batch_size)
+        dispatch = Dispatch(workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
         log = DiscoveryLog()
+        for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):  # what a resumed run had done
+            log.update(shard)
+        resumed_with = log.attempts
         total = len(problems) * config.attempts
+        todo = (b for b in plan_batches([p.id for p in problems], config.attempts, dispatch.batch_size)
+                if (b.problem_id, b.start, b.stop) not in checkpoint.done)
         began = time.perf_counter()
-        with ShardWriter(run_dir / "attempts") as writer, tqdm(
-            total=total, unit="attempt", unit_scale=True, disable=not progress, mininterval=1.0,
-            desc=f"{solver.name} on {config.bank_name}",
+        with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=config.checkpoint_s,
+                         first_shard=len(checkpoint.shards)) as writer, tqdm(
+            total=total, initial=resumed_with, unit="attempt", unit_scale=True, disable=not progress,
+            mininterval=1.0, desc=f"{solver.name} on {config.bank_name}",
         ) as bar:
             def on_result(table):
                 writer.write(table)
@@ -117,8 +162,7 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
                 bar.update(table.num_rows)
                 bar.set_postfix(discoveries=log.discoveries, refresh=False)
 
-            run_batches(plan_batches([p.id for p in problems], config.attempts, dispatch.batch_size),
-                        config.bank, solver_settings(solver), config.seed, dispatch, on_result)
+            run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result)
         elapsed = time.perf_counter() - began
         if log.attempts != total:
             raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
@@ -138,7 +182,8 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
             "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),
                       "compute_s": round(float(final["compute_s"]), 3)},
             "batch_size": dispatch.batch_size, "elapsed_s": round(elapsed, 3),
-            "attempts_per_s": round(log.attempts / elapsed, 1), "run_dir": str(run_dir),
+            "attempts_per_s": round((log.attempts - resumed_with) / elapsed, 1), "run_dir": str(run_dir),
+            "resumed_with": resumed_with,
             "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
         }
         plot_yield(curve, run_dir / "yield.png",

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 ATTEMPT_SCHEMA = pa.schema([
@@ -28,29 +32,55 @@ ATTEMPT_SCHEMA = pa.schema([
 SPEND_COLUMNS = ("prompt_tokens", "completion_tokens", "solve_s", "verify_s", "cost_usd")
 
 
-class ShardWriter:
-    """Buffers attempt batches and writes them as attempts/part-NNNNN.parquet shards."""
+MANIFEST = "manifest.jsonl"
+BatchKey = tuple[str, int, int]  # (problem_id, start, stop)
 
-    def __init__(self, directory: Path, rows_per_shard: int = 200_000) -> None:
+
+def batch_key(table: pa.Table) -> BatchKey:
+    """A result table holds one batch: one problem, a contiguous range of attempts."""
+    attempts = table["attempt"]
+    return table["problem_id"][0].as_py(), pc.min(attempts).as_py(), pc.max(attempts).as_py() + 1
+
+
+class ShardWriter:
+    """Buffers attempt batches and writes them as attempts/part-NNNNN.parquet shards.
+
+    A shard appears whole or not at all (written aside, then renamed). With a manifest, each
+    shard's batches are then appended to it and synced: the manifest is the checkpoint, and
+    a shard it does not list was never finished. Shards are cut by size, and at least every
+    `flush_s` seconds, so a crash loses at most that much finished work.
+    """
+
+    def __init__(self, directory: Path, rows_per_shard: int = 200_000, manifest: Path | None = None,
+                 flush_s: float = 30.0, first_shard: int = 0) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.rows_per_shard = rows_per_shard
+        self.manifest = manifest
+        self.flush_s = flush_s
         self._buffer: list[pa.Table] = []
         self._buffered = 0
-        self.shards = 0
+        self._flushed_at = time.monotonic()
+        self.shards = first_shard
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
         self._buffer.append(table)
         self._buffered += table.num_rows
-        if self._buffered >= self.rows_per_shard:
+        if self._buffered >= self.rows_per_shard or time.monotonic() - self._flushed_at >= self.flush_s:
             self.flush()
 
     def flush(self) -> None:
+        self._flushed_at = time.monotonic()
         if not self._buffer:
             return
         table = pa.concat_tables(self._buffer)
-        pq.write_table(table, self.directory / f"part-{self.shards:05d}.parquet")
+        name = f"part-{self.shards:05d}.parquet"
+        aside = self.directory / f".{name}.tmp"  # a leading dot: Parquet readers skip it
+        pq.write_table(table, aside)
+        os.replace(aside, self.directory / name)
+        if self.manifest is not None:
+            _append_synced(self.manifest, {"shard": name, "batches": [list(batch_key(t)) for t in self._buffer]})
         self.shards += 1
         self.rows += table.num_rows
         self._buffer, self._buffered = [], 0
@@ -62,9 +92,64 @@ class ShardWriter:
         self.flush()
 
 
-def read_attempts(run_dir: Path) -> pa.Table:
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a run has durably recorded, read back from its manifest."""
+    batch_size: int
+    attempts: int
+    shards: tuple[str, ...]
+    done: frozenset[BatchKey]
+
+
+def start_manifest(run_dir: Path, batch_size: int, attempts: int) -> None:
+    _append_synced(Path(run_dir) / MANIFEST, {"batch_size": batch_size, "attempts": attempts})
+
+
+def read_checkpoint(run_dir: Path) -> Checkpoint:
+    path = Path(run_dir) / MANIFEST
+    if not path.exists():
+        raise FileNotFoundError(f"{run_dir} has no {MANIFEST}: not a run directory, or it never started")
+    header, *entries = [json.loads(line) for line in path.read_text().splitlines() if _complete(line)]
+    done = [tuple(b) for entry in entries for b in entry["batches"]]
+    if len(done) != len(set(done)):
+        raise ValueError(f"{path} lists a batch twice")
+    return Checkpoint(header["batch_size"], header["attempts"], tuple(e["shard"] for e in entries), frozenset(done))
+
+
+def discard_unrecorded(run_dir: Path, checkpoint: Checkpoint) -> list[Path]:
+    """Delete shards (and half-written files) the manifest does not list: their batches run again."""
+    listed = set(checkpoint.shards)
+    stray = [p for p in (Path(run_dir) / "attempts").iterdir() if p.name not in listed]
+    for path in stray:
+        path.unlink()
+    return stray
+
+
+def _complete(line: str) -> bool:
+    """A line cut short by a crash is not part of the manifest."""
+    try:
+        json.loads(line)
+        return True
+    except ValueError:
+        return False
+
+
+def _append_synced(path: Path, entry: dict[str, Any]) -> None:
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(entry) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def read_attempts(run_dir: Path, columns: list[str] | None = None) -> pa.Table:
     """All attempt records of a run (for analysis and tests; not used on the hot path)."""
-    return pq.read_table(Path(run_dir) / "attempts", schema=ATTEMPT_SCHEMA)
+    return pq.read_table(Path(run_dir) / "attempts", schema=ATTEMPT_SCHEMA, columns=columns)
+
+
+def read_shards(run_dir: Path, shards: tuple[str, ...], columns: list[str]):
+    """The listed shards one at a time, so a resumed run rebuilds its aggregates in bounded memory."""
+    for name in shards:
+        yield pq.read_table(Path(run_dir) / "attempts" / name, columns=columns)
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

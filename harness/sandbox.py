@@ -29,6 +29,7 @@ from harness.problem import Problem, Tier, Verdict
 Checked = tuple[Verdict, float]  # a verdict and the seconds its verification took
 
 _IDLE = -1.0
+SILENCE_GRACE_S = 10.0
 
 
 def verify_inline(problem: Problem, candidates: Sequence[str]) -> list[Checked]:
@@ -62,14 +63,16 @@ class SandboxVerifier:
         results: list[Checked | None] = [None] * len(candidates)
         while (pending := [i for i, r in enumerate(results) if r is None]):
             self._ensure_child(problem)
+            sent_at = time.monotonic()
             self._conn.send((problem.id, [(i, candidates[i]) for i in pending]))
-            self._collect(results, pending)
+            self._collect(results, pending, sent_at)
         return results  # type: ignore[return-value]
 
-    def _collect(self, results: list, pending: list[int]) -> None:
-        remaining = len(pending)
+    def _collect(self, results: list, pending: list[int], sent_at: float) -> None:
+        remaining, heard_at = len(pending), sent_at
         while remaining:
             if self._conn.poll(self.limits.poll_s):
+                heard_at = time.monotonic()
                 try:
                     chunk = self._conn.recv()
                 except (EOFError, OSError):
@@ -80,20 +83,31 @@ class SandboxVerifier:
                 remaining -= len(chunk)
                 self._deaths_in_a_row = 0
                 continue
-            index, started = self._clock
             if self._process.poll() is not None:
                 self._fail(results, f"the verifier process died (exit code {self._process.returncode})")
                 return
-            if started != _IDLE and time.monotonic() - started > self.limits.timeout_s:
-                self._stop_child()
-                results[int(index)] = (Verdict(Tier.TIMEOUT, reason=(
-                    f"verification exceeded {self.limits.timeout_s:g} s")), time.monotonic() - started)
+            now, (index, started) = time.monotonic(), self._clock
+            # Trust the clock only if it names an unfinished candidate of this batch and a start
+            # after the batch was sent: inside Ray workers the page was seen reading all zeros.
+            trusted = started >= sent_at and 0 <= index < len(results) and results[int(index)] is None
+            if trusted and now - started > self.limits.timeout_s:
+                self._time_out(results, int(index), now - started)
                 return
+            if not trusted and now - heard_at > 2 * self.limits.timeout_s + SILENCE_GRACE_S:
+                # Long silent with no readable clock: the first unreported candidate is the
+                # likeliest culprit (the child reports at least every flush_s). The grace
+                # covers a fresh child's start-up, which the clock does not.
+                self._time_out(results, next(i for i in pending if results[i] is None), now - heard_at)
+                return
+
+    def _time_out(self, results: list, index: int, seconds: float) -> None:
+        self._stop_child()
+        results[index] = (Verdict(Tier.TIMEOUT, reason=f"verification exceeded {self.limits.timeout_s:g} s"), seconds)
 
     def _fail(self, results: list, reason: str) -> None:
         index, started = self._clock
         self._stop_child()
-        if started != _IDLE and results[int(index)] is None:
+        if started >= 0 and results[int(index)] is None:
             results[int(index)] = (Verdict(Tier.ERROR, reason=reason), time.monotonic() - started)
             return
         # Died between candidates: nothing to blame, so retry, but never loop forever.
@@ -131,7 +145,16 @@ class SandboxVerifier:
 
     @property
     def _clock(self) -> tuple[float, float]:
-        return struct.unpack_from("dd", self._clock_map)
+        """(index, start) of the candidate in hand; start < 0 when idle.
+
+        The child writes while the parent reads, so a read can be torn: half of "idle" (-1.0)
+        and half of a start time reads as a time an hour in the past (seen: a false timeout).
+        Two equal reads in a row are a consistent one.
+        """
+        while True:
+            first = struct.unpack_from("dd", self._clock_map)
+            if struct.unpack_from("dd", self._clock_map) == first:
+                return first
 
     def _stop_child(self) -> None:
         if self._process is not None:

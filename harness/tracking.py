@@ -69,6 +69,15 @@ class MlflowTracker:
             client.log_batch(tracker.run_id, params=items[i : i + 100])
         return tracker
 
+    @classmethod
+    def resume(cls, client: MlflowClient, run_id: str) -> "MlflowTracker":
+        """Continue an interrupted run: the same MLflow run, marked running again."""
+        run = client.get_run(run_id)  # raises if the store does not know it
+        client.update_run(run_id, status="RUNNING")
+        resumed = int(run.data.tags.get("resumed", "0")) + 1
+        client.set_tag(run_id, "resumed", str(resumed))
+        return cls(client, run_id)
+
     def log_curve(self, curve: pd.DataFrame, step_column: str) -> None:
         """Every other column as a metric history, with step = the value of `step_column`."""
         now = int(time.time() * 1000)
@@ -98,8 +107,8 @@ class MlflowTracker:
 class NullTracker:
     """Tracking switched off: a local run id, nothing logged."""
 
-    def __init__(self) -> None:
-        self.run_id = uuid.uuid4().hex
+    def __init__(self, run_id: str | None = None) -> None:
+        self.run_id = run_id or uuid.uuid4().hex
 
     def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
     def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
@@ -109,8 +118,11 @@ class NullTracker:
 
 
 def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_name: str,
-                  tags: Mapping[str, str], params: Mapping[str, str]) -> Tracker:
+                  tags: Mapping[str, str], params: Mapping[str, str], resume: str | None = None) -> Tracker:
+    """A new run, or with `resume` the interrupted run of that id, continued."""
     if not spec.enabled:
-        return NullTracker()
+        return NullTracker(resume)
     client = MlflowClient(tracking_uri=spec.resolved_uri(results_dir))
+    if resume:
+        return MlflowTracker.resume(client, resume)
     return MlflowTracker.start(client, experiment, Path(results_dir) / "mlartifacts", run_name, tags, params)

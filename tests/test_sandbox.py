@@ -65,3 +65,29 @@ def test_a_hang_becomes_timeout_and_the_rest_still_run(sandbox):
 def test_a_crash_becomes_error_for_that_candidate_only(sandbox):
     tiers = [v.tier for v, _ in sandbox.verify(Trap(), ["1", "3", "1"])]
     assert tiers == [Tier.NOVEL, Tier.ERROR, Tier.NOVEL]
+
+
+def test_a_clock_page_read_as_zeros_is_not_taken_for_a_hang(sandbox):
+    """Seen inside Ray workers: the clock page read all zeros, which once meant 'started at
+    time 0', so a false timeout. Zero it over and over while a batch runs."""
+    import struct
+    import threading
+
+    problem = make(k=3, bound=5)
+    candidates = RandomSolver().propose(problem, 1, 0, 20000)
+    sandbox.verify(problem, candidates[:10])  # the child is up, its clock mapped
+    stop = threading.Event()
+
+    def zero_the_clock():
+        while not stop.is_set():
+            struct.pack_into("dd", sandbox._clock_map, 0, 0.0, 0.0)
+
+    vandal = threading.Thread(target=zero_the_clock)
+    vandal.start()
+    try:
+        checked = sandbox.verify(problem, candidates)
+    finally:
+        stop.set()
+        vandal.join()
+    assert Tier.TIMEOUT not in {v.tier for v, _ in checked}
+    assert [v for v, _ in checked] == [v for v, _ in verify_inline(problem, candidates)]
