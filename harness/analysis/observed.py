@@ -16,6 +16,7 @@ from harness.problem import DISCOVERY_TIERS, Tier
 from harness.record import SPEND_COLUMNS
 
 NEVER = np.iinfo(np.int64).max
+SPEND_BINS = 1 << 16  # at most this many spend bins (5 floats each) per run
 
 
 def log_spaced_steps(last: int, points: int = 40) -> np.ndarray:
@@ -34,7 +35,9 @@ class DiscoveryLog:
         self.found: dict[tuple[str, str], list[int]] = {}  # attempts reaching each tier level
         self.tiers = Counter()  # attempts per tier
         self.attempts = 0
-        self._spend = np.zeros((0, len(SPEND_COLUMNS)))  # per attempt index, summed over problems
+        # Spend summed over problems, per bin of `_width` attempt indices (see _add_spend).
+        self._spend = np.zeros((0, len(SPEND_COLUMNS)))
+        self._width = 1
 
     def update(self, table: pa.Table) -> None:
         self.attempts += table.num_rows
@@ -53,23 +56,34 @@ class DiscoveryLog:
                 found[level] += 1
 
     def _add_spend(self, table: pa.Table) -> None:
+        """Bins of one attempt index while there are at most SPEND_BINS of them; past that,
+        neighbouring bins merge (the width doubles), so memory stays bounded at any volume."""
         index = table["attempt"].to_numpy()
         if index.size == 0:
             return
-        if index.max() >= len(self._spend):  # grow by doubling: amortised O(1) per attempt index
-            grown = np.zeros((max(index.max() + 1, 2 * len(self._spend)), len(SPEND_COLUMNS)))
+        while index.max() >= SPEND_BINS * self._width:
+            even = np.zeros((SPEND_BINS, len(SPEND_COLUMNS)))
+            even[: len(self._spend)] = self._spend
+            self._spend = even.reshape(SPEND_BINS // 2, 2, -1).sum(axis=1)
+            self._width *= 2
+        bins = index // self._width
+        if bins.max() >= len(self._spend):  # grow by doubling, up to SPEND_BINS
+            grown = np.zeros((min(SPEND_BINS, max(bins.max() + 1, 2 * len(self._spend))), len(SPEND_COLUMNS)))
             grown[: len(self._spend)] = self._spend
             self._spend = grown
         for j, column in enumerate(SPEND_COLUMNS):
             weights = pc.fill_null(table[column], 0).to_numpy(zero_copy_only=False).astype(float)
-            self._spend[:, j] += np.bincount(index, weights=weights, minlength=len(self._spend))
+            self._spend[:, j] += np.bincount(bins, weights=weights, minlength=len(self._spend))
 
     def spend(self, steps: np.ndarray) -> pd.DataFrame:
-        """Cost of the first k attempts of every problem: tokens, dollars, compute seconds."""
+        """Cost of the first k attempts of every problem: tokens, dollars, compute seconds.
+        Exact while bins are single attempts (up to SPEND_BINS per problem); past that,
+        linear within the bin that k falls in."""
         steps = np.asarray(steps, dtype=np.int64)
-        total = np.cumsum(self._spend, axis=0)
-        at = total[np.clip(steps, 1, len(total)) - 1] if len(total) else np.zeros((len(steps), len(SPEND_COLUMNS)))
-        at = np.where((steps > 0)[:, None], at, 0.0)
+        edges = np.arange(len(self._spend) + 1) * self._width  # attempt index where each bin starts
+        total = np.vstack([np.zeros(len(SPEND_COLUMNS)), np.cumsum(self._spend, axis=0)])
+        at = np.column_stack([np.interp(steps, edges, total[:, j]) for j in range(len(SPEND_COLUMNS))]) \
+            if len(self._spend) else np.zeros((len(steps), len(SPEND_COLUMNS)))
         col = {name: at[:, j] for j, name in enumerate(SPEND_COLUMNS)}
         return pd.DataFrame({
             "tokens": np.rint(col["prompt_tokens"] + col["completion_tokens"]).astype(np.int64),

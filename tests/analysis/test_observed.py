@@ -57,3 +57,17 @@ def test_spend_sums_the_cost_of_the_first_k_attempts_of_every_problem():
     assert curve["tokens"].tolist() == [30, 60, 60, 100]  # nulls (completion tokens) count as zero
     assert curve["cost_usd"].tolist() == [3.0, 7.0, 7.0, 15.0]
     assert curve["compute_s"].tolist() == [0.0] * 4
+
+
+def test_spend_memory_is_bounded_and_coarse_bins_interpolate(monkeypatch):
+    import harness.analysis.observed as observed
+
+    monkeypatch.setattr(observed, "SPEND_BINS", 8)
+    table = batch([("a", i, "wrong", None) for i in range(40)])
+    table = table.set_column(table.schema.get_field_index("cost_usd"), "cost_usd", pa.array([1.0] * 40))
+    log = DiscoveryLog()
+    log.update(table.slice(0, 5))
+    assert log.curve(np.array([1, 3, 5]))["cost_usd"].tolist() == [1.0, 3.0, 5.0]  # exact: one index per bin
+    log.update(table.slice(5))
+    assert len(log._spend) <= 8 and log._width == 8
+    assert log.curve(np.array([8, 20, 40]))["cost_usd"].tolist() == [8.0, 20.0, 40.0]  # uniform spend: still exact
