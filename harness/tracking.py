@@ -57,11 +57,12 @@ class MlflowTracker:
         self.client, self.run_id = client, run_id
 
     @classmethod
-    def start(cls, client: MlflowClient, experiment: str, artifact_root: Path, run_name: str,
+    def start(cls, client: MlflowClient, experiment: str, artifact_root: Path | None, run_name: str,
               tags: Mapping[str, str], params: Mapping[str, str]) -> "MlflowTracker":
+        """A new run; `artifact_root` for a local store (a server keeps artifacts its own way)."""
         found = client.get_experiment_by_name(experiment)
-        experiment_id = found.experiment_id if found else client.create_experiment(
-            experiment, artifact_location=Path(artifact_root).resolve().as_uri())
+        location = Path(artifact_root).resolve().as_uri() if artifact_root is not None else None
+        experiment_id = found.experiment_id if found else client.create_experiment(experiment, artifact_location=location)
         run = client.create_run(experiment_id, run_name=run_name, tags=dict(tags))
         tracker = cls(client, run.info.run_id)
         items = [Param(k, v) for k, v in params.items()]
@@ -125,4 +126,5 @@ def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_na
     client = MlflowClient(tracking_uri=spec.resolved_uri(results_dir))
     if resume:
         return MlflowTracker.resume(client, resume)
-    return MlflowTracker.start(client, experiment, Path(results_dir) / "mlartifacts", run_name, tags, params)
+    artifact_root = Path(results_dir) / "mlartifacts" if spec.uri is None else None
+    return MlflowTracker.start(client, experiment, artifact_root, run_name, tags, params)

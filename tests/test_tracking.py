@@ -1,4 +1,7 @@
+import os
+
 import pandas as pd
+import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.tracking import NullTracker, TrackingSpec, flatten, start_tracker
@@ -33,3 +36,45 @@ def test_tracking_off_gives_a_run_id_and_logs_nothing(tmp_path):
     tracker = start_tracker(TrackingSpec(enabled=False), tmp_path, "exp", "run", {}, {})
     assert isinstance(tracker, NullTracker) and len(tracker.run_id) == 32
     assert not (tmp_path / "mlflow.db").exists()
+
+
+@pytest.mark.slow
+def test_a_run_logs_to_a_tracking_server(tmp_path):
+    """A real `mlflow server` on 127.0.0.1; harness-run logs to it through tracking=server."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    bin_dir = Path(sys.executable).parent
+    uri = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([str(bin_dir / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
+                               "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}",
+                               "--artifacts-destination", str(tmp_path / "server-artifacts"), "--workers", "1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"{uri}/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        run = subprocess.run([str(bin_dir / "harness-run"), "bank=tiny", "attempts=200", "tracking=server",
+                              f"results_dir={tmp_path / 'results'}", "experiment_name=remote"],
+                             env={**os.environ, "MLFLOW_TRACKING_URI": uri}, capture_output=True, text=True,
+                             timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+        client = MlflowClient(uri)
+        [logged] = client.search_runs([client.get_experiment_by_name("remote").experiment_id])
+        assert logged.info.status == "FINISHED" and logged.data.metrics["attempts_total"] == 600
+        assert "summary.json" in {a.path for a in client.list_artifacts(logged.info.run_id)}
+        assert list((tmp_path / "server-artifacts").rglob("summary.json"))  # stored by the server
+        assert not (tmp_path / "results" / "mlflow.db").exists()  # nothing in the local store
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
