@@ -50,7 +50,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight (C)")
     parser.add_argument("--n", type=int, default=4, help="samples per request")
     parser.add_argument("--seconds", type=float, default=15, help="about how long the run takes at the ceiling")
-    parser.add_argument("--waves", type=int, default=8, help="request waves per actor call (batch size = waves x C x n)")
+    parser.add_argument("--waves", type=int, default=8,
+                        help="request waves per actor call (batch size = waves x C x n)")
     args = parser.parse_args()
 
     ceiling = args.concurrency * args.n / args.latency
@@ -74,7 +75,8 @@ def main() -> None:
     print(f"{summary['attempts']} attempts in {summary['elapsed_s']:.1f} s ({wall:.1f} s with set-up); "
           f"{server.requests} requests, C={args.concurrency}, n={args.n}, L={args.latency} s, batch={batch}")
     print(f"harness: {rate:.0f} attempts/s; ceiling C x n / L: {ceiling:.0f} attempts/s")
-    print(f"one lone request took {lone * 1000:.1f} ms (L + HTTP), so a ceiling of {args.concurrency * args.n / lone:.0f}")
+    print(f"one lone request took {lone * 1000:.1f} ms (L + HTTP), "
+          f"so a ceiling of {args.concurrency * args.n / lone:.0f}")
     print(f"attempts/s / ceiling = {rate / ceiling:.3f}")
 
 

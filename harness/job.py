@@ -65,6 +65,8 @@ def check_resumable(config: JobConfig) -> None:
         raise RuntimeError(f"no run {config.resume} under {run_dir.parent}")
     if (run_dir / "summary.json").exists():
         raise RuntimeError(f"run {config.resume} is complete; nothing to resume")
+    if not (run_dir / MANIFEST).exists():
+        raise RuntimeError(f"run {config.resume} has no {MANIFEST} (made before runs kept one): it cannot be resumed")
     saved = yaml.safe_load((run_dir / "config.yaml").read_text())
     keys = (set(saved) | set(config.resolved)) - RESUMABLE_CHANGES
     changed = sorted(k for k in keys if saved.get(k) != config.resolved.get(k))

@@ -62,7 +62,8 @@ class MlflowTracker:
         """A new run; `artifact_root` for a local store (a server keeps artifacts its own way)."""
         found = client.get_experiment_by_name(experiment)
         location = Path(artifact_root).resolve().as_uri() if artifact_root is not None else None
-        experiment_id = found.experiment_id if found else client.create_experiment(experiment, artifact_location=location)
+        experiment_id = (found.experiment_id if found
+                         else client.create_experiment(experiment, artifact_location=location))
         run = client.create_run(experiment_id, run_name=run_name, tags=dict(tags))
         tracker = cls(client, run.info.run_id)
         items = [Param(k, v) for k, v in params.items()]

@@ -26,12 +26,14 @@ class Solver(Protocol):
         ...
 
     def search(self, problem: Problem, seed: int, start: int, stop: int,
-               verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[str | Proposal], list[Checked]]:
+               verify: Callable[[Problem, Sequence[str]], list[Checked]],
+               ) -> tuple[list[str | Proposal], list[Checked]]:
         """Adaptive solvers: run attempts start..stop-1 in order, verifying as they go."""
         ...
 
 
-SOLVERS: Mapping[str, type] = {cls.name: cls for cls in (RandomSolver, SyntheticSolver, EvolveSolver, LLMSolver, ReplaySolver)}
+SOLVERS: Mapping[str, type] = {
+    cls.name: cls for cls in (RandomSolver, SyntheticSolver, EvolveSolver, LLMSolver, ReplaySolver)}
 
 
 class SolverConfigError(ValueError):
