@@ -117,11 +117,16 @@ def read_checkpoint(run_dir: Path) -> Checkpoint:
 
 
 def discard_unrecorded(run_dir: Path, checkpoint: Checkpoint) -> list[Path]:
-    """Delete shards (and half-written files) the manifest does not list: their batches run again."""
+    """Before resuming: delete shards (and half-written files) the manifest does not list, so
+    their batches run again, and drop a manifest line a crash cut short, so appends stay whole."""
     listed = set(checkpoint.shards)
     stray = [p for p in (Path(run_dir) / "attempts").iterdir() if p.name not in listed]
     for path in stray:
         path.unlink()
+    manifest = Path(run_dir) / MANIFEST
+    lines = manifest.read_text().splitlines()
+    if not all(_complete(line) for line in lines) or not manifest.read_text().endswith("\n"):
+        manifest.write_text("".join(line + "\n" for line in lines if _complete(line)))
     return stray
 
 

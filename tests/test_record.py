@@ -22,3 +22,27 @@ def test_shards_hold_every_row_once(tmp_path):
     assert writer.shards == len(list((tmp_path / "attempts").glob("part-*.parquet"))) == 4
     table = read_attempts(tmp_path)
     assert sorted(table["attempt"].to_pylist()) == list(range(103))
+
+
+def test_a_crash_mid_write_leaves_a_checkpoint_that_resumes_cleanly(tmp_path):
+    from harness.record import MANIFEST, discard_unrecorded, read_checkpoint, start_manifest
+
+    start_manifest(tmp_path, batch_size=10, attempts=30)
+    with ShardWriter(tmp_path / "attempts", rows_per_shard=20, manifest=tmp_path / MANIFEST) as writer:
+        for start in range(0, 30, 10):
+            writer.write(rows(start, start + 10))
+    # A crash: a shard renamed but never listed, a half-written one, a manifest line cut short.
+    (tmp_path / "attempts" / "part-00002.parquet").write_bytes(b"PAR1 unlisted")
+    (tmp_path / "attempts" / ".part-00003.parquet.tmp").write_bytes(b"half")
+    with open(tmp_path / MANIFEST, "a") as manifest:
+        manifest.write('{"shard": "part-00002.parquet", "batc')
+
+    checkpoint = read_checkpoint(tmp_path)
+    assert checkpoint.batch_size == 10 and checkpoint.shards == ("part-00000.parquet", "part-00001.parquet")
+    assert checkpoint.done == {("p/1", 0, 10), ("p/1", 10, 20), ("p/1", 20, 30)}
+    stray = discard_unrecorded(tmp_path, checkpoint)
+    assert sorted(p.name for p in stray) == [".part-00003.parquet.tmp", "part-00002.parquet"]
+    assert read_attempts(tmp_path).num_rows == 30
+    with open(tmp_path / MANIFEST, "a") as manifest:  # the next append lands on a line of its own
+        manifest.write('{"shard": "part-00002.parquet", "batches": [["p/1", 30, 40]]}\n')
+    assert ("p/1", 30, 40) in read_checkpoint(tmp_path).done
