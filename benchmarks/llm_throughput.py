@@ -5,7 +5,7 @@
 A fake OpenAI-compatible server on 127.0.0.1 answers every request after a fixed latency L.
 With C requests in flight and n samples per request, no client can beat C x n / L attempts
 per second: that is the ceiling. The harness runs the `llm` solver (one worker, so C is the
-whole concurrency) over the tiny bank, verification and recording included; its rate is
+whole concurrency) over the tiny bank, verification and Parquet records included; its rate is
 taken over the run, Ray start-up excluded. Also printed: the latency of one lone request,
 measured in the same run, and the ceiling it implies.
 """
