@@ -1,10 +1,12 @@
 """Re-record the shipped LLM-shaped demo (results/reference/llm-demo/).
 
     python -m harness.demo [--out results/reference/llm-demo]
+    python -m harness.demo --reanalyse     # keep the recording, recompute the reference analysis
 
 Starts the fake OpenAI-compatible server on 127.0.0.1 with scripted, LLM-shaped answers for
 the tiny bank (a stand-in: no model is involved), runs the `llm_demo` experiment against it
-with recording on, and stores the recording with the analysis replay must reproduce.
+with recording on, and stores the recording with the analysis replay must reproduce. After
+a change to the analysis, --reanalyse replays the recording to refresh that reference.
 """
 from __future__ import annotations
 
@@ -57,10 +59,24 @@ def record(out: Path) -> None:
     print(f"recorded {len(lines)} completions and the reference analysis in {out}")
 
 
+def reanalyse(out: Path) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        config = demo_config(["solver=replay", f"solver.recording={out / 'recording.jsonl.gz'}",
+                              f"results_dir={scratch}"])
+        result = run_job(config)
+        if result.summary["tiers"]["error"]:
+            raise SystemExit("the recording no longer matches the llm_demo prompts: record it again")
+        for name, table in reference_tables(result.run_dir).items():
+            table.to_csv(out / name, index=False)
+    print(f"recomputed the reference analysis in {out} from its recording")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m harness.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REFERENCE)
-    record(parser.parse_args(argv).out)
+    parser.add_argument("--reanalyse", action="store_true", help="replay the recording, refresh the analysis")
+    args = parser.parse_args(argv)
+    reanalyse(args.out) if args.reanalyse else record(args.out)
 
 
 if __name__ == "__main__":
