@@ -80,6 +80,8 @@ async def _request(session, url, payload, headers, timeout_s, began, retry) -> C
                 raise CompletionError(f"HTTP {response.status}: {_snippet(body)}")
     except (asyncio.TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
         raise _Transient(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+    except aiohttp.ClientError as exc:  # a bad URL and the like: retrying will not help
+        raise CompletionError(f"{type(exc).__name__}: {exc}") from None
     try:
         data = json.loads(body)
         texts = [choice["message"]["content"] or "" for choice in data["choices"]]
@@ -87,7 +89,7 @@ async def _request(session, url, payload, headers, timeout_s, began, retry) -> C
         prompt_tokens, completion_tokens = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
         if not texts or not all(isinstance(t, str) for t in texts):
             raise ValueError("no text choices")
-    except (ValueError, KeyError, TypeError, IndexError) as exc:  # JSONDecodeError is a ValueError
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:  # JSONDecodeError: a ValueError
         raise _Transient(f"malformed completion body ({type(exc).__name__}): {_snippet(body)}") from None
     return Completion(texts, prompt_tokens, completion_tokens, time.perf_counter() - began, retry)
 

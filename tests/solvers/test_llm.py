@@ -93,3 +93,20 @@ def test_bad_settings_are_refused_with_the_setting_named():
         make_solver({"name": "llm", "n": 0})
     with pytest.raises(ValueError, match="no setting api_key"):
         make_solver({"name": "llm", "api_key": "sk-123"})  # keys never live in configs
+
+
+def test_hostile_bodies_and_bad_urls_fail_their_attempts_with_a_reason(problem):
+    from aiohttp import web
+
+    from harness.fake_llm import FakeLLMServer as Server
+
+    class Hostile(Server):  # answers 200 with JSON that is not a completion
+        async def _answer(self, request, fault):
+            return web.json_response({"choices": [{"message": {"content": {"nested": 1}}}], "usage": [1]})
+
+    with Hostile() as server:
+        table = run(problem, llm(server, n=2, retries=1), 0, 4)
+    assert (table["tier"] == "error").all() and table["error"].str.contains("malformed completion body").all()
+    table = attempt_table(problem, make_solver({"name": "llm", "base_url": "not a url", "api_key_env": None,
+                                                "retries": 0}), 0, 0, 2).to_pandas()
+    assert (table["tier"] == "error").all() and table["error"].str.startswith("llm request failed").all()
