@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/llm_throughput.py [--latency 0.2] [--concurrency 64] [--n 4]
 
-A fake OpenAI-compatible server on 127.0.0.1 answers every request after a fixed latency L.
+A fake OpenAI-compatible server on 127.0.0.1 (its own process, as a real server would be)
+answers every request after a fixed latency L.
 With C requests in flight and n samples per request, no client can beat C x n / L attempts
 per second: that is the ceiling. The harness runs the `llm` solver (one worker, so C is the
 whole concurrency) over the tiny bank, verification and Parquet records included; its rate is
@@ -14,6 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +26,6 @@ import aiohttp
 
 from harness.bank import bank_from_config_name
 from harness.config import JobConfig
-from harness.fake_llm import FakeLLMServer, bank_responder
 from harness.job import run_job
 from harness.ray_session import ensure_ray
 from harness.solvers.openai_client import RetryPolicy, chat_completion
@@ -33,7 +36,21 @@ TINY = {"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 1"]}],
         "synthetic": [{"size": 20, "known_count": 5, "interesting_tail": 5}]}
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 async def lone_request_latency(url: str, n: int, repeats: int = 5) -> float:
+    """The quickest of a few lone requests, once the server answers at all."""
+    for _ in range(300):  # the server process may still be starting
+        try:
+            async with aiohttp.ClientSession() as session:
+                await session.get(url.rsplit("/v1", 1)[0] + "/")
+            break
+        except aiohttp.ClientConnectionError:
+            await asyncio.sleep(0.1)
     async with aiohttp.ClientSession() as session:
         seconds = []
         for _ in range(repeats):
@@ -49,7 +66,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request (L)")
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight (C)")
     parser.add_argument("--n", type=int, default=4, help="samples per request")
-    parser.add_argument("--seconds", type=float, default=15, help="about how long the run takes at the ceiling")
+    parser.add_argument("--seconds", type=float, default=40,
+                        help="about how long the run takes at the ceiling (worker start-up is amortised over it)")
     parser.add_argument("--waves", type=int, default=8,
                         help="request waves per actor call (batch size = waves x C x n)")
     args = parser.parse_args()
@@ -59,21 +77,28 @@ def main() -> None:
     problems = len(bank_from_config_name("tiny"))
     per_problem = max(batch, round(ceiling * args.seconds / problems / batch) * batch)
     ensure_ray()
-    with FakeLLMServer(bank_responder(bank_from_config_name("tiny")), latency_s=args.latency) as server, \
-            tempfile.TemporaryDirectory() as scratch:
-        lone = asyncio.run(lone_request_latency(server.url, args.n))
-        config = JobConfig(
-            experiment="llm-throughput", attempts=per_problem, seed=0, workers=1, batch_size=batch,
-            verify_timeout_s=5.0, results_dir=Path(scratch), bank_name="tiny", bank=TINY,
-            solver={"name": "llm", "base_url": server.url, "n": args.n, "max_concurrency": args.concurrency,
-                    "api_key_env": None},
-            tracking=TrackingSpec(enabled=False))
-        began = time.perf_counter()
-        summary = run_job(config, progress=False).summary
-        wall = time.perf_counter() - began
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    server = subprocess.Popen([sys.executable, "-m", "harness.fake_llm", "--bank", "tiny", "--port", str(port),
+                               "--latency", str(args.latency)], stdout=subprocess.DEVNULL)
+    try:
+        lone = asyncio.run(lone_request_latency(url, args.n))
+        with tempfile.TemporaryDirectory() as scratch:
+            config = JobConfig(
+                experiment="llm-throughput", attempts=per_problem, seed=0, workers=1, batch_size=batch,
+                verify_timeout_s=5.0, results_dir=Path(scratch), bank_name="tiny", bank=TINY,
+                solver={"name": "llm", "base_url": url, "n": args.n, "max_concurrency": args.concurrency,
+                        "api_key_env": None},
+                tracking=TrackingSpec(enabled=False))
+            began = time.perf_counter()
+            summary = run_job(config, progress=False).summary
+            wall = time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
     rate = summary["attempts_per_s"]
     print(f"{summary['attempts']} attempts in {summary['elapsed_s']:.1f} s ({wall:.1f} s with set-up); "
-          f"{server.requests} requests, C={args.concurrency}, n={args.n}, L={args.latency} s, batch={batch}")
+          f"C={args.concurrency}, n={args.n}, L={args.latency} s, batch={batch}")
     print(f"harness: {rate:.0f} attempts/s; ceiling C x n / L: {ceiling:.0f} attempts/s")
     print(f"one lone request took {lone * 1000:.1f} ms (L + HTTP), "
           f"so a ceiling of {args.concurrency * args.n / lone:.0f}")
