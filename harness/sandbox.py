@@ -76,7 +76,7 @@ class SandboxVerifier:
                 try:
                     chunk = self._conn.recv()
                 except (EOFError, OSError):
-                    self._fail(results, "the verifier process died")
+                    self._fail(results, "the verifier process died", sent_at)
                     return
                 for index, tier, canonical, score, reason, seconds in chunk:
                     results[index] = (Verdict(Tier(tier), canonical, score, reason), seconds)
@@ -84,16 +84,13 @@ class SandboxVerifier:
                 self._deaths_in_a_row = 0
                 continue
             if self._process.poll() is not None:
-                self._fail(results, f"the verifier process died (exit code {self._process.returncode})")
+                self._fail(results, f"the verifier process died (exit code {self._process.returncode})", sent_at)
                 return
-            now, (index, started) = time.monotonic(), self._clock
-            # Trust the clock only if it names an unfinished candidate of this batch and a start
-            # after the batch was sent: inside Ray workers the page was seen reading all zeros.
-            trusted = started >= sent_at and 0 <= index < len(results) and results[int(index)] is None
-            if trusted and now - started > self.limits.timeout_s:
-                self._time_out(results, int(index), now - started)
+            now, in_hand = time.monotonic(), self._in_hand(results, sent_at)
+            if in_hand is not None and now - in_hand[1] > self.limits.timeout_s:
+                self._time_out(results, in_hand[0], now - in_hand[1])
                 return
-            if not trusted and now - heard_at > 2 * self.limits.timeout_s + SILENCE_GRACE_S:
+            if in_hand is None and now - heard_at > 2 * self.limits.timeout_s + SILENCE_GRACE_S:
                 # Long silent with no readable clock: the first unreported candidate is the
                 # likeliest culprit (the child reports at least every flush_s). The grace
                 # covers a fresh child's start-up, which the clock does not.
@@ -104,11 +101,20 @@ class SandboxVerifier:
         self._stop_child()
         results[index] = (Verdict(Tier.TIMEOUT, reason=f"verification exceeded {self.limits.timeout_s:g} s"), seconds)
 
-    def _fail(self, results: list, reason: str) -> None:
+    def _in_hand(self, results: list, sent_at: float) -> tuple[int, float] | None:
+        """(index, start) of the candidate the child is verifying, if the clock can be trusted:
+        it must name an unfinished candidate of this batch, started after the batch was sent.
+        (Inside Ray workers the page was seen reading all zeros: 'started at time 0'.)"""
         index, started = self._clock
+        if started >= sent_at and 0 <= index < len(results) and results[int(index)] is None:
+            return int(index), started
+        return None
+
+    def _fail(self, results: list, reason: str, sent_at: float) -> None:
+        in_hand = self._in_hand(results, sent_at)
         self._stop_child()
-        if started >= 0 and results[int(index)] is None:
-            results[int(index)] = (Verdict(Tier.ERROR, reason=reason), time.monotonic() - started)
+        if in_hand is not None:
+            results[in_hand[0]] = (Verdict(Tier.ERROR, reason=reason), time.monotonic() - in_hand[1])
             return
         # Died between candidates: nothing to blame, so retry, but never loop forever.
         self._deaths_in_a_row += 1
