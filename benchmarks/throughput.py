@@ -8,7 +8,8 @@ The same solver (random) and verifier on the same attempts of one cheap integer 
 3. the harness (`run_job`): Ray worker actors, sandboxed time-bounded verification,
    Arrow records to Parquet shards, manifest, aggregates; its rate excludes Ray start-up;
 4. one Ray task per attempt, on a small sample (it is slow).
-All four measured in this run. The ratios are printed each on its own line.
+All four measured in this run. The ratios are printed each on its own line. Then where the
+harness's time goes, per attempt, measured in one process on the same problem.
 """
 from __future__ import annotations
 
@@ -21,10 +22,14 @@ from pathlib import Path
 
 import ray
 
+from harness.analysis import DiscoveryLog
 from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.job import run_job
 from harness.ray_session import ensure_ray
+from harness.record import ShardWriter
+from harness.runner import attempt_table
+from harness.sandbox import SandboxVerifier
 from harness.solvers import RandomSolver
 from harness.tracking import TrackingSpec
 
@@ -75,6 +80,40 @@ def harness(bank, attempts: int, cores: int) -> float:
         return run_job(config, progress=False).summary["attempts_per_s"]
 
 
+def breakdown(bank, attempts: int = 20_000) -> dict[str, float]:
+    """Microseconds per attempt of each layer, added one at a time, in this process; each
+    timing is the best of five, since differences of noisy timings are noisier still."""
+    problem, solver = build_bank(bank)[0], RandomSolver()
+    starts = range(0, attempts, BATCH)
+
+    def per_attempt(work) -> float:
+        best = float("inf")
+        for _ in range(5):
+            began = time.perf_counter()
+            work()
+            best = min(best, time.perf_counter() - began)
+        return best / attempts * 1e6
+
+    with SandboxVerifier() as sandbox, tempfile.TemporaryDirectory() as scratch:
+        sandbox.verify(problem, ["1"])  # the child is up before the clock starts
+        propose = per_attempt(lambda: [solver.propose(problem, 0, s, s + BATCH) for s in starts])
+        verified = per_attempt(lambda: [[problem.verify(c) for c in solver.propose(problem, 0, s, s + BATCH)]
+                                        for s in starts])
+        records = per_attempt(lambda: [attempt_table(problem, solver, 0, s, s + BATCH) for s in starts])
+        sandboxed = per_attempt(lambda: [attempt_table(problem, solver, 0, s, s + BATCH, sandbox.verify)
+                                         for s in starts])
+        tables, log = [attempt_table(problem, solver, 0, s, s + BATCH) for s in starts], DiscoveryLog()
+
+        def drive() -> None:
+            with ShardWriter(Path(scratch) / "attempts") as writer:
+                for table in tables:
+                    writer.write(table)
+                    log.update(table)
+        driver = per_attempt(drive)
+    return {"propose": propose, "verify": verified - propose, "Arrow records": records - verified,
+            "sandbox process boundary": sandboxed - records, "driver (aggregates, shards)": driver}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=400_000)
@@ -95,6 +134,9 @@ def main() -> None:
     print(f"harness / (cores x plain loop) = {ours / (cores * plain):.2f}")
     print(f"harness / Pool = {ours / pooled:.2f}")
     print(f"harness / one Ray task per attempt = {ours / tasks:.1f}")
+    print("where the harness spends it, per attempt in one process:")
+    for layer, micros in breakdown(bank).items():
+        print(f"  {layer:28s} {micros:6.1f} us")
 
 
 if __name__ == "__main__":

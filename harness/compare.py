@@ -30,7 +30,7 @@ from mlflow.tracking import MlflowClient  # noqa: E402
 
 from harness.analysis.observed import seed_average, spend_at  # noqa: E402
 from harness.problem import DISCOVERY_TIERS  # noqa: E402
-from harness.report import VOLUME_AXES, plt  # noqa: E402
+from harness.report import COST_AXES, VOLUME_AXES, plt  # noqa: E402
 from harness.tracking import TrackingSpec  # noqa: E402
 
 TIERS = [t.value for t in DISCOVERY_TIERS]
@@ -66,7 +66,7 @@ def run_curves(client: MlflowClient, run_id: str, problem: str | None = None) ->
             table = observed.melt(id_vars="attempts", value_vars=TIERS, var_name="tier",
                                   value_name="estimate").rename(columns={"attempts": "m"})
             table = table.assign(lower=table["estimate"], upper=table["estimate"], method="observed")
-    for axis in ("tokens", "cost_usd", "compute_s"):
+    for axis in COST_AXES:
         table[axis] = spend_at(observed, table["m"].to_numpy(), axis) if axis in observed else 0.0
     solver, seed = tags.get("solver", "?"), tags.get("seed", "?")
     return table.assign(run_id=run_id, solver=solver, seed=seed, label=f"{solver} s{seed} ({run_id[:8]})",
@@ -82,7 +82,7 @@ def mean_over_seeds(curves: pd.DataFrame) -> pd.DataFrame:
             out.append(part.assign(label=f"{solver} (1 seed)"))
             continue
         mean = seed_average(runs, "estimate")
-        spend = pd.concat(runs).groupby("attempts")[["tokens", "cost_usd", "compute_s"]].mean().reset_index()
+        spend = pd.concat(runs).groupby("attempts")[list(COST_AXES)].mean().reset_index()
         merged = mean.merge(spend, on="attempts").rename(columns={"attempts": "m", "mean": "estimate"})
         method = runs[0][["attempts", "method"]].rename(columns={"attempts": "m"})  # keeps extrapolation dashed
         out.append(merged.merge(method, on="m").assign(

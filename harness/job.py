@@ -84,7 +84,7 @@ def open_run(config: JobConfig, run_id: str, batch_size: int) -> tuple[Path, Che
     run_dir.mkdir(parents=True)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(dict(config.resolved), sort_keys=False))
     start_manifest(run_dir, batch_size, config.attempts)
-    return run_dir, read_checkpoint(run_dir)
+    return run_dir, Checkpoint(batch_size, config.attempts, shards=(), done=frozenset())
 
 
 def estimate_yield(discoveries, config: JobConfig, solver: str, problems: int, run_dir: Path, tracker) -> dict:

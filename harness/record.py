@@ -109,7 +109,7 @@ def read_checkpoint(run_dir: Path) -> Checkpoint:
     path = Path(run_dir) / MANIFEST
     if not path.exists():
         raise FileNotFoundError(f"{run_dir} has no {MANIFEST}: not a run directory, or it never started")
-    header, *entries = [json.loads(line) for line in path.read_text().splitlines() if _complete(line)]
+    header, *entries = _manifest_entries(path)[0]
     done = [tuple(b) for entry in entries for b in entry["batches"]]
     if len(done) != len(set(done)):
         raise ValueError(f"{path} lists a batch twice")
@@ -124,19 +124,23 @@ def discard_unrecorded(run_dir: Path, checkpoint: Checkpoint) -> list[Path]:
     for path in stray:
         path.unlink()
     manifest = Path(run_dir) / MANIFEST
-    lines = manifest.read_text().splitlines()
-    if not all(_complete(line) for line in lines) or not manifest.read_text().endswith("\n"):
-        manifest.write_text("".join(line + "\n" for line in lines if _complete(line)))
+    entries, intact = _manifest_entries(manifest)
+    if not intact:
+        manifest.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
     return stray
 
 
-def _complete(line: str) -> bool:
-    """A line cut short by a crash is not part of the manifest."""
-    try:
-        json.loads(line)
-        return True
-    except ValueError:
-        return False
+def _manifest_entries(path: Path) -> tuple[list[dict[str, Any]], bool]:
+    """The manifest's entries, and whether it is intact: a line cut short by a crash is
+    not part of it."""
+    text = path.read_text()
+    entries = []
+    for line in text.splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            pass
+    return entries, text.endswith("\n") and len(entries) == len(text.splitlines())
 
 
 def _append_synced(path: Path, entry: dict[str, Any]) -> None:

@@ -34,6 +34,7 @@ def plot_yield(curve: pd.DataFrame, path: Path, title: str) -> Path:
 
 
 # The volume axes of a run's curve, with their units: yield can be compared at equal cost.
+COST_AXES = ("tokens", "cost_usd", "compute_s")
 VOLUME_AXES = {
     "attempts": "attempts per problem",
     "tokens": "tokens, prompt + completion (whole bank)",
@@ -44,7 +45,7 @@ VOLUME_AXES = {
 
 def plot_yield_by_cost(curve: pd.DataFrame, path: Path, title: str) -> Path | None:
     """Discoveries per tier against each cost axis the run spent on; None if it spent nothing."""
-    axes_spent = [axis for axis in ("tokens", "cost_usd", "compute_s") if curve[axis].iloc[-1] > 0]
+    axes_spent = [axis for axis in COST_AXES if curve[axis].iloc[-1] > 0]
     if not axes_spent:
         return None
     fig, axes = plt.subplots(1, len(axes_spent), figsize=(5 * len(axes_spent), 4), constrained_layout=True,

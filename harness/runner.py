@@ -19,7 +19,7 @@ from harness.problem import Problem, Tier, Verdict
 from harness.record import ATTEMPT_SCHEMA
 from harness.sandbox import Checked, SandboxLimits, SandboxVerifier, verify_inline
 from harness.solvers import Solver, make_solver
-from harness.solvers.proposal import Proposal, as_proposal
+from harness.solvers.proposal import Proposal, as_proposal, verify_proposals
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def attempt_table(problem: Problem, solver: Solver, seed: int, start: int, stop:
     except Exception as exc:  # a failing solver still accounts for every attempt
         proposals, checked = [Proposal("")] * n, [(Verdict(Tier.ERROR, reason=f"solver failed: {exc!r}"), 0.0)] * n
     if checked is None:
-        checked = _verify_proposals(problem, proposals, verify)
+        checked = verify_proposals(problem, proposals, verify)
     verdicts = [verdict for verdict, _ in checked]
     return pa.Table.from_pydict({
         "problem_id": [problem.id] * n,
@@ -91,19 +91,6 @@ def attempt_table(problem: Problem, solver: Solver, seed: int, start: int, stop:
         "solve_s": [p.solve_s for p in proposals],
         "cost_usd": [p.cost_usd for p in proposals],
     }, schema=ATTEMPT_SCHEMA)
-
-
-def _verify_proposals(problem: Problem, proposals: list[Proposal], verify: Verify) -> list[Checked]:
-    """Verdicts for every proposal: tier error where the solver produced no candidate."""
-    checked: list[Checked] = [(Verdict(Tier.ERROR, reason=p.error), 0.0) for p in proposals]
-    todo = [i for i, p in enumerate(proposals) if p.error is None]
-    try:
-        results = verify(problem, [proposals[i].candidate for i in todo])
-    except Exception as exc:
-        results = [(Verdict(Tier.ERROR, reason=f"verifier failed: {exc!r}"), 0.0)] * len(todo)
-    for i, result in zip(todo, results):
-        checked[i] = result
-    return checked
 
 
 class AttemptWorker:

@@ -16,7 +16,7 @@ from harness.problem import DISCOVERY_TIERS, Tier
 from harness.record import SPEND_COLUMNS
 
 NEVER = np.iinfo(np.int64).max
-SPEND_BINS = 1 << 16  # at most this many spend bins (5 floats each) per run
+SPEND_BINS = 1 << 16  # spend bins (5 floats each) per run: 2.6 MB
 
 
 def log_spaced_steps(last: int, points: int = 40) -> np.ndarray:
@@ -36,7 +36,7 @@ class DiscoveryLog:
         self.tiers = Counter()  # attempts per tier
         self.attempts = 0
         # Spend summed over problems, per bin of `_width` attempt indices (see _add_spend).
-        self._spend = np.zeros((0, len(SPEND_COLUMNS)))
+        self._spend = np.zeros((SPEND_BINS, len(SPEND_COLUMNS)))
         self._width = 1
 
     def update(self, table: pa.Table) -> None:
@@ -62,15 +62,10 @@ class DiscoveryLog:
         if index.size == 0:
             return
         while index.max() >= SPEND_BINS * self._width:
-            even = np.zeros((SPEND_BINS, len(SPEND_COLUMNS)))
-            even[: len(self._spend)] = self._spend
-            self._spend = even.reshape(SPEND_BINS // 2, 2, -1).sum(axis=1)
+            merged = self._spend.reshape(SPEND_BINS // 2, 2, -1).sum(axis=1)
+            self._spend = np.vstack([merged, np.zeros_like(merged)])
             self._width *= 2
         bins = index // self._width
-        if bins.max() >= len(self._spend):  # grow by doubling, up to SPEND_BINS
-            grown = np.zeros((min(SPEND_BINS, max(bins.max() + 1, 2 * len(self._spend))), len(SPEND_COLUMNS)))
-            grown[: len(self._spend)] = self._spend
-            self._spend = grown
         for j, column in enumerate(SPEND_COLUMNS):
             weights = pc.fill_null(table[column], 0).to_numpy(zero_copy_only=False).astype(float)
             self._spend[:, j] += np.bincount(bins, weights=weights, minlength=len(self._spend))
@@ -82,8 +77,7 @@ class DiscoveryLog:
         steps = np.asarray(steps, dtype=np.int64)
         edges = np.arange(len(self._spend) + 1) * self._width  # attempt index where each bin starts
         total = np.vstack([np.zeros(len(SPEND_COLUMNS)), np.cumsum(self._spend, axis=0)])
-        at = np.column_stack([np.interp(steps, edges, total[:, j]) for j in range(len(SPEND_COLUMNS))]) \
-            if len(self._spend) else np.zeros((len(steps), len(SPEND_COLUMNS)))
+        at = np.column_stack([np.interp(steps, edges, total[:, j]) for j in range(len(SPEND_COLUMNS))])
         col = {name: at[:, j] for j, name in enumerate(SPEND_COLUMNS)}
         return pd.DataFrame({
             "tokens": np.rint(col["prompt_tokens"] + col["completion_tokens"]).astype(np.int64),

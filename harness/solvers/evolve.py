@@ -23,11 +23,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
-from harness.problem import Problem, Tier, Verdict
+from harness.problem import Problem, Verdict
 from harness.sandbox import Checked
 from harness.seeding import attempt_rng
 from harness.solvers.llm import LLMSolver
-from harness.solvers.proposal import Proposal
+from harness.solvers.proposal import Proposal, as_proposal, verify_proposals
 
 
 @dataclass
@@ -81,25 +81,24 @@ class EvolveSolver:
             object.__setattr__(self, "_mutator", LLMSolver(**self.llm))  # built once; fails early on bad settings
 
     def search(self, problem: Problem, seed: int, start: int, stop: int,
-               verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[str | Proposal], list[Checked]]:
+               verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[Proposal], list[Checked]]:
         if start != 0:
             raise ValueError("evolve runs a problem's attempts from 0, in one call")
         rng = attempt_rng(seed, problem.id, -1)
         islands = [Island(self.island_size) for _ in range(self.islands)]
         discovered: set[str] = set()
-        proposals: list[str | Proposal] = []
+        proposals: list[Proposal] = []
         checked: list[Checked] = []
         for lo in range(start, stop, self.generation):
             attempts = range(lo, min(stop, lo + self.generation))
             batch = [self._vary(problem, islands[i % self.islands], rng) for i in attempts]
             if self.llm is not None:
                 batch = self._ask_llm(problem, seed, lo, batch, islands)
-            texts = [p if isinstance(p, str) else p.candidate for p in batch]
-            results = [(Verdict(Tier.ERROR, reason=p.error), 0.0) if isinstance(p, Proposal) and p.error else r
-                       for p, r in zip(batch, verify(problem, texts))]
+            batch = [as_proposal(p) for p in batch]
+            results = verify_proposals(problem, batch, verify)
             improved = set()
-            for i, text, (verdict, _) in zip(attempts, texts, results):
-                if self._learn(islands[i % self.islands], text, verdict, discovered):
+            for i, proposal, (verdict, _) in zip(attempts, batch, results):
+                if self._learn(islands[i % self.islands], proposal.candidate, verdict, discovered):
                     improved.add(i % self.islands)
             for index, island in enumerate(islands):
                 island.idle = 0 if index in improved else island.idle + 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ class LLMSolver:
         if self.record_dir is not None:
             append_records(Path(self.record_dir), (
                 {"key": key, "model": self.model, "problem_id": problem.id, "attempt": i, "seed": seed,
-                 **{k: getattr(s, k) for k in ("completion", "prompt_tokens", "completion_tokens", "solve_s", "error")}}
+                 **dataclasses.asdict(s)}
                 for i, s in zip(range(start, stop), samples)))
         return [self.to_proposal(s) for s in samples]
 

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from harness.problem import Problem, Tier, Verdict
+from harness.sandbox import Checked
 
 
 @dataclass(frozen=True)
@@ -19,3 +23,18 @@ def as_proposal(item: "str | Proposal") -> Proposal:
     if isinstance(item, Proposal):
         return item
     return Proposal(item if isinstance(item, str) else repr(item))
+
+
+def verify_proposals(problem: Problem, proposals: Sequence[Proposal],
+                     verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> list[Checked]:
+    """Verdicts for every proposal: tier error, unverified, where the solver produced no
+    candidate; tier error for all if the verifier itself fails."""
+    checked: list[Checked] = [(Verdict(Tier.ERROR, reason=p.error), 0.0) for p in proposals]
+    todo = [i for i, p in enumerate(proposals) if p.error is None]
+    try:
+        results = verify(problem, [proposals[i].candidate for i in todo])
+    except Exception as exc:
+        results = [(Verdict(Tier.ERROR, reason=f"verifier failed: {exc!r}"), 0.0)] * len(todo)
+    for i, result in zip(todo, results):
+        checked[i] = result
+    return checked
