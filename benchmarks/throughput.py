@@ -28,7 +28,7 @@ from harness.config import JobConfig
 from harness.job import run_job
 from harness.ray_session import ensure_ray
 from harness.record import ShardWriter
-from harness.runner import attempt_table
+from harness.attempts import attempt_table
 from harness.sandbox import SandboxVerifier
 from harness.solvers import RandomSolver
 from harness.tracking import TrackingSpec

@@ -21,7 +21,8 @@ import sympy
 
 from harness.bank import available_instance_lists, bank_entries, bank_spec
 from harness.parse import ParseError
-from harness.sandbox import SandboxVerifier, verify_inline
+from harness.problem import verify_inline
+from harness.sandbox import SandboxVerifier
 from harness.solvers import RandomSolver
 from problems.antiderivative import X
 

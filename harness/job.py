@@ -152,7 +152,7 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
         total = len(problems) * config.attempts
         todo = (b for b in plan_batches([p.id for p in problems], config.attempts, dispatch.batch_size)
                 if (b.problem_id, b.start, b.stop) not in checkpoint.done)
-        began = time.perf_counter()
+        launched = began = time.perf_counter()
         with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=config.checkpoint_s,
                          first_shard=len(checkpoint.shards)) as writer, tqdm(
             total=total, initial=resumed_with, unit="attempt", unit_scale=True, disable=not progress,
@@ -164,8 +164,12 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
                 bar.update(table.num_rows)
                 bar.set_postfix(discoveries=log.discoveries, refresh=False)
 
-            run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result)
-        elapsed = time.perf_counter() - began
+            def on_ready():
+                nonlocal began
+                began = time.perf_counter()
+
+            run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result, on_ready)
+        elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
         if log.attempts != total:
             raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
 
@@ -183,7 +187,7 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
             "problems_solved": int(final["solved"]), "workers": workers,
             "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),
                       "compute_s": round(float(final["compute_s"]), 3)},
-            "batch_size": dispatch.batch_size, "elapsed_s": round(elapsed, 3),
+            "batch_size": dispatch.batch_size, "startup_s": round(began - launched, 3), "elapsed_s": round(elapsed, 3),
             "attempts_per_s": round((log.attempts - resumed_with) / elapsed, 1), "run_dir": str(run_dir),
             "resumed_with": resumed_with,
             "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process

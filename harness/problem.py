@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import random
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from functools import cached_property
 from enum import Enum
-from typing import Any, ClassVar, Protocol
+from functools import cached_property
+from typing import Any, Callable, ClassVar, Protocol, Sequence
 
 from harness.parse import ParseError
 
@@ -129,3 +130,17 @@ class Problem(ABC):
             return Verdict(Tier.INTERESTING, canonical, score, why)
         except Exception as exc:
             return Verdict(Tier.ERROR, reason=f"verifier failed: {exc!r}")
+
+
+Checked = tuple[Verdict, float]  # a verdict and the seconds its verification took
+Verify = Callable[[Problem, Sequence[str]], list[Checked]]  # verifies a batch of candidates
+
+
+def verify_inline(problem: Problem, candidates: Sequence[str]) -> list[Checked]:
+    """The reference: verify in this process, with no time bound."""
+    out = []
+    for text in candidates:
+        began = time.perf_counter()
+        verdict = problem.verify(text)
+        out.append((verdict, time.perf_counter() - began))
+    return out

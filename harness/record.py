@@ -32,6 +32,19 @@ ATTEMPT_SCHEMA = pa.schema([
 SPEND_COLUMNS = ("prompt_tokens", "completion_tokens", "solve_s", "verify_s", "cost_usd")
 
 
+def to_ipc(table: pa.Table) -> bytes:
+    """Attempt records as an Arrow IPC stream: how they cross process boundaries (the
+    sandbox child to its worker, a worker to the driver); half the cost of a pickled table."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def from_ipc(payload: bytes) -> pa.Table:
+    return pa.ipc.open_stream(payload).read_all()
+
+
 MANIFEST = "manifest.jsonl"
 BatchKey = tuple[str, int, int]  # (problem_id, start, stop)
 

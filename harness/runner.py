@@ -1,8 +1,7 @@
 """Execution: attempt batches verified on Ray worker actors, a bounded number in flight.
 
-`attempt_table` is the whole per-batch flow (solver -> verifier -> columnar records); the
-workers run it with a sandboxed verifier, tests and baselines inline. The Ray part only
-decides where batches run.
+The per-batch flow (solver -> verifier -> columnar records) is `harness.attempts`; the Ray
+part only decides where batches run.
 """
 from __future__ import annotations
 
@@ -14,12 +13,12 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import pyarrow as pa
 import ray
 
+from harness.attempts import attempt_table
 from harness.bank import BankSpec, build_bank
-from harness.problem import Problem, Tier, Verdict
-from harness.record import ATTEMPT_SCHEMA
-from harness.sandbox import Checked, SandboxLimits, SandboxVerifier, verify_inline
-from harness.solvers import Solver, make_solver
-from harness.solvers.proposal import Proposal, as_proposal, verify_proposals
+from harness.problem import Checked, Problem
+from harness.record import from_ipc, to_ipc
+from harness.sandbox import SandboxLimits, SandboxVerifier
+from harness.solvers import make_solver
 
 
 @dataclass(frozen=True)
@@ -46,51 +45,9 @@ def plan_batches(problem_ids: list[str], attempts: int, batch_size: int) -> Iter
 
 
 def auto_batch_size(problems: int, attempts: int, workers: int) -> int:
-    """About eight batches per worker over the run, between 1 and 1,000 attempts."""
-    return max(1, min(1_000, attempts, math.ceil(problems * attempts / (8 * workers))))
-
-
-Verify = Callable[[Problem, Sequence[str]], list[Checked]]
-
-
-def attempt_table(problem: Problem, solver: Solver, seed: int, start: int, stop: int,
-                  verify: Verify = verify_inline) -> pa.Table:
-    """Propose and verify attempts start..stop-1 of one problem; one record per attempt.
-
-    Exchangeable solvers propose the whole range, then it is verified. Adaptive ones run
-    their own loop (`search`), since each proposal depends on earlier verdicts.
-    """
-    n = stop - start
-    checked: list[Checked] | None = None
-    try:
-        if solver.exchangeable:
-            proposals = [as_proposal(p) for p in solver.propose(problem, seed, start, stop)]
-        else:
-            found, checked = solver.search(problem, seed, start, stop, verify)
-            proposals = [as_proposal(p) for p in found]
-        if len(proposals) != n or (checked is not None and len(checked) != n):
-            raise RuntimeError(f"solver returned {len(proposals)} candidates for {n} attempts")
-    except Exception as exc:  # a failing solver still accounts for every attempt
-        proposals, checked = [Proposal("")] * n, [(Verdict(Tier.ERROR, reason=f"solver failed: {exc!r}"), 0.0)] * n
-    if checked is None:
-        checked = verify_proposals(problem, proposals, verify)
-    verdicts = [verdict for verdict, _ in checked]
-    return pa.Table.from_pydict({
-        "problem_id": [problem.id] * n,
-        "attempt": list(range(start, stop)),
-        "solver": [solver.name] * n,
-        "seed": [seed] * n,
-        "candidate": [p.candidate for p in proposals],
-        "tier": [v.tier.value for v in verdicts],
-        "canonical": [v.canonical for v in verdicts],
-        "score": [v.score for v in verdicts],
-        "verify_s": [seconds for _, seconds in checked],
-        "error": [None if v.tier.rank else v.reason for v in verdicts],
-        "prompt_tokens": [p.prompt_tokens for p in proposals],
-        "completion_tokens": [p.completion_tokens for p in proposals],
-        "solve_s": [p.solve_s for p in proposals],
-        "cost_usd": [p.cost_usd for p in proposals],
-    }, schema=ATTEMPT_SCHEMA)
+    """About eight batches per worker over the run, between 1 and 4,000 attempts. Not much
+    smaller: a Ray call costs the driver about 2 ms of CPU (benchmarks/throughput.py)."""
+    return max(1, min(4_000, attempts, math.ceil(problems * attempts / (8 * workers))))
 
 
 class AttemptWorker:
@@ -108,13 +65,21 @@ class AttemptWorker:
         self.sandbox = SandboxVerifier(limits)
         self._verifying = threading.Lock()
 
+    def ready(self) -> None:
+        """Returns once the verifier's child is up (imports done): start-up is not throughput."""
+        self.verify(next(iter(self.problems.values())), [""])
+
     def verify(self, problem: Problem, candidates: Sequence[str]) -> list[Checked]:
         with self._verifying:
             return self.sandbox.verify(problem, candidates)
 
-    def run(self, batch: Batch) -> pa.Table:
-        return attempt_table(self.problems[batch.problem_id], self.solver, self.seed,
-                             batch.start, batch.stop, self.verify)
+    def run(self, batch: Batch) -> bytes:
+        """The batch's attempt records, as an Arrow IPC stream."""
+        problem = self.problems[batch.problem_id]
+        if getattr(self.solver, "in_sandbox", False):  # the child proposes, verifies and records
+            with self._verifying:
+                return to_ipc(self.sandbox.attempts(problem, self.solver, self.seed, batch.start, batch.stop))
+        return to_ipc(attempt_table(problem, self.solver, self.seed, batch.start, batch.stop, self.verify))
 
 
 def run_batches(
@@ -124,8 +89,10 @@ def run_batches(
     seed: int,
     dispatch: Dispatch,
     on_result: Callable[[pa.Table], None],
+    on_ready: Callable[[], None] = lambda: None,
 ) -> None:
-    """Run every batch on `dispatch.workers` actors; hand each result to `on_result` as it lands."""
+    """Run every batch on `dispatch.workers` actors; hand each result to `on_result` as it lands.
+    `on_ready` is called once every worker is up, before the first batch is sent."""
     # A worker that dies (killed, out of memory, its node gone) is restarted by Ray and its
     # unfinished calls are run again; each call's result still reaches the driver once.
     actor_class = ray.remote(num_cpus=1, max_concurrency=dispatch.in_flight_per_worker,
@@ -135,6 +102,8 @@ def run_batches(
     load = {i: 0 for i in range(len(actors))}
     pending: dict[ray.ObjectRef, int] = {}
     try:
+        ray.get([actor.ready.remote() for actor in actors])
+        on_ready()
         for batch in batches:
             while len(pending) >= dispatch.workers * dispatch.in_flight_per_worker:
                 _collect_one(pending, load, on_result)
@@ -151,4 +120,4 @@ def run_batches(
 def _collect_one(pending: dict, load: dict, on_result: Callable[[pa.Table], None]) -> None:
     [done], _ = ray.wait(list(pending), num_returns=1)
     load[pending.pop(done)] -= 1
-    on_result(ray.get(done))
+    on_result(from_ipc(ray.get(done)))

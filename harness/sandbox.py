@@ -6,6 +6,10 @@ start time to a shared page; the parent watches that clock and, past the bound,
 kills the child (signals cannot stop C-level work, and `signal.alarm` fails off the main
 thread), records tier `timeout` for that candidate, starts a fresh child and carries on
 with the rest. Results travel back in chunks, so the guard costs little per candidate.
+
+Two kinds of work: `verify` checks candidates the caller made (an LLM's, an adaptive
+search's); `attempts` lets the child propose them too and build the attempt records, so
+only Arrow buffers cross the process boundary (the fast path for cheap stub solvers).
 """
 from __future__ import annotations
 
@@ -20,26 +24,19 @@ import tempfile
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Sequence
+from typing import Callable, Sequence
 
 import cloudpickle
+import numpy as np
+import pyarrow as pa
 
-from harness.problem import Problem, Tier, Verdict
-
-Checked = tuple[Verdict, float]  # a verdict and the seconds its verification took
+from harness.attempts import attempt_table, records, solve
+from harness.problem import Checked, Problem, Tier, Verdict
+from harness.record import from_ipc, to_ipc
+from harness.solvers.proposal import candidate_text, failure
 
 _IDLE = -1.0
 SILENCE_GRACE_S = 10.0
-
-
-def verify_inline(problem: Problem, candidates: Sequence[str]) -> list[Checked]:
-    """The reference: verify in this process, with no time bound."""
-    out = []
-    for text in candidates:
-        began = time.perf_counter()
-        verdict = problem.verify(text)
-        out.append((verdict, time.perf_counter() - began))
-    return out
 
 
 @dataclass(frozen=True)
@@ -60,74 +57,117 @@ class SandboxVerifier:
         self._deaths_in_a_row = 0
 
     def verify(self, problem: Problem, candidates: Sequence[str]) -> list[Checked]:
+        """Verdicts for the given candidates, in order."""
         results: list[Checked | None] = [None] * len(candidates)
-        while (pending := [i for i, r in enumerate(results) if r is None]):
-            self._ensure_child(problem)
-            sent_at = time.monotonic()
-            self._conn.send((problem.id, [(i, candidates[i]) for i in pending]))
-            self._collect(results, pending, sent_at)
+
+        def receive(chunk) -> list[int]:
+            for index, tier, canonical, score, reason, seconds in chunk:
+                results[index] = (Verdict(Tier(tier), canonical, score, reason), seconds)
+            return [index for index, *_ in chunk]
+
+        def settle(index: int, verdict: Verdict, seconds: float) -> None:
+            results[index] = (verdict, seconds)
+
+        self._work(problem, len(candidates),
+                   lambda todo: ("verify", problem.id, [(i, candidates[i]) for i in todo]), receive, settle)
         return results  # type: ignore[return-value]
 
-    def _collect(self, results: list, pending: list[int], sent_at: float) -> None:
-        remaining, heard_at = len(pending), sent_at
-        while remaining:
+    def attempts(self, problem: Problem, solver, seed: int, start: int, stop: int) -> pa.Table:
+        """The records of attempts start..stop-1, proposed, verified and built in the child.
+
+        For exchangeable solvers that are cheap, pure and picklable (`solver.in_sandbox`):
+        the child re-proposes any attempt it must redo, which such a solver allows.
+        """
+        tables: list[pa.Table] = []
+
+        def receive(chunk) -> slice:
+            first, payload = chunk
+            tables.append(from_ipc(payload))
+            return slice(first, first + tables[-1].num_rows)
+
+        def settle(index: int, verdict: Verdict, seconds: float) -> None:
+            attempt = start + index  # the parent re-proposes it only to record its candidate
+            tables.append(attempt_table(problem, solver, seed, attempt, attempt + 1,
+                                        lambda *_: [(verdict, seconds)]))
+
+        solver_blob = cloudpickle.dumps(solver)
+        self._work(problem, stop - start,
+                   lambda todo: ("attempts", problem.id, solver_blob, seed, start, _runs(todo)), receive, settle)
+        tables.sort(key=lambda table: table["attempt"][0].as_py())
+        return pa.concat_tables(tables) if tables else records(problem.id, solver.name, seed, start, [], [])
+
+    def _work(self, problem: Problem, n: int, request: Callable[[list[int]], tuple],
+              receive: Callable[[object], list[int] | slice], settle: Callable[[int, Verdict, float], None]) -> None:
+        """Runs items 0..n-1 in the child until each is done: received from it, or settled
+        here (timed out, crashed). `request` turns the items still to do into a message;
+        `receive` takes a message from the child and says which items it holds."""
+        done = np.zeros(n, dtype=bool)
+        while (todo := np.flatnonzero(~done)).size:
+            self._ensure_child(problem, request(todo.tolist()))
+            self._collect(done, todo, time.monotonic(), receive, settle)
+
+    def _collect(self, done: np.ndarray, todo: np.ndarray, sent_at: float, receive, settle) -> None:
+        heard_at = sent_at
+        while not done[todo].all():
             if self._conn.poll(self.limits.poll_s):
                 heard_at = time.monotonic()
                 try:
                     chunk = self._conn.recv()
                 except (EOFError, OSError):
-                    self._fail(results, "the verifier process died", sent_at)
+                    self._fail(done, settle, "the verifier process died", sent_at)
                     return
-                for index, tier, canonical, score, reason, seconds in chunk:
-                    results[index] = (Verdict(Tier(tier), canonical, score, reason), seconds)
-                remaining -= len(chunk)
+                done[receive(chunk)] = True
                 self._deaths_in_a_row = 0
                 continue
             if self._process.poll() is not None:
-                self._fail(results, f"the verifier process died (exit code {self._process.returncode})", sent_at)
+                self._fail(done, settle, f"the verifier process died (exit code {self._process.returncode})", sent_at)
                 return
-            now, in_hand = time.monotonic(), self._in_hand(results, sent_at)
+            now, in_hand = time.monotonic(), self._in_hand(done, sent_at)
             if in_hand is not None and now - in_hand[1] > self.limits.timeout_s:
-                self._time_out(results, in_hand[0], now - in_hand[1])
+                self._time_out(done, settle, in_hand[0], now - in_hand[1])
                 return
             if in_hand is None and now - heard_at > 2 * self.limits.timeout_s + SILENCE_GRACE_S:
                 # Long silent with no readable clock: the first unreported candidate is the
                 # likeliest culprit (the child reports at least every flush_s). The grace
                 # covers a fresh child's start-up, which the clock does not.
-                self._time_out(results, next(i for i in pending if results[i] is None), now - heard_at)
+                self._time_out(done, settle, int(todo[~done[todo]][0]), now - heard_at)
                 return
 
-    def _time_out(self, results: list, index: int, seconds: float) -> None:
+    def _time_out(self, done: np.ndarray, settle, index: int, seconds: float) -> None:
         self._stop_child()
-        results[index] = (Verdict(Tier.TIMEOUT, reason=f"verification exceeded {self.limits.timeout_s:g} s"), seconds)
+        settle(index, Verdict(Tier.TIMEOUT, reason=f"verification exceeded {self.limits.timeout_s:g} s"), seconds)
+        done[index] = True
 
-    def _in_hand(self, results: list, sent_at: float) -> tuple[int, float] | None:
+    def _in_hand(self, done: np.ndarray, sent_at: float) -> tuple[int, float] | None:
         """(index, start) of the candidate the child is verifying, if the clock can be trusted:
         it must name an unfinished candidate of this batch, started after the batch was sent.
         (Inside Ray workers the page was seen reading all zeros: 'started at time 0'.)"""
         index, started = self._clock
-        if started >= sent_at and 0 <= index < len(results) and results[int(index)] is None:
+        if started >= sent_at and 0 <= index < len(done) and not done[int(index)]:
             return int(index), started
         return None
 
-    def _fail(self, results: list, reason: str, sent_at: float) -> None:
-        in_hand = self._in_hand(results, sent_at)
+    def _fail(self, done: np.ndarray, settle, reason: str, sent_at: float) -> None:
+        in_hand = self._in_hand(done, sent_at)
         self._stop_child()
         if in_hand is not None:
-            results[in_hand[0]] = (Verdict(Tier.ERROR, reason=reason), time.monotonic() - in_hand[1])
+            settle(in_hand[0], Verdict(Tier.ERROR, reason=reason), time.monotonic() - in_hand[1])
+            done[in_hand[0]] = True
             return
         # Died between candidates: nothing to blame, so retry, but never loop forever.
         self._deaths_in_a_row += 1
         if self._deaths_in_a_row >= 3:
             raise RuntimeError(f"{reason}, three times in a row without progress")
 
-    def _ensure_child(self, problem: Problem) -> None:
+    def _ensure_child(self, problem: Problem, message: tuple) -> None:
+        """Sends `message`, after starting a child and teaching it the problem if need be."""
         if self._process is None or self._process.poll() is not None:
             self._start_child()
         if problem.id not in self._sent:
             # cloudpickle: a family defined anywhere (a test, a notebook) reaches the child.
-            self._conn.send(("problem", cloudpickle.dumps(problem)))
+            self._conn.send(("problem", problem.id, cloudpickle.dumps(problem)))
             self._sent.add(problem.id)
+        self._conn.send(message)
 
     def _start_child(self) -> None:
         if self._process is not None:
@@ -207,28 +247,92 @@ class _Duplex:
 
 
 def _serve(conn_in: Connection, conn_out: Connection, clock: mmap.mmap, flush_s: float) -> None:
-    """The child: verify what it is sent, reporting in chunks, until told to stop."""
+    """The child: do what it is sent, reporting in chunks, until told to stop."""
     problems: dict[str, Problem] = {}
+    pace = _Pace(flush_s)
     while (message := _receive(conn_in)) is not None:
-        if message[0] == "problem":
-            problem = pickle.loads(message[1])
-            problems[problem.id] = problem
+        kind, problem_id, *work = message
+        if kind == "problem":
+            problems[problem_id] = pickle.loads(work[0])
             continue
-        problem_id, work = message
         problem = problems[problem_id]
-        chunk, last_flush = [], time.monotonic()
-        for index, text in work:
-            struct.pack_into("dd", clock, 0, index, time.monotonic())
-            began = time.perf_counter()
-            verdict = problem.verify(text)
-            seconds = time.perf_counter() - began
-            chunk.append((index, verdict.tier.value, verdict.canonical, verdict.score, verdict.reason, seconds))
-            if time.monotonic() - last_flush > flush_s:
-                struct.pack_into("dd", clock, 0, index, _IDLE)
-                conn_out.send(chunk)
-                chunk, last_flush = [], time.monotonic()
-        struct.pack_into("dd", clock, 0, -1, _IDLE)
-        conn_out.send(chunk)
+        if kind == "verify":
+            _verify_items(problem, work[0], conn_out, clock, flush_s)
+        else:
+            solver_blob, seed, start, runs = work
+            _make_records(problem, pickle.loads(solver_blob), seed, start, runs, conn_out, clock, pace)
+        _set_clock(clock, -1, _IDLE)
+
+
+def _verify_items(problem: Problem, items: list[tuple[int, str]], conn_out: Connection,
+                  clock: mmap.mmap, flush_s: float) -> None:
+    chunk, last_flush = [], time.monotonic()
+    for index, text in items:
+        verdict, seconds = _timed_verify(problem, text, index, clock)
+        chunk.append((index, verdict.tier.value, verdict.canonical, verdict.score, verdict.reason, seconds))
+        if time.monotonic() - last_flush > flush_s:
+            _set_clock(clock, index, _IDLE)
+            conn_out.send(chunk)
+            chunk, last_flush = [], time.monotonic()
+    conn_out.send(chunk)
+
+
+def _make_records(problem: Problem, solver, seed: int, start: int, runs: list[tuple[int, int]],
+                  conn_out: Connection, clock: mmap.mmap, pace: "_Pace") -> None:
+    """Items are attempts start + i, for i in each run; sent as (first item, Arrow IPC stream)
+    in pieces sized to take about flush_s each."""
+    def send(first: int, proposals: list, checked: list) -> None:
+        conn_out.send((first, to_ipc(records(problem.id, solver.name, seed, start + first, proposals, checked))))
+
+    for a, b in runs:
+        proposals, checked = solve(problem, solver, seed, start + a, start + b)
+        if checked is not None:  # the solver failed: nothing to verify
+            send(a, proposals, checked)
+            continue
+        first = a
+        while first < b:
+            last, began = min(b, first + pace.piece), time.monotonic()
+            chunk = proposals[first - a:last - a]
+            checked = [(Verdict(Tier.ERROR, reason=why), 0.0) if (why := failure(proposal)) is not None
+                       else _timed_verify(problem, candidate_text(proposal), index, clock)
+                       for index, proposal in enumerate(chunk, first)]
+            _set_clock(clock, last - 1, _IDLE)
+            send(first, chunk, checked)
+            pace.took(time.monotonic() - began, last - first)
+            first = last
+
+
+@dataclass
+class _Pace:
+    """Items per piece of work, kept so a piece takes about flush_s: long enough that
+    building its records costs little per item, short enough that a kill loses little."""
+
+    flush_s: float
+    piece: int = 16
+
+    def took(self, seconds: float, items: int) -> None:
+        if items == self.piece and seconds < self.flush_s / 2:
+            self.piece *= 2
+        elif seconds > 2 * self.flush_s:
+            self.piece = max(1, self.piece // 2)
+
+
+def _timed_verify(problem: Problem, text: str, index: int, clock: mmap.mmap) -> Checked:
+    _set_clock(clock, index, time.monotonic())
+    began = time.perf_counter()
+    verdict = problem.verify(text)
+    return verdict, time.perf_counter() - began
+
+
+def _set_clock(clock: mmap.mmap, index: float, started: float) -> None:
+    struct.pack_into("dd", clock, 0, index, started)
+
+
+def _runs(items: list[int]) -> list[tuple[int, int]]:
+    """Sorted items as contiguous runs [a, b): [0, 1, 2, 5, 6] -> [(0, 3), (5, 7)]."""
+    items = np.asarray(items, dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(items) != 1) + 1
+    return [(int(run[0]), int(run[-1]) + 1) for run in np.split(items, breaks) if run.size]
 
 
 def _receive(conn: Connection):

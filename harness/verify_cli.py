@@ -17,8 +17,8 @@ import sys
 from typing import Iterator, NoReturn, TextIO
 
 from harness.bank import BankEntry, available_instance_lists, bank_entries, bank_spec
-from harness.problem import Tier, Verdict
-from harness.sandbox import Checked, SandboxLimits, SandboxVerifier
+from harness.problem import Checked, Tier, Verdict
+from harness.sandbox import SandboxLimits, SandboxVerifier
 
 CHUNK = 1_000  # candidates per sandbox round trip in --jsonl mode
 

@@ -2,8 +2,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.bank import build_bank
-from harness.runner import Batch, Dispatch, attempt_table, auto_batch_size, plan_batches, run_batches
-from harness.sandbox import verify_inline
+from harness.attempts import attempt_table
+from harness.runner import Batch, Dispatch, auto_batch_size, plan_batches, run_batches
+from harness.problem import verify_inline
 from harness.solvers import Proposal, RandomSolver
 
 
@@ -14,7 +15,7 @@ def test_plan_covers_every_attempt_once_in_volume_order():
         covered = [i for b in batches if b.problem_id == pid for i in range(b.start, b.stop)]
         assert covered == list(range(10))
     assert auto_batch_size(problems=3, attempts=5, workers=2) == 1
-    assert auto_batch_size(problems=10, attempts=10**6, workers=2) == 1_000
+    assert auto_batch_size(problems=10, attempts=10**6, workers=2) == 4_000
 
 
 def test_attempt_table_records_every_attempt(tiny_bank):

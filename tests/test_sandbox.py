@@ -6,8 +6,8 @@ import pytest
 from problems.three_cubes import make
 
 from harness.parse import parse_int_tuple
-from harness.problem import Problem, Tier
-from harness.sandbox import SandboxLimits, SandboxVerifier, verify_inline
+from harness.problem import Problem, Tier, verify_inline
+from harness.sandbox import SandboxLimits, SandboxVerifier
 from harness.solvers import RandomSolver
 from harness.space import IntBox
 

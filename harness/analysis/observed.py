@@ -66,9 +66,11 @@ class DiscoveryLog:
             self._spend = np.vstack([merged, np.zeros_like(merged)])
             self._width *= 2
         bins = index // self._width
+        low = bins.min()  # a batch spans few bins: add into those only
         for j, column in enumerate(SPEND_COLUMNS):
             weights = pc.fill_null(table[column], 0).to_numpy(zero_copy_only=False).astype(float)
-            self._spend[:, j] += np.bincount(bins, weights=weights, minlength=len(self._spend))
+            added = np.bincount(bins - low, weights=weights)
+            self._spend[low:low + len(added), j] += added
 
     def spend(self, steps: np.ndarray) -> pd.DataFrame:
         """Cost of the first k attempts of every problem: tokens, dollars, compute seconds.

@@ -4,8 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
 
-from harness.problem import Problem
-from harness.sandbox import Checked
+from harness.problem import Checked, Problem
 from harness.solvers.evolve import EvolveSolver
 from harness.solvers.llm import LLMSolver
 from harness.solvers.proposal import Proposal
@@ -20,6 +19,9 @@ class Solver(Protocol):
     #: True when attempts are i.i.d. given (seed, problem): the yield curve may then be
     #: estimated by rarefaction; adaptive solvers are measured by their actual order.
     exchangeable: ClassVar[bool]
+    #: True for exchangeable solvers cheap, pure and picklable enough to run inside the
+    #: verifier's child process, which then builds the records itself (the fast path).
+    in_sandbox: ClassVar[bool]
 
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str | Proposal]:
         """Candidates for attempts start..stop-1; attempt i depends on (seed, problem, i) only."""

@@ -23,8 +23,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
-from harness.problem import Problem, Verdict
-from harness.sandbox import Checked
+from harness.problem import Checked, Problem, Verdict
 from harness.seeding import attempt_rng
 from harness.solvers.llm import LLMSolver
 from harness.solvers.proposal import Proposal, as_proposal, verify_proposals
@@ -62,6 +61,7 @@ class Island:
 class EvolveSolver:
     name: ClassVar[str] = "evolve"
     exchangeable: ClassVar[bool] = False
+    in_sandbox: ClassVar[bool] = False
 
     islands: int = 4
     island_size: int = 16  # parents kept per island

@@ -45,6 +45,7 @@ class Sample:
 class LLMSolver:
     name: ClassVar[str] = "llm"
     exchangeable: ClassVar[bool] = True  # samples of one prompt at fixed settings are i.i.d.
+    in_sandbox: ClassVar[bool] = False  # its connections and recordings live in the worker
 
     model: str = "default"
     base_url: str = "http://127.0.0.1:8000/v1"

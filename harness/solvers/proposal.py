@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence, Union
 
-from harness.problem import Problem, Tier, Verdict
-from harness.sandbox import Checked
+from harness.problem import Checked, Problem, Tier, Verdict, Verify
 
 
 @dataclass(frozen=True)
@@ -18,23 +17,37 @@ class Proposal:
     error: str | None = None  # set when the solver could not produce a candidate at all
 
 
-def as_proposal(item: "str | Proposal") -> Proposal:
+Proposed = Union[str, Proposal]  # stub solvers hand plain strings: a candidate that cost nothing
+
+
+def as_proposal(item: object) -> Proposal:
     """Stub solvers may return plain strings; anything else is recorded by its repr."""
     if isinstance(item, Proposal):
         return item
     return Proposal(item if isinstance(item, str) else repr(item))
 
 
-def verify_proposals(problem: Problem, proposals: Sequence[Proposal],
-                     verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> list[Checked]:
+def candidate_text(item: Proposed) -> str:
+    return item if type(item) is str else item.candidate
+
+
+def failure(item: Proposed) -> str | None:
+    """Why the solver produced no candidate for this attempt, or None if it did."""
+    return None if type(item) is str else item.error
+
+
+def verify_proposals(problem: Problem, proposals: Sequence[Proposed], verify: Verify) -> list[Checked]:
     """Verdicts for every proposal: tier error, unverified, where the solver produced no
     candidate; tier error for all if the verifier itself fails."""
-    checked: list[Checked] = [(Verdict(Tier.ERROR, reason=p.error), 0.0) for p in proposals]
-    todo = [i for i, p in enumerate(proposals) if p.error is None]
+    failed = {i: why for i, p in enumerate(proposals) if (why := failure(p)) is not None}
+    todo = [i for i in range(len(proposals)) if i not in failed]
     try:
-        results = verify(problem, [proposals[i].candidate for i in todo])
+        results = verify(problem, [candidate_text(proposals[i]) for i in todo])
     except Exception as exc:
         results = [(Verdict(Tier.ERROR, reason=f"verifier failed: {exc!r}"), 0.0)] * len(todo)
+    checked: list = [None] * len(proposals)
     for i, result in zip(todo, results):
         checked[i] = result
+    for i, reason in failed.items():
+        checked[i] = (Verdict(Tier.ERROR, reason=reason), 0.0)
     return checked

@@ -12,6 +12,7 @@ from harness.seeding import attempt_rng
 class RandomSolver:
     name: ClassVar[str] = "random"
     exchangeable: ClassVar[bool] = True
+    in_sandbox: ClassVar[bool] = True
 
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str]:
         space = problem.space

@@ -20,6 +20,7 @@ from harness.seeding import attempt_rng
 class SyntheticSolver:
     name: ClassVar[str] = "synthetic"
     exchangeable: ClassVar[bool] = True
+    in_sandbox: ClassVar[bool] = True
     hit_rate: float = 0.1
     zipf_exponent: float = 1.0
 

@@ -4,8 +4,8 @@ import pytest
 from problems.ramsey import make as ramsey
 from problems.three_cubes import make as three_cubes
 
-from harness.runner import attempt_table
-from harness.sandbox import verify_inline
+from harness.attempts import attempt_table
+from harness.problem import verify_inline
 from harness.solvers import EvolveSolver, RandomSolver
 from harness.solvers.evolve import Island
 

@@ -5,7 +5,7 @@ import pytest
 
 from harness.bank import bank_from_config_name
 from harness.fake_llm import FakeLLMServer, fixed_responder
-from harness.runner import attempt_table
+from harness.attempts import attempt_table
 from harness.solvers import make_solver
 from harness.solvers.llm import _group_starts, _share
 
