@@ -1,11 +1,7 @@
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from harness.bank import build_bank
-from harness.attempts import attempt_table
 from harness.runner import Batch, Dispatch, auto_batch_size, plan_batches, run_batches
-from harness.problem import verify_inline
-from harness.solvers import Proposal, RandomSolver
 
 
 def test_plan_covers_every_attempt_once_in_volume_order():
@@ -16,62 +12,6 @@ def test_plan_covers_every_attempt_once_in_volume_order():
         assert covered == list(range(10))
     assert auto_batch_size(problems=3, attempts=5, workers=2) == 1
     assert auto_batch_size(problems=10, attempts=10**6, workers=2) == 4_000
-
-
-def test_attempt_table_records_every_attempt(tiny_bank):
-    problem = build_bank(tiny_bank)[0]
-    table = attempt_table(problem, RandomSolver(), seed=1, start=10, stop=60)
-    assert table["attempt"].to_pylist() == list(range(10, 60))
-    assert set(table["problem_id"].to_pylist()) == {problem.id}
-    tiers = set(table["tier"].to_pylist())
-    assert "wrong" in tiers
-    wrong = table.filter(pc.equal(table["tier"], "wrong"))
-    assert all(wrong["error"].to_pylist()) and not any(wrong["canonical"].to_pylist())
-
-
-def test_a_failing_solver_becomes_error_attempts(tiny_bank):
-    class Broken:
-        name, exchangeable = "broken", True
-
-        def propose(self, problem, seed, start, stop):
-            raise RuntimeError("no model")
-
-    table = attempt_table(build_bank(tiny_bank)[0], Broken(), 0, 0, 5)
-    assert table["tier"].to_pylist() == ["error"] * 5
-    assert "no model" in table["error"][0].as_py()
-
-
-def test_proposals_carry_their_cost_and_failed_ones_are_not_verified(tiny_bank):
-    class Metered:
-        name, exchangeable = "metered", True
-
-        def propose(self, problem, seed, start, stop):
-            return [Proposal("1, 1, 1", prompt_tokens=3, completion_tokens=4, solve_s=0.5, cost_usd=0.25),
-                    Proposal("", error="llm request failed: HTTP 500"), "1, 2, 3"]
-
-    checked = []
-
-    def verify(problem, candidates):
-        checked.extend(candidates)
-        return verify_inline(problem, candidates)
-
-    table = attempt_table(build_bank(tiny_bank)[0], Metered(), 0, 0, 3, verify).to_pandas()
-    assert checked == ["1, 1, 1", "1, 2, 3"]
-    assert table["tier"].tolist() == ["valid", "error", "wrong"]
-    assert table["error"][1] == "llm request failed: HTTP 500"
-    assert table["prompt_tokens"].tolist() == [3, 0, 0] and table["cost_usd"].tolist() == [0.25, 0.0, 0.0]
-
-
-def test_an_adaptive_solver_must_account_for_every_attempt(tiny_bank):
-    class Short:
-        name, exchangeable = "short", False
-
-        def search(self, problem, seed, start, stop, verify):
-            return ["1"], verify(problem, ["1"])
-
-    table = attempt_table(build_bank(tiny_bank)[0], Short(), 0, 0, 4)
-    assert table["tier"].to_pylist() == ["error"] * 4
-    assert "1 candidates for 4 attempts" in table["error"][0].as_py()
 
 
 def run_table(bank, workers, batch_size, seed=3, attempts=120):

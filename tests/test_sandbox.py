@@ -1,13 +1,15 @@
 import os
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 from problems.three_cubes import make
 
 from harness.parse import parse_int_tuple
 from harness.problem import Problem, Tier, verify_inline
-from harness.sandbox import SandboxLimits, SandboxVerifier
+from harness.attempts import attempt_table
+from harness.sandbox import SandboxLimits, SandboxVerifier, _runs
 from harness.solvers import RandomSolver
 from harness.space import IntBox
 
@@ -91,3 +93,59 @@ def test_a_clock_page_read_as_zeros_is_not_taken_for_a_hang(sandbox):
         vandal.join()
     assert Tier.TIMEOUT not in {v.tier for v, _ in checked}
     assert [v for v, _ in checked] == [v for v, _ in verify_inline(problem, candidates)]
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """Proposes script[i % len(script)] for attempt i: cheap, pure and picklable."""
+
+    script: tuple[str, ...]
+    name: ClassVar[str] = "scripted"
+    exchangeable: ClassVar[bool] = True
+    in_sandbox: ClassVar[bool] = True
+
+    def propose(self, problem, seed, start, stop):
+        return [self.script[i % len(self.script)] for i in range(start, stop)]
+
+
+def without_timings(table):
+    return table.drop_columns(["verify_s"]).to_pylist()
+
+
+def test_records_built_in_the_child_equal_the_inline_ones():
+    problem, solver = make(k=3, bound=5), RandomSolver()
+    # flush_s tiny: the child sends many pieces of varying size
+    with SandboxVerifier(SandboxLimits(flush_s=0.001)) as sandbox:
+        in_child = sandbox.attempts(problem, solver, 7, 100, 2600)
+    inline = attempt_table(problem, solver, 7, 100, 2600)
+    assert in_child.schema == inline.schema
+    assert without_timings(in_child) == without_timings(inline)
+    assert {"wrong", "novel"} <= set(in_child["tier"].to_pylist())
+
+
+def test_a_hang_and_a_crash_in_the_child_are_recorded_at_their_attempt(sandbox):
+    solver = Scripted(("1", "2", "1", "0", "3", "1"))
+    table = sandbox.attempts(Trap(), solver, 0, 10, 22).to_pandas()
+    assert table["attempt"].tolist() == list(range(10, 22))  # each once, in order
+    assert table["candidate"].tolist() == solver.propose(Trap(), 0, 10, 22)
+    expected = {"1": "novel", "0": "wrong", "2": "timeout", "3": "error"}
+    assert table["tier"].tolist() == [expected[c] for c in table["candidate"]]
+    assert table.loc[table["tier"] == "timeout", "error"].str.contains("exceeded 0.5 s").all()
+    assert table.loc[table["tier"] == "error", "error"].str.contains("verifier process died").all()
+    assert sandbox.restarts == 4
+
+
+def test_a_failing_solver_in_the_child_gives_error_records(sandbox):
+    @dataclass(frozen=True)
+    class Broken(Scripted):
+        def propose(self, problem, seed, start, stop):
+            raise RuntimeError("no candidates today")
+
+    table = sandbox.attempts(make(k=3, bound=5), Broken(()), 0, 0, 5)
+    assert table["tier"].to_pylist() == ["error"] * 5
+    assert "no candidates today" in table["error"][0].as_py()
+
+
+def test_runs():
+    assert _runs([0, 1, 2, 5, 6, 9]) == [(0, 3), (5, 7), (9, 10)]
+    assert _runs([]) == []
