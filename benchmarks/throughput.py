@@ -20,9 +20,11 @@ import argparse
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import psutil
 import ray
 
 from harness.analysis import DiscoveryLog
@@ -30,8 +32,8 @@ from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.job import run_job
 from harness.ray_session import ensure_ray
-from harness.record import ShardWriter
-from harness.attempts import records
+from harness.attempts import attempt_table, records
+from harness.record import ShardWriter, from_ipc, to_ipc
 from harness.problem import verify_inline
 from harness.sandbox import SandboxVerifier
 from harness.solvers import RandomSolver
@@ -86,6 +88,75 @@ def harness(bank, attempts: int, cores: int) -> tuple[float, float]:
         return summary["attempts_per_s"], summary["startup_s"]
 
 
+@ray.remote(num_cpus=1)
+class Echo:
+    """Returns the same batch of records each call, as a worker returns its results."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def batch(self) -> bytes:
+        return self.payload
+
+
+class CpuShares:
+    """CPU seconds used by this process and its descendants while it is open, by role.
+    Sampled every half second, so a process that exits (a worker, at the end of a run)
+    keeps its last reading."""
+
+    ROLES = (("sandbox children", "harness.sandbox"), ("Ray workers", "ray::"), ("Ray's own processes", "ray"))
+
+    def __enter__(self) -> "CpuShares":
+        self.before = self._read()
+        self.last = dict(self.before)
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._sampler.join()
+        self.last.update(self._read())
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            self.last.update(self._read())
+
+    @staticmethod
+    def _read() -> dict[int, tuple[str, float]]:
+        readings = {}
+        me = psutil.Process()
+        for process in [me, *me.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+                readings[process.pid] = (" ".join(process.cmdline()), times.user + times.system)
+            except psutil.Error:
+                pass
+        return readings
+
+    def shares(self) -> dict[str, float]:
+        used: dict[str, float] = {}
+        for pid, (cmdline, seconds) in self.last.items():
+            role = "driver" if pid == os.getpid() else next(
+                (name for name, mark in self.ROLES if mark in cmdline), "other")
+            used[role] = used.get(role, 0.0) + seconds - self.before.get(pid, ("", 0.0))[1]
+        total = sum(used.values())
+        return {role: spent / total for role, spent in sorted(used.items(), key=lambda kv: -kv[1])}
+
+
+def ray_call_cost(bank, batch: int = 4_000, calls: int = 100) -> float:
+    """Driver CPU milliseconds per actor call returning one batch's records (Arrow IPC)."""
+    problem = build_bank(bank)[0]
+    echo = Echo.remote(to_ipc(attempt_table(problem, RandomSolver(), 0, 0, batch)))
+    ray.get(echo.batch.remote())
+    began = time.process_time()
+    for _ in range(calls):
+        from_ipc(ray.get(echo.batch.remote()))
+    ray.kill(echo)
+    return (time.process_time() - began) / calls * 1e3
+
+
 def breakdown(bank, attempts: int = 20_000) -> dict[str, float]:
     """Microseconds per attempt of each part, in this process; each timing is the best of
     five. The sandbox child does the first three itself; its own line is the rest of its
@@ -138,7 +209,8 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         plain_now = plain_loop(bank, args.attempts // 4)  # a quarter is plenty at one core
         pooled_now = pool(bank, args.attempts, cores)
-        ours_now, startup = harness(bank, args.attempts, cores)
+        with CpuShares() as cpu:
+            ours_now, startup = harness(bank, args.attempts, cores)
         print(f"round {round_}: plain loop {plain_now:8.0f}, Pool {pooled_now:8.0f}, harness {ours_now:8.0f} "
               f"attempts/s (harness start-up {startup:.1f} s)")
         plain, pooled, ours = max(plain, plain_now), max(pooled, pooled_now), max(ours, ours_now)
@@ -150,6 +222,9 @@ def main() -> None:
     print(f"harness / (cores x plain loop) = {ours / (cores * plain):.2f}")
     print(f"harness / Pool = {ours / pooled:.2f}")
     print(f"harness / one Ray task per attempt = {ours / tasks:.1f}")
+    print("CPU use during the last harness run (start-up included): "
+          + ", ".join(f"{role} {share:.0%}" for role, share in cpu.shares().items()))
+    print(f"one Ray call returning a batch of 4,000 attempts: {ray_call_cost(bank):.1f} ms of driver CPU")
     print("where the harness spends it, per attempt in one process:")
     for layer, micros in breakdown(bank).items():
         print(f"  {layer:28s} {micros:6.1f} us")
