@@ -6,7 +6,7 @@ solvers cheap and pure enough to ship there) or in the worker with a sandboxed `
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -15,8 +15,11 @@ from harness.problem import Checked, Problem, Tier, Verdict, Verify, verify_inli
 from harness.record import ATTEMPT_SCHEMA
 from harness.solvers.proposal import Proposal, Proposed, as_proposal, candidate_text, verify_proposals
 
+if TYPE_CHECKING:
+    from harness.solvers import Solver
 
-def attempt_table(problem: Problem, solver, seed: int, start: int, stop: int,
+
+def attempt_table(problem: Problem, solver: Solver, seed: int, start: int, stop: int,
                   verify: Verify = verify_inline) -> pa.Table:
     """Propose and verify attempts start..stop-1 of one problem; one record per attempt."""
     proposals, checked = solve(problem, solver, seed, start, stop, verify)
@@ -25,7 +28,7 @@ def attempt_table(problem: Problem, solver, seed: int, start: int, stop: int,
     return records(problem.id, solver.name, seed, start, proposals, checked)
 
 
-def solve(problem: Problem, solver, seed: int, start: int, stop: int,
+def solve(problem: Problem, solver: Solver, seed: int, start: int, stop: int,
           verify: Verify = verify_inline) -> tuple[list[Proposed], list[Checked] | None]:
     """The proposals for attempts start..stop-1, and their verdicts if they are already known.
 
@@ -68,8 +71,7 @@ def records(problem_id: str, solver_name: str, seed: int, start: int,
         "verify_s": [seconds for _, seconds in checked],
         "error": [None if v.tier.rank else v.reason for v in verdicts],
     }
-    metered = [p for p in proposals if type(p) is not str]
-    if not metered:  # stub solvers spend nothing
+    if all(type(p) is str for p in proposals):  # stub solvers spend nothing
         columns.update(prompt_tokens=np.zeros(n, np.int64), completion_tokens=np.zeros(n, np.int64),
                        solve_s=np.zeros(n), cost_usd=np.zeros(n))
     else:

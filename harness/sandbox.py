@@ -103,8 +103,9 @@ class SandboxVerifier:
         `receive` takes a message from the child and says which items it holds."""
         done = np.zeros(n, dtype=bool)
         while (todo := np.flatnonzero(~done)).size:
+            sent_at = time.monotonic()  # before sending: the child's clock must not predate it
             self._ensure_child(problem, request(todo.tolist()))
-            self._collect(done, todo, time.monotonic(), receive, settle)
+            self._collect(done, todo, sent_at, receive, settle)
 
     def _collect(self, done: np.ndarray, todo: np.ndarray, sent_at: float, receive, settle) -> None:
         heard_at = sent_at

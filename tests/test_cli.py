@@ -45,6 +45,9 @@ def test_multirun_smoke_sweep_lands_in_parquet_and_mlflow(tmp_path):
         summary = json.loads((run_dir / "summary.json").read_text())
         summaries.append(summary)
         assert summary["tiers"] == {t: tiers.count(t) for t in TIERS}
+        # the rate is over the attempts, not the workers' start-up (reported apart)
+        assert summary["startup_s"] > 0 and summary["elapsed_s"] > 0
+        assert summary["attempts_per_s"] == pytest.approx(900 / summary["elapsed_s"], rel=0.01)
         history = client.get_metric_history(run.info.run_id, "valid")
         assert [m.step for m in history] == log_spaced_steps(300).tolist()
         assert history[-1].value == summary["discoveries"]["valid"] > 0
