@@ -28,13 +28,12 @@ import psutil
 import ray
 
 from harness.analysis import DiscoveryLog
+from harness.attempts import attempt_table
 from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.job import run_job
 from harness.ray_session import ensure_ray
-from harness.attempts import attempt_table, records
 from harness.record import ShardWriter, from_ipc, to_ipc
-from harness.problem import verify_inline
 from harness.sandbox import SandboxVerifier
 from harness.solvers import RandomSolver
 from harness.tracking import TrackingSpec
@@ -157,42 +156,41 @@ def ray_call_cost(bank, batch: int = 4_000, calls: int = 100) -> float:
     return (time.process_time() - began) / calls * 1e3
 
 
-def breakdown(bank, attempts: int = 20_000) -> dict[str, float]:
-    """Microseconds per attempt of each part, in this process; each timing is the best of
-    five. The sandbox child does the first three itself; its own line is the rest of its
-    wall time (the clock, IPC), so noise can make that one small or even negative."""
+def breakdown(bank, attempts: int = 40_000, batch: int = 4_000) -> dict[str, float]:
+    """Microseconds per attempt of each part, in this process, on the harness's batch size.
+    Each way is timed five times, the ways interleaved so drift hits them alike, and the
+    best kept; a part is the difference between two ways, so it carries their noise."""
     problem, solver = build_bank(bank)[0], RandomSolver()
-    starts = range(0, attempts, BATCH)
-
-    def per_attempt(work) -> float:
-        best = float("inf")
-        for _ in range(5):
-            began = time.perf_counter()
-            work()
-            best = min(best, time.perf_counter() - began)
-        return best / attempts * 1e6
-
-    proposed = {s: solver.propose(problem, 0, s, s + BATCH) for s in starts}
-    checked = {s: verify_inline(problem, proposed[s]) for s in starts}
+    starts = range(0, attempts, batch)
     with SandboxVerifier() as sandbox, tempfile.TemporaryDirectory() as scratch:
         sandbox.verify(problem, ["1"])  # the child is up before the clock starts
-        parts = {
-            "propose": per_attempt(lambda: [solver.propose(problem, 0, s, s + BATCH) for s in starts]),
-            "verify": per_attempt(lambda: [[problem.verify(c) for c in proposed[s]] for s in starts]),
-            "Arrow records": per_attempt(lambda: [records(problem.id, solver.name, 0, s, proposed[s], checked[s])
-                                                  for s in starts]),
-        }
-        in_child = per_attempt(lambda: [sandbox.attempts(problem, solver, 0, s, s + BATCH) for s in starts])
-        parts["sandbox child: the rest"] = in_child - sum(parts.values())
-        tables, log = [records(problem.id, solver.name, 0, s, proposed[s], checked[s]) for s in starts], DiscoveryLog()
+        tables, log = [attempt_table(problem, solver, 0, s, s + batch) for s in starts], DiscoveryLog()
 
         def drive() -> None:
             with ShardWriter(Path(scratch) / "attempts") as writer:
                 for table in tables:
                     writer.write(table)
                     log.update(table)
-        parts["driver (aggregates, shards)"] = per_attempt(drive)
-    return parts
+
+        ways = {
+            "propose": lambda: [solver.propose(problem, 0, s, s + batch) for s in starts],
+            "propose, verify": lambda: [[problem.verify(c) for c in solver.propose(problem, 0, s, s + batch)]
+                                        for s in starts],
+            "inline": lambda: [attempt_table(problem, solver, 0, s, s + batch) for s in starts],
+            "in the child": lambda: [sandbox.attempts(problem, solver, 0, s, s + batch) for s in starts],
+            "driver": drive,
+        }
+        best = dict.fromkeys(ways, float("inf"))
+        for _ in range(5):
+            for name, work in ways.items():
+                began = time.perf_counter()
+                work()
+                best[name] = min(best[name], time.perf_counter() - began)
+    us = {name: seconds / attempts * 1e6 for name, seconds in best.items()}
+    return {"propose": us["propose"], "verify": us["propose, verify"] - us["propose"],
+            "Arrow records": us["inline"] - us["propose, verify"],
+            "sandbox child (clock, pieces, IPC)": us["in the child"] - us["inline"],
+            "driver (aggregates, shards)": us["driver"]}
 
 
 def main() -> None:
@@ -227,7 +225,7 @@ def main() -> None:
     print(f"one Ray call returning a batch of 4,000 attempts: {ray_call_cost(bank):.1f} ms of driver CPU")
     print("where the harness spends it, per attempt in one process:")
     for layer, micros in breakdown(bank).items():
-        print(f"  {layer:28s} {micros:6.1f} us")
+        print(f"  {layer:36s} {micros:6.1f} us")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pyarrow as pa
 
-from harness.problem import Checked, Problem, Tier, Verdict, Verify, verify_inline
+from harness.problem import DISCOVERY_TIERS, Checked, Problem, Tier, Verdict, Verify, verify_inline
 from harness.record import ATTEMPT_SCHEMA
 from harness.solvers.proposal import Proposal, Proposed, as_proposal, candidate_text, verify_proposals
 
 if TYPE_CHECKING:
     from harness.solvers import Solver
+
+_SOLUTIONS = frozenset(tier.value for tier in DISCOVERY_TIERS)  # their records carry no error
 
 
 def attempt_table(problem: Problem, solver: Solver, seed: int, start: int, stop: int,
@@ -58,20 +60,22 @@ def records(problem_id: str, solver_name: str, seed: int, start: int,
             proposals: Sequence[Proposed], checked: Sequence[Checked]) -> pa.Table:
     """The attempt records of attempts start..start+len(proposals)-1."""
     n = len(proposals)
+    costless = all(type(p) is str for p in proposals)  # stub solvers: plain text, nothing spent
     verdicts = [verdict for verdict, _ in checked]
+    tiers = [v.tier.value for v in verdicts]
     columns = {
         "problem_id": pa.array([problem_id] * n, pa.string()),
         "attempt": pa.array(np.arange(start, start + n, dtype=np.int64)),
         "solver": pa.array([solver_name] * n, pa.string()),
         "seed": pa.array(np.full(n, seed, dtype=np.int64)),
-        "candidate": [candidate_text(p) for p in proposals],
-        "tier": [v.tier.value for v in verdicts],
+        "candidate": list(proposals) if costless else [candidate_text(p) for p in proposals],
+        "tier": tiers,
         "canonical": [v.canonical for v in verdicts],
         "score": [v.score for v in verdicts],
         "verify_s": [seconds for _, seconds in checked],
-        "error": [None if v.tier.rank else v.reason for v in verdicts],
+        "error": [None if tier in _SOLUTIONS else v.reason for tier, v in zip(tiers, verdicts)],
     }
-    if all(type(p) is str for p in proposals):  # stub solvers spend nothing
+    if costless:
         columns.update(prompt_tokens=np.zeros(n, np.int64), completion_tokens=np.zeros(n, np.int64),
                        solve_s=np.zeros(n), cost_usd=np.zeros(n))
     else:
