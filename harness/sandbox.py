@@ -78,6 +78,8 @@ class SandboxVerifier:
         For exchangeable solvers that are cheap, pure and picklable (`solver.in_sandbox`):
         the child re-proposes any attempt it must redo, which such a solver allows.
         """
+        if not solver.exchangeable:  # its search verifies as it goes: here, unbounded in time
+            raise ValueError(f"solver {solver.name!r} is adaptive: run it in the worker with `verify`")
         tables: list[pa.Table] = []
 
         def receive(chunk) -> slice:

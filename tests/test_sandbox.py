@@ -10,7 +10,7 @@ from harness.parse import parse_int_tuple
 from harness.problem import Problem, Tier, verify_inline
 from harness.attempts import attempt_table
 from harness.sandbox import SandboxLimits, SandboxVerifier, _runs
-from harness.solvers import RandomSolver
+from harness.solvers import EvolveSolver, RandomSolver
 from harness.space import IntBox
 
 
@@ -144,6 +144,11 @@ def test_a_failing_solver_in_the_child_gives_error_records(sandbox):
     table = sandbox.attempts(make(k=3, bound=5), Broken(()), 0, 0, 5)
     assert table["tier"].to_pylist() == ["error"] * 5
     assert "no candidates today" in table["error"][0].as_py()
+
+
+def test_an_adaptive_solver_is_not_run_in_the_child(sandbox):
+    with pytest.raises(ValueError, match="adaptive"):
+        sandbox.attempts(make(k=3, bound=5), EvolveSolver(), 0, 0, 10)
 
 
 def test_runs():
