@@ -89,13 +89,17 @@ def harness(bank, attempts: int, cores: int) -> tuple[float, float]:
 
 @ray.remote(num_cpus=1)
 class Echo:
-    """Returns the same batch of records each call, as a worker returns its results."""
+    """Returns the same batch of records each call, as a worker returns its results: as
+    Arrow IPC bytes (what workers do) or as the table itself (pickled by Ray)."""
 
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
+    def __init__(self, table) -> None:
+        self.table, self.payload = table, to_ipc(table)
 
-    def batch(self) -> bytes:
+    def ipc(self) -> bytes:
         return self.payload
+
+    def pickled(self):
+        return self.table
 
 
 class CpuShares:
@@ -144,16 +148,20 @@ class CpuShares:
         return {role: spent / total for role, spent in sorted(used.items(), key=lambda kv: -kv[1])}
 
 
-def ray_call_cost(bank, batch: int = 4_000, calls: int = 100) -> float:
-    """Driver CPU milliseconds per actor call returning one batch's records (Arrow IPC)."""
-    problem = build_bank(bank)[0]
-    echo = Echo.remote(to_ipc(attempt_table(problem, RandomSolver(), 0, 0, batch)))
-    ray.get(echo.batch.remote())
-    began = time.process_time()
-    for _ in range(calls):
-        from_ipc(ray.get(echo.batch.remote()))
+def ray_call_cost(bank, batch: int = 4_000, calls: int = 100) -> dict[str, float]:
+    """Driver CPU milliseconds per actor call returning one batch's records, each way."""
+    echo = Echo.remote(attempt_table(build_bank(bank)[0], RandomSolver(), 0, 0, batch))
+    ways = {"Arrow IPC": lambda: from_ipc(ray.get(echo.ipc.remote())),
+            "pickled table": lambda: ray.get(echo.pickled.remote())}
+    cost = {}
+    for name, call in ways.items():
+        call()  # warm
+        began = time.process_time()
+        for _ in range(calls):
+            call()
+        cost[name] = (time.process_time() - began) / calls * 1e3
     ray.kill(echo)
-    return (time.process_time() - began) / calls * 1e3
+    return cost
 
 
 def breakdown(bank, attempts: int = 40_000, batch: int = 4_000) -> dict[str, float]:
@@ -222,7 +230,8 @@ def main() -> None:
     print(f"harness / one Ray task per attempt = {ours / tasks:.1f}")
     print("CPU use during the last harness run (start-up included): "
           + ", ".join(f"{role} {share:.0%}" for role, share in cpu.shares().items()))
-    print(f"one Ray call returning a batch of 4,000 attempts: {ray_call_cost(bank):.1f} ms of driver CPU")
+    print("one Ray call returning a batch of 4,000 attempts, driver CPU: "
+          + ", ".join(f"{ms:.1f} ms as {way}" for way, ms in ray_call_cost(bank).items()))
     print("where the harness spends it, per attempt in one process:")
     for layer, micros in breakdown(bank).items():
         print(f"  {layer:36s} {micros:6.1f} us")
