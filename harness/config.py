@@ -19,6 +19,7 @@ from harness.tracking import TrackingSpec
 @dataclass
 class HarnessSchema:
     experiment_name: str = "default"  # MLflow experiment and results sub-folder
+    arm: str = ""  # which part of a sweep this run is (configs/arm/): how reports group runs
     attempts: int = 1_000  # per problem
     seed: int = 0
     workers: int = 0  # worker actors; 0 = one per CPU of the Ray cluster
@@ -50,6 +51,7 @@ class JobConfig:
     bank_name: str
     bank: BankSpec
     tracking: TrackingSpec = field(default_factory=TrackingSpec)
+    arm: str = ""
     resolved: Mapping[str, Any] = field(default_factory=dict)  # the whole config, for the record
     resume: str | None = None
     checkpoint_s: float = 30.0
@@ -82,6 +84,7 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
         bank_name=str(bank.get("name", "custom")),
         bank=bank_spec(bank.get("instance_lists") or (), bank.get("families") or {}),
         tracking=TrackingSpec(enabled=bool(tracking.get("enabled", True)), uri=tracking.get("uri")),
+        arm=str(plain.get("arm") or ""),
         resolved=plain,
         resume=str(plain["resume"]) if plain.get("resume") else None,
         checkpoint_s=float(plain.get("checkpoint_s", 30.0)),

@@ -1,12 +1,14 @@
 """Re-record the shipped LLM-shaped demo (results/reference/llm-demo/).
 
-    python -m harness.demo [--out results/reference/llm-demo]
+    python -m harness.demo [--out results/reference/llm-demo] [--seeds 0 1 2]
     python -m harness.demo --reanalyse     # keep the recording, recompute the reference analysis
 
 Starts the fake OpenAI-compatible server on 127.0.0.1 with scripted, LLM-shaped answers for
 the tiny bank (a stand-in: no model is involved), runs the `llm_demo` experiment against it
-with recording on, and stores the recording with the analysis replay must reproduce. After
-a change to the analysis, --reanalyse replays the recording to refresh that reference.
+with recording on, once per seed, and stores the recording with the analysis replay must
+reproduce (of the first seed). The other seeds are there for sweeps that replay several
+(`experiment=volume_thesis`). After a change to the analysis, --reanalyse replays the
+recording to refresh that reference.
 """
 from __future__ import annotations
 
@@ -42,13 +44,13 @@ def reference_tables(run_dir: Path) -> dict[str, pd.DataFrame]:
             for name, columns in REPRODUCED.items()}
 
 
-def record(out: Path) -> None:
+def record(out: Path, seeds: list[int]) -> None:
     with tempfile.TemporaryDirectory() as scratch, \
             FakeLLMServer(bank_responder(bank_from_config_name("tiny")), latency_s=0.02) as server:
         recording = Path(scratch) / "recording"
-        config = demo_config([f"solver.base_url={server.url}", f"solver.record_dir={recording}",
-                              f"results_dir={scratch}"])
-        result = run_job(config)
+        results = [run_job(demo_config([f"solver.base_url={server.url}", f"solver.record_dir={recording}",
+                                        f"results_dir={scratch}", f"seed={seed}"])) for seed in seeds]
+        result = results[0]
         out.mkdir(parents=True, exist_ok=True)
         lines = sorted(line for part in recording.glob("*.jsonl") for line in part.read_text().splitlines())
         with gzip.open(out / "recording.jsonl.gz", "wt", encoding="utf-8") as gz:
@@ -74,9 +76,11 @@ def reanalyse(out: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m harness.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REFERENCE)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                        help="seeds to record; the reference analysis is of the first")
     parser.add_argument("--reanalyse", action="store_true", help="replay the recording, refresh the analysis")
     args = parser.parse_args(argv)
-    reanalyse(args.out) if args.reanalyse else record(args.out)
+    reanalyse(args.out) if args.reanalyse else record(args.out, args.seeds)
 
 
 if __name__ == "__main__":

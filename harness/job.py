@@ -137,7 +137,7 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
         batch_size = config.attempts
 
     tags = {"solver": solver.name, "bank": config.bank_name, "seed": str(config.seed),
-            "exchangeable": str(solver.exchangeable)}
+            "exchangeable": str(solver.exchangeable), "arm": config.arm}
     tracker = start_tracker(config.tracking, config.results_dir, config.experiment,
                             run_name=f"{solver.name}-{config.bank_name}-s{config.seed}",
                             tags=tags, params=flatten(config.resolved), resume=config.resume)
@@ -179,9 +179,9 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
         discoveries.to_csv(run_dir / "discoveries.csv", index=False)
         final = curve.iloc[-1]
         summary = {
-            "run_id": tracker.run_id, "experiment": config.experiment, "solver": solver.name,
-            "bank": config.bank_name, "seed": config.seed, "problems": len(problems),
-            "attempts_per_problem": config.attempts, "attempts": log.attempts,
+            "run_id": tracker.run_id, "experiment": config.experiment, "arm": config.arm, "solver": solver.name,
+            "bank": config.bank_name, "exchangeable": solver.exchangeable, "seed": config.seed,
+            "problems": len(problems), "attempts_per_problem": config.attempts, "attempts": log.attempts,
             "tiers": {t.value: log.tiers.get(t.value, 0) for t in Tier},
             "discoveries": {t.value: int(final[t.value]) for t in DISCOVERY_TIERS},
             "problems_solved": int(final["solved"]), "workers": workers,

@@ -1,0 +1,111 @@
+"""`harness-report`: the runs of a sweep -> REPORT.md with PNG figures and CSV tables.
+
+    harness-report --experiment volume-thesis [--results-dir results/volume-thesis-runs]
+    harness-report --runs results/volume-thesis-runs/volume-thesis      # no MLflow needed
+        [--out DIR] [--n-boot 200] [--usd-per-core-hour 0.04]
+
+Reads every finished run of an MLflow experiment (the local store under --results-dir, or
+--tracking-uri) or of a results directory, groups them into arms (configs/arm/) and writes
+a self-contained directory: figures and tables next to REPORT.md, linked relatively.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+from mlflow.tracking import MlflowClient  # noqa: E402
+
+from harness.reporting import figures, science  # noqa: E402
+from harness.reporting.arms import Arm, group_arms  # noqa: E402
+from harness.reporting.document import Findings, render  # noqa: E402
+from harness.reporting.runs import ReportError, RunData, runs_from_directory, runs_from_mlflow  # noqa: E402
+from harness.tracking import TrackingSpec  # noqa: E402
+
+
+def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
+                 usd_per_core_hour: float = science.USD_PER_CORE_HOUR, progress: bool = True) -> Path:
+    """Analyse the runs and write REPORT.md, its figures (PNG) and tables (CSV) into `out`."""
+    arms = group_arms(runs)
+    if out.exists():  # a report is regenerated whole: no figure of an earlier sweep may linger
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    pairs = [(arm, family) for arm in arms for family in arm.families]
+    curves = pd.concat(
+        [science.family_curve(arm, family, n_boot=n_boot) for arm, family in
+         tqdm(pairs, desc="yield curves", unit="curve", disable=not progress)], ignore_index=True)
+    verdicts = science.verdicts(arms, n_boot=n_boot)
+    funnel = science.funnel(arms)
+    equal_cost = science.equal_cost(arms, usd_per_core_hour)
+    calibration = science.calibration(arms, curves)
+    spend = {arm.name: science.spend_curves(arm, usd_per_core_hour) for arm in arms}
+
+    names: dict[str, str] = {}
+    for family in tqdm(sorted({f for arm in arms for f in arm.families}), desc="figures", unit="figure",
+                       disable=not progress):
+        names[f"yield_{family}"] = figures.family_yield(curves, arms, family, out / f"yield_{family}.png").name
+    names["slopes"] = figures.slopes(verdicts, arms, out / "slopes.png").name
+    names["funnel"] = figures.funnel(funnel, out / "funnel.png").name
+    if len(equal_cost):
+        names["equal_cost"] = figures.equal_cost(spend, equal_cost, arms, out / "equal_cost.png",
+                                                 usd_per_core_hour).name
+    spent_tokens = figures.tokens(spend, arms, out / "tokens.png")
+    if spent_tokens:
+        names["tokens"] = spent_tokens.name
+
+    for name, frame in {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
+                        "calibration": calibration, "runs": runs_table(arms)}.items():
+        frame.to_csv(out / f"{name}.csv", index=False)
+    findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, names, source, usd_per_core_hour)
+    report = out / "REPORT.md"
+    report.write_text(render(findings, datetime.date.today().isoformat()))
+    return report
+
+
+def runs_table(arms: list[Arm]) -> pd.DataFrame:
+    """Which run is which: arm, seed, run id, and what it took."""
+    return pd.DataFrame([
+        {"arm": arm.name, "seed": run.seed, "run_id": run.run_id, "solver": run.solver, "bank": run.bank,
+         "attempts_per_problem": run.attempts, "attempts": run.summary["attempts"],
+         **{f"tier_{k}": v for k, v in run.summary["tiers"].items()},
+         "elapsed_s": run.summary["elapsed_s"], "attempts_per_s": run.summary["attempts_per_s"]}
+        for arm in arms for run in arm.runs])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="harness-report", description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--experiment", help="every finished run of this MLflow experiment")
+    source.add_argument("--runs", type=Path, help="every finished run under this directory (results/<experiment>)")
+    parser.add_argument("--results-dir", type=Path, default=Path("results"),
+                        help="where the local MLflow store is (default: results)")
+    parser.add_argument("--tracking-uri", help="an MLflow tracking URI instead of the local store")
+    parser.add_argument("--out", type=Path, help="default: <results-dir>/report/<experiment or runs folder>")
+    parser.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates for bands and intervals")
+    parser.add_argument("--usd-per-core-hour", type=float, default=science.USD_PER_CORE_HOUR,
+                        help="assumed price of compute, to compare solvers at equal dollars")
+    args = parser.parse_args(argv)
+    try:
+        if args.runs:
+            runs, where = runs_from_directory(args.runs), f"runs under `{args.runs}`"
+        else:
+            uri = args.tracking_uri or TrackingSpec().resolved_uri(args.results_dir)
+            runs, where = runs_from_mlflow(MlflowClient(uri), args.experiment), f"MLflow experiment `{args.experiment}`"
+        name = args.experiment or args.runs.name
+        out = args.out or args.results_dir / "report" / name
+        report = build_report(runs, out, where, n_boot=args.n_boot, usd_per_core_hour=args.usd_per_core_hour)
+    except ReportError as exc:
+        raise SystemExit(f"harness-report: error: {exc}") from None
+    print(f"report of {len(runs)} runs: {report}")
+
+
+if __name__ == "__main__":
+    main()

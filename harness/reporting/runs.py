@@ -1,0 +1,125 @@
+"""The finished runs of a sweep, read from a results directory or from MLflow.
+
+A run is what `harness-run` leaves: summary.json, config.yaml, curve.csv and
+discoveries.csv, in its run directory and as MLflow artifacts. Runs are grouped into arms
+(one solver on one bank at one volume, several seeds: configs/arm/).
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+import yaml
+
+from harness.bank import bank_spec, build_bank
+
+FILES = ("summary.json", "config.yaml", "curve.csv", "discoveries.csv")
+
+
+class ReportError(ValueError):
+    """The runs cannot make a report: none found, an artifact missing, an arm inconsistent."""
+
+
+@dataclass(frozen=True)
+class RunData:
+    run_id: str
+    summary: Mapping[str, Any]
+    config: Mapping[str, Any]
+    curve: pd.DataFrame  # attempts, valid, novel, interesting, solved, tokens, cost_usd, compute_s
+    discoveries: pd.DataFrame  # problem_id, canonical, first_<tier>, found_<tier>
+
+    @property
+    def solver(self) -> str:
+        return str(self.summary["solver"])
+
+    @property
+    def bank(self) -> str:
+        return str(self.summary["bank"])
+
+    @property
+    def arm(self) -> str:
+        return str(self.summary.get("arm") or f"{self.solver}_{self.bank}")
+
+    @property
+    def seed(self) -> int:
+        return int(self.summary["seed"])
+
+    @property
+    def attempts(self) -> int:
+        """Attempts per problem."""
+        return int(self.summary["attempts_per_problem"])
+
+    @property
+    def exchangeable(self) -> bool:
+        # Runs before summaries said so: only exchangeable runs carry the estimated analysis.
+        return bool(self.summary.get("exchangeable", "analysis" in self.summary))
+
+    @property
+    def problems(self) -> dict[str, tuple[str, ...]]:
+        """Problem ids per family, from the bank the run was given."""
+        return _problem_ids(json.dumps(self.config["bank"], sort_keys=True))
+
+    @property
+    def families(self) -> dict[str, int]:
+        """Problems per family."""
+        return {family: len(ids) for family, ids in self.problems.items()}
+
+
+@lru_cache(maxsize=64)
+def _problem_ids(bank_json: str) -> dict[str, tuple[str, ...]]:
+    bank = json.loads(bank_json)
+    ids: dict[str, list[str]] = {}
+    for problem in build_bank(bank_spec(bank.get("instance_lists") or (), bank.get("families") or {})):
+        ids.setdefault(problem.id.split("/")[0], []).append(problem.id)
+    return {family: tuple(members) for family, members in ids.items()}
+
+
+def read_run(directory: Path, run_id: str | None = None) -> RunData:
+    directory = Path(directory)
+    missing = [name for name in FILES if not (directory / name).is_file()]
+    if missing:
+        raise ReportError(f"run {directory.name}: missing {', '.join(missing)} (unfinished, or made before reports)")
+    summary = json.loads((directory / "summary.json").read_text())
+    return RunData(
+        run_id=run_id or str(summary.get("run_id", directory.name)),
+        summary=summary,
+        config=yaml.safe_load((directory / "config.yaml").read_text()),
+        curve=pd.read_csv(directory / "curve.csv"),
+        discoveries=pd.read_csv(directory / "discoveries.csv", dtype={"canonical": str}),
+    )
+
+
+def runs_from_directory(directory: Path) -> list[RunData]:
+    """Every finished run under `directory` (an experiment's folder: results/<experiment>/)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ReportError(f"no directory {directory}")
+    runs = [read_run(summary.parent) for summary in sorted(directory.glob("*/summary.json"))]
+    if not runs:
+        raise ReportError(f"no finished runs under {directory} (a run directory holds summary.json)")
+    return runs
+
+
+def runs_from_mlflow(client, experiment: str) -> list[RunData]:
+    """Every finished run of an MLflow experiment, its artifacts downloaded."""
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        raise ReportError(f"no MLflow experiment {experiment!r} at {client.tracking_uri}")
+    runs = []
+    for run in client.search_runs([found.experiment_id], filter_string="attributes.status = 'FINISHED'",
+                                  order_by=["attributes.start_time ASC"], max_results=10_000):
+        with tempfile.TemporaryDirectory() as scratch:
+            for name in FILES:
+                try:
+                    client.download_artifacts(run.info.run_id, name, scratch)
+                except Exception as exc:  # MLflow raises several types for a missing artifact
+                    raise ReportError(f"run {run.info.run_id}: cannot download {name} ({exc})") from None
+            runs.append(read_run(Path(scratch), run.info.run_id))
+    if not runs:
+        raise ReportError(f"MLflow experiment {experiment!r} has no finished runs")
+    return runs

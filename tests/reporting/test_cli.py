@@ -1,0 +1,76 @@
+"""The volume-thesis sweep, scaled down, through harness-run and harness-report as a researcher runs them."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image
+import pandas as pd
+import pytest
+
+from harness.reporting.document import SECTIONS
+
+BIN = Path(sys.executable).parent
+# Two families of the tiny bank, whose problems the replayed recording was made on.
+TWO_FAMILIES = ("bank.families={three_cubes: [{k: 3, bound: 5, known_solutions: ['1, 1, 1']}], "
+                "erdos_straus: [{n: 5, bound: 12}]}")
+
+
+def sections(markdown: str) -> dict[str, str]:
+    parts = re.split(r"^## (.+)$", markdown, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+@pytest.mark.slow
+def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
+    swept = subprocess.run([BIN / "harness-run", "experiment=volume_thesis", "bank=tiny", TWO_FAMILIES,
+                            "attempts=40", f"results_dir={tmp_path}"], capture_output=True, text=True, timeout=900)
+    assert swept.returncode == 0, swept.stderr[-3000:]
+    assert swept.stdout.count("results: ") == 6 * 3  # six arms, three seeds
+
+    out = tmp_path / "report"
+    made = subprocess.run([BIN / "harness-report", "--experiment", "volume-thesis", "--results-dir", tmp_path,
+                           "--out", out, "--n-boot", "30"], capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr[-3000:]
+    report = (out / "REPORT.md").read_text()
+    found = sections(report)
+    assert list(found) == list(SECTIONS)
+    for name, body in found.items():
+        assert re.search(r"\d", body), f"section {name!r} has no numbers"
+
+    figures = re.findall(r"!\[[^]]*\]\(([^)]+)\)", report)
+    assert {"yield_three_cubes.png", "yield_erdos_straus.png", "slopes.png", "funnel.png", "equal_cost.png",
+            "tokens.png"} <= set(figures)
+    for name in figures:
+        path = out / name
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        height, width, _ = matplotlib.image.imread(path).shape
+        assert height > 100 and width > 100
+    assert str(tmp_path) not in report  # self-contained: nothing points outside the report
+
+    runs = pd.read_csv(out / "runs.csv")
+    assert sorted(runs["arm"].unique()) == ["evolve_default", "random_deep", "random_default", "random_tiny",
+                                            "replay", "synthetic"]
+    assert runs.groupby("arm")["seed"].apply(sorted).map(tuple).eq((0, 1, 2)).all()
+    verdicts = pd.read_csv(out / "verdicts.csv")
+    assert len(verdicts) == 6 * 2 * 3  # arm x family x tier
+    assert set(verdicts["verdict"]) <= {"proportional", "diminishing", "saturated", "no discoveries", "undecided"}
+    funnel = pd.read_csv(out / "funnel.csv").set_index("arm")
+    assert (funnel.loc["random_tiny", "attempts"], funnel.loc["random_tiny", "problems"]) == (80, 2)
+    assert funnel.loc["reference: LLM on open problems", "solved"] == 13
+    equal = pd.read_csv(out / "equal_cost.csv")
+    assert set(equal["bank"]) == {"tiny"}  # every arm ran on the one bank here
+    assert (pd.read_csv(out / "calibration.csv")["arm"] == "synthetic").all()
+
+    # The same runs read from their directory, without MLflow, give the same numbers.
+    again = subprocess.run([BIN / "harness-report", "--runs", tmp_path / "volume-thesis", "--out",
+                            tmp_path / "again", "--n-boot", "30"], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    for table in ("verdicts.csv", "funnel.csv", "curves.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(out / table), pd.read_csv(tmp_path / "again" / table))
+
+
+def test_report_without_runs_says_where_it_looked(tmp_path):
+    done = subprocess.run([BIN / "harness-report", "--runs", tmp_path], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert f"no finished runs under {tmp_path}" in done.stderr and "Traceback" not in done.stderr
