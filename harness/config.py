@@ -20,6 +20,7 @@ from harness.tracking import TrackingSpec
 class HarnessSchema:
     experiment_name: str = "default"  # MLflow experiment and results sub-folder
     arm: str = ""  # which part of a sweep this run is (configs/arm/): how reports group runs
+    description: str = ""  # what the run or sweep is for, in words; harness-report prints it
     attempts: int = 1_000  # per problem
     seed: int = 0
     workers: int = 0  # worker actors; 0 = one per CPU of the Ray cluster

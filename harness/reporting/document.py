@@ -24,6 +24,8 @@ class Findings:
     figures: dict[str, str]  # figure key -> file name
     source: str
     usd_per_core_hour: float
+    experiment: str = ""
+    description: str = ""  # the runs' own `description` setting
 
 
 def num(x, digits: int = 3) -> str:
@@ -176,18 +178,15 @@ def render(f: Findings, created: str) -> str:
                                     axis=1))
     sweep = sweep_table(f.arms)
     parts = [
-        "# The volume thesis on the default bank",
+        f"# Yield against volume: {f.experiment}",
         "",
         f"Made by `harness-report` from {sum(len(a.runs) for a in f.arms)} runs ({f.source}) on {created}. "
         "Every number below is in the CSV files beside this report; `make report` regenerates all of it.",
         "",
         "## Conclusion", "", conclusion(f), "",
         "## The sweep", "",
-        "One arm is one solver on one bank at one volume, run once per seed (`configs/arm/`, "
-        "`configs/experiment/volume_thesis.yaml`). Volumes differ by what verification costs: the deep "
-        "arm takes 10^6 attempts per problem on one instance of each cheap family; the whole bank gets "
-        "10^4, because its symbolic families (antiderivative, sequence, factor) verify 600-3,600 "
-        "candidates per second on 2 cores, so 10^6 there would take hours per seed.", "",
+        *([f.description, ""] if f.description else []),
+        "One arm is one solver on one bank at one volume, run once per seed (`configs/arm/`).", "",
         table(sweep, {"arm": "arm", "solver": "solver", "bank": "bank", "problems": "problems",
                       "families": "families", "attempts": "attempts per problem", "seeds": "seeds",
                       "kind": "attempts", "total": "attempts, all seeds", "rate": "attempts/s (mean)",

@@ -68,8 +68,8 @@ def slopes(table: pd.DataFrame, arms: list[Arm], path: Path) -> Path:
     """Per tier: each family's slope of log yield on log volume with its interval, per arm."""
     colours = _colours(arms)
     families = sorted(table["family"].unique())
-    fig, axes = plt.subplots(1, len(TIERS), figsize=(13, 0.35 * len(families) + 2), sharey=True,
-                             constrained_layout=True)
+    fig, axes = plt.subplots(1, len(TIERS), figsize=(13, 0.35 * len(families) + 0.3 * len(arms) + 2.2),
+                             sharey=True, constrained_layout=True)
     offsets = np.linspace(-0.3, 0.3, max(len(arms), 1))
     for ax, tier in zip(axes, TIERS):
         for offset, arm in zip(offsets, arms):
@@ -81,11 +81,13 @@ def slopes(table: pd.DataFrame, arms: list[Arm], path: Path) -> Path:
                         label=f"{arm.label} ({part['interval'].iloc[0] if len(part) else ''})")
         ax.axvline(1, color="black", linewidth=0.8, linestyle="--")
         ax.axvline(0, color="grey", linewidth=0.8, linestyle=":")
-        ax.set(xlabel="slope of log discoveries on log attempts (1 = proportional)", title=f"tier {tier}")
+        ax.set(xlabel="slope, d log(discoveries) / d log(attempts)", title=f"tier {tier}")
         ax.grid(True, axis="x", alpha=0.3)
     axes[0].set_yticks(range(len(families)), families)
-    axes[0].legend(fontsize="x-small", title="solver on bank, volume (interval)", title_fontsize="x-small",
-                   loc="lower left")
+    fig.suptitle("Yield against volume over the last decade of attempts: 1 = proportional (dashed), 0 = saturated")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small",
+               title="solver on bank, volume (interval)", title_fontsize="small")
     return _save(fig, path)
 
 
