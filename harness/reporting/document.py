@@ -85,8 +85,7 @@ def conclusion(f: Findings) -> str:
         "diminishing": "**grows, but slower than volume** (diminishing returns: the interval lies below 1)",
         "saturated": "**has stopped paying** (coverage above 0.99 and Chao's estimate reached: what "
                      "random search finds there, it has found)",
-        "no discoveries": "**found nothing novel**, though solutions exist (a structured construction "
-                          "reaches them at once; problems/README.md)",
+        "no discoveries": "**found nothing novel** at that volume",
         "undecided": "**is undecided**",
     }
     lines = ["Novel discoveries (valid, not known, not trivial) under i.i.d. random attempts, per family "
@@ -109,10 +108,14 @@ def conclusion(f: Findings) -> str:
         reference = REFERENCE_FUNNEL["interesting"] / REFERENCE_FUNNEL["solved"] * 100
         lines.append(f"Share of solved problems that got an interesting solution: {shares}; in the reference "
                      f"funnel {num(reference)}% ({REFERENCE_FUNNEL['interesting']} of {REFERENCE_FUNNEL['solved']}).")
+    solvers = ", ".join(sorted({a.solver for a in f.arms}))
+    scripted = (" (the replay's answers come from a scripted LLM-shaped server, not a model)"
+                if any(a.solver == "replay" for a in f.arms) else "")
     lines += ["", *problem_sentences(f.arms), "", (
-        "What this does not show: these are toy problems, verified exactly, attacked by a random and an "
-        "evolutionary solver and by an LLM-shaped replay (scripted answers, not a model), at volumes up to "
-        f"{max(a.attempts * len(a.runs) for a in f.arms):,} attempts per problem (seeds pooled). That yield "
+        "What this does not show: these are toy problems, verified exactly, attacked by the solvers "
+        f"{solvers}{scripted}, "
+        f"at volumes up to {max(a.attempts * len(a.runs) for a in f.arms):,} attempts per problem (seeds pooled). "
+        "That yield "
         "grows, slows or stops here says how volume pays on problems of these shapes; the thesis about real "
         "models on real open problems is only as supported as the analogy between those and these.")]
     return "\n".join(lines)
@@ -141,9 +144,9 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
                    + (f": {', '.join(late)}." if late else "."))
     if by_evolve:
         only_evolve, only_random = sorted(by_evolve - by_random), sorted(by_random - by_evolve)
-        out.append(f"Evolve found novel solutions on {len(by_evolve)} problems; {len(only_evolve)} of them random "
-                   f"never did{': ' + ', '.join(only_evolve) if only_evolve else ''}; random did on "
-                   f"{len(only_random)} evolve never did.")
+        out.append(f"Problems with a novel solution: {len(by_evolve)} by evolve, {len(by_random)} by random; "
+                   f"only by evolve: {len(only_evolve)}{' (' + ', '.join(only_evolve) + ')' if only_evolve else ''}, "
+                   f"only by random: {len(only_random)}{' (' + ', '.join(only_random) + ')' if only_random else ''}.")
     untouched = [pid for pid in attempted if pid not in by_random | by_evolve]
     if untouched:
         out.append(f"No solver found anything novel on {len(untouched)}: {', '.join(untouched)}. Each has "
@@ -178,7 +181,7 @@ def render(f: Findings, created: str) -> str:
                                     axis=1))
     sweep = sweep_table(f.arms)
     parts = [
-        f"# Yield against volume: {f.experiment}",
+        f"# Yield against volume{': ' + f.experiment if f.experiment else ''}",
         "",
         f"Made by `harness-report` from {sum(len(a.runs) for a in f.arms)} runs ({f.source}) on {created}. "
         "Every number below is in the CSV files beside this report; `make report` regenerates all of it.",

@@ -1,36 +1,14 @@
-"""The report's numbers from hand-made runs whose answers are known."""
+"""The report's numbers from hand-made runs whose answers are known (`run`: tests/reporting/conftest.py)."""
 import numpy as np
-import pandas as pd
 import pytest
 
 from harness.reporting import science
 from harness.reporting.arms import group_arms
-from harness.reporting.runs import ReportError, RunData
+from harness.reporting.runs import ReportError
 
-COLUMNS = ["problem_id", "canonical", "first_valid", "first_novel", "first_interesting",
-           "found_valid", "found_novel", "found_interesting"]
-BANK = {"name": "toy", "instance_lists": [], "families": {"golomb": [{"marks": 4, "bound": 6}],
-                                                         "pell": [{"d": 2, "bound": 20}, {"d": 3, "bound": 30}]}}
-
-
-def run(seed, discoveries, *, arm="a", solver="random", attempts=1000, exchangeable=True, spend=1.0,
-        tiers=None, solved=1):
-    table = pd.DataFrame(discoveries, columns=COLUMNS).astype({c: "Int64" for c in COLUMNS[2:5]})
-    steps = np.array([1, 10, 100, attempts])
-    curve = pd.DataFrame({"attempts": steps, "valid": np.minimum(steps, 4), "novel": np.minimum(steps, 2),
-                          "interesting": 0, "solved": 1, "tokens": 0, "cost_usd": 0.0,
-                          "compute_s": spend * steps / attempts})
-    summary = {"run_id": f"{arm}-{seed}", "arm": arm, "solver": solver, "bank": "toy", "seed": seed,
-               "exchangeable": exchangeable, "attempts_per_problem": attempts, "attempts": 3 * attempts,
-               "problems": 3, "problems_solved": solved,
-               "tiers": tiers or {"valid": 5, "novel": 3, "interesting": 2, "wrong": 2990},
-               "discoveries": {"valid": 4, "novel": 2, "interesting": 1}, "elapsed_s": 1.0, "attempts_per_s": 3000}
-    return RunData(f"{arm}-{seed}", summary, {"bank": BANK, "solver": {"name": solver}}, curve, table)
-
-
-def test_seeds_of_an_iid_arm_are_pooled_per_discovery_and_family():
-    a = run(0, [("pell/D=2", "3,2", 5, 5, None, 2, 2, 0), ("golomb/m=4", "0,1,4,6", 1, 1, 1, 9, 9, 9)])
-    b = run(1, [("pell/D=2", "3,2", 7, 7, None, 3, 3, 0), ("pell/D=3", "2,1", 0, None, None, 1, 0, 0)])
+def test_seeds_of_an_iid_arm_are_pooled_per_discovery_and_family(run):
+    a = run(0, [("pell/D=2,B=20", "3,2", 5, 5, None, 2, 2, 0), ("golomb/m=4,L=6", "0,1,4,6", 1, 1, 1, 9, 9, 9)])
+    b = run(1, [("pell/D=2,B=20", "3,2", 7, 7, None, 3, 3, 0), ("pell/D=3,B=30", "2,1", 0, None, None, 1, 0, 0)])
     [arm] = group_arms([b, a])
     assert arm.seeds == [0, 1] and arm.families == {"golomb": 1, "pell": 2}
     assert sorted(science.pooled_counts(arm, "pell", "valid")) == [1, 5]
@@ -44,9 +22,9 @@ def test_seeds_of_an_iid_arm_are_pooled_per_discovery_and_family():
     assert valid.loc[valid["m"] == 2000, "estimate"].item() == pytest.approx(2)
 
 
-def test_adaptive_arm_verdicts_from_observed_curves():
-    early = [("pell/D=2", str(i), i, i, None, 1, 1, 0) for i in range(5)]  # all found in the first 5 attempts
-    spread = [("pell/D=2", str(i), i, i, None, 1, 1, 0) for i in range(0, 1000, 10)]  # one per 10 attempts
+def test_adaptive_arm_verdicts_from_observed_curves(run):
+    early = [("pell/D=2,B=20", str(i), i, i, None, 1, 1, 0) for i in range(5)]  # all found in the first 5 attempts
+    spread = [("pell/D=2,B=20", str(i), i, i, None, 1, 1, 0) for i in range(0, 1000, 10)]  # one per 10 attempts
     saturated = group_arms([run(s, early, exchangeable=False, solver="evolve") for s in (0, 1, 2)])[0]
     growing = group_arms([run(s, spread, exchangeable=False, solver="evolve") for s in (0, 1, 2)])[0]
     table = science.verdicts([saturated], n_boot=10)
@@ -61,8 +39,8 @@ def test_adaptive_arm_verdicts_from_observed_curves():
     assert (curve["method"] == "observed").all() and curve["m"].max() == 1000
 
 
-def test_funnel_counts_attempts_at_least_each_tier_and_sets_the_reference_beside():
-    found = [("pell/D=2", "3,2", 5, 5, 9, 2, 2, 1), ("pell/D=3", "2,1", 0, None, None, 1, 0, 0)]
+def test_funnel_counts_attempts_at_least_each_tier_and_sets_the_reference_beside(run):
+    found = [("pell/D=2,B=20", "3,2", 5, 5, 9, 2, 2, 1), ("pell/D=3,B=30", "2,1", 0, None, None, 1, 0, 0)]
     table = science.funnel(group_arms([run(0, found, solved=2), run(1, found, solved=2)]))
     row = table[table["arm"] == "a"].iloc[0]
     assert row["attempts_valid"] == 10 and row["attempts_novel"] == 5 and row["attempts_interesting"] == 2
@@ -72,7 +50,7 @@ def test_funnel_counts_attempts_at_least_each_tier_and_sets_the_reference_beside
     assert (reference["problems"], reference["solved"], reference["problems_interesting"]) == (700, 13, 1)
 
 
-def test_equal_cost_compares_arms_of_one_bank_at_the_smaller_budget():
+def test_equal_cost_compares_arms_of_one_bank_at_the_smaller_budget(run):
     cheap = [run(s, [], arm="cheap", spend=3600.0) for s in (0, 1)]  # one core-hour for 1000 attempts
     dear = [run(s, [], arm="dear", spend=7200.0) for s in (0, 1)]
     table = science.equal_cost(group_arms(cheap + dear), usd_per_core_hour=1.0).set_index("arm")
@@ -81,7 +59,7 @@ def test_equal_cost_compares_arms_of_one_bank_at_the_smaller_budget():
     assert table.loc["dear", "attempts"] == pytest.approx(500)  # half the volume for the same dollars
 
 
-def test_an_arm_must_be_one_solver_at_one_volume_with_one_run_per_seed():
+def test_an_arm_must_be_one_solver_at_one_volume_with_one_run_per_seed(run):
     with pytest.raises(ReportError, match="two runs of one seed"):
         group_arms([run(0, []), run(0, [])])
     with pytest.raises(ReportError, match="mixes runs"):
