@@ -55,6 +55,21 @@ def interval(row) -> str:
     return f"{row['slope']:.2f} [{bounds[0]:.2f}, {bounds[1]:.2f}]"
 
 
+def problem_ids(arm: Arm) -> set[str]:
+    return {pid for members in arm.problems.values() for pid in members}
+
+
+def widest(arms: list[Arm]) -> Arm:
+    return max(arms, key=lambda a: (len(problem_ids(a)), a.name))
+
+
+def studied(arms: list[Arm]) -> list[Arm]:
+    """The arms on the problems under study: those of the arm with the most problems, and every arm
+    whose problems are among them. Arms on other problems (a calibration urn, an LLM's small
+    bank) are side comparisons, reported in their own sections."""
+    return [a for a in arms if problem_ids(a) <= problem_ids(widest(arms))]
+
+
 def random_arms(arms: list[Arm], family: str) -> list[Arm]:
     """The i.i.d. random arms that attempted a family, smallest pooled volume first."""
     return sorted((a for a in arms if a.solver == "random" and a.exchangeable and family in a.families),
@@ -70,9 +85,10 @@ def conclusion(f: Findings) -> str:
     """Per family, the verdict on novel discoveries under random search at each volume it was given;
     the families grouped by the verdict at their largest volume; then what that does and does not show."""
     novel = f.verdicts[f.verdicts["tier"] == "novel"].set_index(["arm", "family"])
+    study = studied(f.arms)
     rows, groups = [], {}
-    for family in sorted({fam for a in f.arms for fam in a.families}):
-        arms = random_arms(f.arms, family)
+    for family in sorted({fam for a in study for fam in a.families}):
+        arms = random_arms(study, family)
         for arm in arms:
             row = novel.loc[(arm.name, family)]
             rows.append({"family": family, "where": where(arm, family),
@@ -88,20 +104,28 @@ def conclusion(f: Findings) -> str:
         "no discoveries": "**found nothing novel** at that volume",
         "undecided": "**is undecided**",
     }
-    lines = ["Novel discoveries (valid, not known, not trivial) under i.i.d. random attempts, per family "
-             "and volume (seeds pooled; the slope is of log yield on log volume over the last decade):", "",
+    main = widest(study)
+    lines = [f"The problems under study are the {len(problem_ids(main))} of the {main.bank} bank; other "
+             "arms are side comparisons (calibration, the LLM replay). Novel discoveries (valid, not known, not "
+             "trivial) under i.i.d. random attempts, per family and volume (seeds pooled; the slope is of log "
+             "yield on log volume over the last decade):", "",
              table(pd.DataFrame(rows), {"family": "family", "where": "problems", "volume": "attempts per problem",
-                                        "found": "novel found", "slope": "slope [95%]", "verdict": "verdict"}), "",
-             "At the largest volume each family got, random search's novel yield:", ""]
+                                        "found": "novel found", "slope": "slope [95%]", "verdict": "verdict"}), ""]
+    tally = ", ".join(f"{len(groups.get(v, []))} {v}" for v in ("proportional", "diminishing", "saturated",
+                                                              "no discoveries"))
+    families = sum(len(items) for items in groups.values())
+    lines += [f"At the largest volume each family got ({families} families: {tally}), random search's novel yield:",
+              ""]
     lines += [f"- {say.get(v, v)}: {', '.join(items)}." for v, items in groups.items()]
     lines.append("")
-    shared = f.equal_cost
-    for bank in sorted(shared["bank"].unique()) if len(shared) else []:
-        part = shared[shared["bank"] == bank].sort_values("novel", ascending=False)
+    for _, part in f.equal_cost.groupby(["bank", "axis"], sort=True) if len(f.equal_cost) else []:
+        part = part.sort_values("novel", ascending=False)
         best, rest = part.iloc[0], part.iloc[1:]
         others = ", ".join(f"{r['arm']} {num(r['novel'])}" for _, r in rest.iterrows())
-        lines.append(f"At equal cost on the {bank} bank (${num(best['budget_usd'])} each), {best['arm']} made "
-                     f"{num(best['novel'])} novel discoveries (mean per seed), against {others}.")
+        budget = (f"equal cost (${num(best['budget'])} each)" if best["axis"] == "usd"
+                  else f"equal attempts ({num(best['budget'])} per problem)")
+        lines.append(f"At {budget} on the {best['bank']} bank, {best['arm']} made {num(best['novel'])} novel "
+                     f"discoveries (mean per seed), against {others}.")
     funnel = f.funnel[f.funnel["attempts"].notna() & (f.funnel["solved"] > 0)]
     if len(funnel):
         shares = ", ".join(f"{r['arm']} {num(r['interesting_share_of_solved'] * 100)}%" for _, r in funnel.iterrows())
@@ -111,7 +135,7 @@ def conclusion(f: Findings) -> str:
     solvers = ", ".join(sorted({a.solver for a in f.arms}))
     scripted = (" (the replay's answers come from a scripted LLM-shaped server, not a model)"
                 if any(a.solver == "replay" for a in f.arms) else "")
-    lines += ["", *problem_sentences(f.arms), "", (
+    lines += ["", *problem_sentences(study), "", (
         "What this does not show: these are toy problems, verified exactly, attacked by the solvers "
         f"{solvers}{scripted}, "
         f"at volumes up to {max(a.attempts * len(a.runs) for a in f.arms):,} attempts per problem (seeds pooled). "
@@ -129,7 +153,7 @@ def novel_problems(arm: Arm) -> set[str]:
 def problem_sentences(arms: list[Arm]) -> list[str]:
     """Which problems yielded to volume, which to search, which to neither."""
     bank_arms = [a for a in arms if a.solver in ("random", "evolve")]
-    attempted = sorted({pid for a in bank_arms for ids in a.problems.values() for pid in ids})
+    attempted = sorted(set().union(*(problem_ids(a) for a in bank_arms)))
     by_random = set().union(*(novel_problems(a) for a in bank_arms if a.solver == "random"))
     by_evolve = set().union(*(novel_problems(a) for a in bank_arms if a.solver == "evolve"))
     out = [f"{len(by_random)} of the {len(attempted)} problems that random or evolve attempted got a novel "
@@ -138,7 +162,7 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
     if len(deep) > 1:
         small, large = min(deep, key=lambda a: a.attempts), max(deep, key=lambda a: a.attempts)
         late = sorted(novel_problems(large) - novel_problems(small))
-        shared = sorted({pid for ids in large.problems.values() for pid in ids} & set(attempted))
+        shared = sorted(problem_ids(large) & set(attempted))
         out.append(f"Of the {len(shared)} problems given {large.attempts:,} attempts per seed, "
                    f"{len(late)} got their first novel solution only beyond {small.attempts:,}"
                    + (f": {', '.join(late)}." if late else "."))
@@ -238,9 +262,10 @@ def render(f: Findings, created: str) -> str:
     ]
     parts += [f"![{key}]({f.figures[key]})\n" for key in ("equal_cost", "tokens") if key in f.figures]
     parts += [
-        table(f.equal_cost, {"bank": "bank", "arm": "arm", "budget_usd": "budget, $", "attempts": "attempts",
-                             **{t: t for t in TIERS}, "tokens": "tokens", "compute_s": "compute s",
-                             "full_usd": "whole arm, $"}) if len(f.equal_cost) else "No two arms share a bank.", "",
+        table(f.equal_cost, {"bank": "bank", "axis": "compared at equal", "arm": "arm", "budget": "budget",
+                             "attempts": "attempts", "usd": "$", **{t: t for t in TIERS}, "tokens": "tokens",
+                             "compute_s": "compute s", "full_usd": "whole arm, $"})
+        if len(f.equal_cost) else "No two arms share a bank.", "",
         "## Calibration", "",
         "The synthetic solver draws from a known distribution, so its true expected yield is known: "
         "the estimator's band should contain it, at the pooled volume (rarefaction) and at twice it "

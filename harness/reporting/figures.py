@@ -39,15 +39,17 @@ def _save(fig, path: Path) -> Path:
 def family_yield(curves: pd.DataFrame, arms: list[Arm], family: str, path: Path) -> Path:
     """One panel per tier: each arm's curve with its band, observed solid, extrapolated dashed."""
     colours = _colours(arms)
-    fig, axes = plt.subplots(1, len(TIERS), figsize=(13, 3.8), constrained_layout=True)
+    fig, axes = plt.subplots(1, len(TIERS), figsize=(13, 4.4), constrained_layout=True)
     for ax, tier in zip(axes, TIERS):
         for arm in (a for a in arms if family in a.families):
             part = curves[(curves["arm"] == arm.name) & (curves["family"] == family) & (curves["tier"] == tier)]
             colour = colours[arm.name]
             how = f"i.i.d., {len(arm.runs)} seeds pooled" if arm.exchangeable else f"adaptive, mean of {len(arm.runs)}"
+            members = arm.problems[family]
+            which = members[0] if len(members) == 1 else f"{len(members)} problems"
             ax.fill_between(part["m"], part["lower"], part["upper"], color=colour, alpha=0.18, linewidth=0)
             seen = part[part["method"] != "extrapolation"]
-            ax.plot(seen["m"], seen["estimate"], color=colour, label=f"{arm.label} ({how})")
+            ax.plot(seen["m"], seen["estimate"], color=colour, label=f"{arm.label}, {which} ({how})")
             ahead = part[part["m"] >= seen["m"].max()]
             if len(ahead) > 1:
                 ax.plot(ahead["m"], ahead["estimate"], color=colour, linestyle="--")
@@ -56,11 +58,15 @@ def family_yield(curves: pd.DataFrame, arms: list[Arm], family: str, path: Path)
                 ax.plot(part["m"], truth, color="black", linestyle=":", label=f"{arm.solver}: true expected")
         values = curves.loc[(curves["family"] == family) & (curves["tier"] == tier), "upper"]
         _y_scale(ax, values)
+        if ax.get_yscale() == "log":
+            ax.set_ylim(bottom=0.01)  # below a hundredth of a discovery the expectation says little
         ax.set(xscale="log", xlabel="attempts per problem", ylabel="distinct discoveries (expected)",
                title=f"{family}: tier {tier}")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize="x-small", title=f"solver (tier {tier}); dashed: extrapolated", title_fontsize="x-small",
-                  loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small",
+               title="solver on bank, volume, problems (one panel per tier; dashed: extrapolated; "
+                     "bands: 95%)", title_fontsize="small")
     return _save(fig, path)
 
 
@@ -94,7 +100,7 @@ def slopes(table: pd.DataFrame, arms: list[Arm], path: Path) -> Path:
 def funnel(table: pd.DataFrame, path: Path) -> Path:
     """Left: share of problems solved / with a novel / with an interesting solution, beside the
     reference ~700 -> 13 -> 1. Right: share of attempts reaching each tier."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2), constrained_layout=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), constrained_layout=True)
     stages = [("solved", "solved (valid)"), ("problems_novel", "novel solution"),
               ("problems_interesting", "interesting solution")]
     width = 0.8 / len(table)
@@ -105,7 +111,9 @@ def funnel(table: pd.DataFrame, path: Path) -> Path:
     left.set_xticks(np.arange(len(stages)) + 0.4 - width / 2, [name for _, name in stages])
     left.set(yscale="log", ylabel="problems, % of those attempted (mean per seed)",
              title="problem funnel, beside ~700 problems -> 13 solved -> 1 interesting")
-    left.legend(fontsize="x-small", title="arm (solver on bank)", title_fontsize="x-small")
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize="small", title="arm (solver on bank)",
+               title_fontsize="small")
     runs = table[table["attempts"].notna()]
     columns = [f"attempts_{t}" for t in TIERS]
     width = 0.8 / max(len(runs), 1)
@@ -123,6 +131,7 @@ def equal_cost(spend: dict[str, pd.DataFrame], table: pd.DataFrame, arms: list[A
                usd_per_core_hour: float) -> Path:
     """Per shared bank, per tier: discoveries against dollars (tokens priced, compute priced)."""
     colours = _colours(arms)
+    table = table[table["axis"] == "usd"]
     banks = sorted(table["bank"].unique())
     fig, axes = plt.subplots(len(banks), len(TIERS), figsize=(13, 3.6 * len(banks)), squeeze=False,
                              constrained_layout=True)
@@ -133,7 +142,7 @@ def equal_cost(spend: dict[str, pd.DataFrame], table: pd.DataFrame, arms: list[A
                 curve = spend[name][spend[name]["usd"] > 0]
                 arm = next(a for a in arms if a.name == name)
                 ax.plot(curve["usd"], curve[tier], color=colours[name], label=arm.label)
-            ax.axvline(shared["budget_usd"].iloc[0], color="black", linewidth=0.8, linestyle="--")
+            ax.axvline(shared["budget"].iloc[0], color="black", linewidth=0.8, linestyle="--")
             _y_scale(ax, pd.concat([spend[n][tier] for n in shared["arm"]]))
             ax.set(xscale="log", xlabel=f"cost, US dollars (tokens + compute at ${usd_per_core_hour:g}/core-hour)",
                    ylabel="distinct discoveries (mean of seeds)", title=f"{bank} bank: tier {tier}")

@@ -169,30 +169,32 @@ def spend_curves(arm: Arm, usd_per_core_hour: float = USD_PER_CORE_HOUR) -> pd.D
     frames = [run.curve.assign(usd=run.curve["cost_usd"] + run.curve["compute_s"] * usd_per_core_hour / 3600)
               for run in arm.runs]
     mean = pd.concat(frames).groupby("attempts", as_index=False).mean(numeric_only=True)
-    return mean.assign(arm=arm.name)
+    origin = pd.DataFrame([{column: 0 for column in mean.columns}])  # nothing spent, nothing found
+    return pd.concat([origin, mean], ignore_index=True).assign(arm=arm.name)
 
 
-def equal_cost(arms: list[Arm], usd_per_core_hour: float = USD_PER_CORE_HOUR) -> pd.DataFrame:
-    """Arms that share a bank, compared at the largest dollar budget all of them reached."""
+def equal_cost(arms: list[Arm], usd_per_core_hour: float = USD_PER_CORE_HOUR, axis: str = "usd") -> pd.DataFrame:
+    """Arms that share a bank, compared at the largest budget all of them reached on `axis`:
+    `usd` (dollars) or `attempts` (attempts per problem)."""
     rows = []
     for bank in sorted({a.bank for a in arms}):
         sharing = [a for a in arms if a.bank == bank]
         if len(sharing) < 2:
             continue
         curves = {a.name: spend_curves(a, usd_per_core_hour) for a in sharing}
-        budget = min(c["usd"].iloc[-1] for c in curves.values())
+        budget = min(c[axis].iloc[-1] for c in curves.values())
         for arm in sharing:
             c = curves[arm.name]
-            at = {column: float(np.interp(budget, c["usd"], c[column]))
-                  for column in ("attempts", *TIERS, "tokens", "compute_s")}
-            rows.append({"bank": bank, "arm": arm.name, "solver": arm.solver, "budget_usd": budget, **at,
-                         "full_volume": arm.attempts, "full_usd": c["usd"].iloc[-1]})
+            at = {column: float(np.interp(budget, c[axis], c[column]))
+                  for column in ("attempts", "usd", *TIERS, "tokens", "compute_s")}
+            rows.append({"bank": bank, "arm": arm.name, "solver": arm.solver, "axis": axis, "budget": budget, **at,
+                         "full_attempts": arm.attempts, "full_usd": c["usd"].iloc[-1]})
     return pd.DataFrame(rows)
 
 
 def calibration(arms: list[Arm], curves: pd.DataFrame) -> pd.DataFrame:
     """For the synthetic solver, whose discovery distribution is known: estimated against
-    true expected distinct discoveries (valid tier), at the pooled volume and twice it."""
+    true expected distinct discoveries (valid tier), at a tenth of the pooled volume, at it and at twice it."""
     rows = []
     for arm in (a for a in arms if a.exchangeable):
         for family in arm.families:
@@ -200,7 +202,7 @@ def calibration(arms: list[Arm], curves: pd.DataFrame) -> pd.DataFrame:
             truth = truth_curve(arm, family, part["m"].to_numpy())
             if truth is None:
                 continue
-            for m in (pooled_units(arm), 2 * pooled_units(arm)):
+            for m in (pooled_units(arm) // 10, pooled_units(arm), 2 * pooled_units(arm)):
                 i = int(np.argmin(np.abs(part["m"].to_numpy() - m)))
                 point = part.iloc[i]
                 rows.append({"arm": arm.name, "family": family, "m": int(point["m"]), "method": point["method"],

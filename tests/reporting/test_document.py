@@ -38,7 +38,8 @@ def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
     assert text.startswith("# Yield against volume: toy") and "Why this sweep." in text
     conclusion = text.split("## Conclusion")[1].split("## The sweep")[0]
     assert "| pell | 2 problems | 1,000 x 3 seeds | 1 |" in conclusion
+    assert "(2 families: 0 proportional, 0 diminishing, 1 saturated, 1 no discoveries)" in conclusion
     assert "**has stopped paying**" in conclusion and "pell (2 problems)" in conclusion
     assert "No solver found anything novel on 2: golomb/m=4,L=6, pell/D=3,B=30." in conclusion
     assert "a novel solution: 1 by evolve, 1 by random; only by evolve: 0, only by random: 0." in conclusion
-    assert "At equal cost on the toy bank" in conclusion
+    assert re.search(r"At equal cost \(\$[0-9.]+ each\) on the toy bank, \w+ made 2 novel", conclusion)

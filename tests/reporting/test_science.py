@@ -54,9 +54,14 @@ def test_equal_cost_compares_arms_of_one_bank_at_the_smaller_budget(run):
     cheap = [run(s, [], arm="cheap", spend=3600.0) for s in (0, 1)]  # one core-hour for 1000 attempts
     dear = [run(s, [], arm="dear", spend=7200.0) for s in (0, 1)]
     table = science.equal_cost(group_arms(cheap + dear), usd_per_core_hour=1.0).set_index("arm")
-    assert table.loc["cheap", "budget_usd"] == pytest.approx(1.0)
+    assert table.loc["cheap", "budget"] == pytest.approx(1.0)
     assert table.loc["cheap", "attempts"] == pytest.approx(1000)
     assert table.loc["dear", "attempts"] == pytest.approx(500)  # half the volume for the same dollars
+    dearest = [run(s, [], arm="dearest", spend=3600.0 * 5000) for s in (0, 1)]  # 1 attempt costs 5x cheap's all
+    table = science.equal_cost(group_arms(cheap + dearest), usd_per_core_hour=1.0).set_index("arm")
+    assert table.loc["dearest", "attempts"] == pytest.approx(0.2) and table.loc["dearest", "valid"] < 1
+    by_attempts = science.equal_cost(group_arms(cheap + dear), axis="attempts").set_index("arm")
+    assert by_attempts["attempts"].tolist() == [1000, 1000] and by_attempts["axis"].eq("attempts").all()
 
 
 def test_an_arm_must_be_one_solver_at_one_volume_with_one_run_per_seed(run):
