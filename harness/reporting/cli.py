@@ -64,7 +64,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
 
     for name, frame in {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
                         "calibration": calibration, "runs": runs_table(arms)}.items():
-        frame.to_csv(out / f"{name}.csv", index=False)
+        frame.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")  # committed: small, stable diffs
     first = arms[0].runs[0]
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, names, source, usd_per_core_hour,
                         experiment=str(first.summary.get("experiment", "")),

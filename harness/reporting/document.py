@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from harness.reporting.arms import Arm
@@ -37,12 +38,19 @@ def num(x, digits: int = 3) -> str:
     return f"{x:,.{max(digits - 1 - int(math.floor(math.log10(abs(x)))), 0)}f}" if x else "0"
 
 
+def cell(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    return num(value)
+
+
 def table(frame: pd.DataFrame, columns: dict[str, str]) -> str:
     """A Markdown table of `frame`, columns renamed by `columns` (source -> header)."""
     head = "| " + " | ".join(columns.values()) + " |"
     rule = "| " + " | ".join("---" for _ in columns) + " |"
-    rows = ["| " + " | ".join(v if isinstance(v, str) else num(v) for v in (r[c] for c in columns)) + " |"
-            for _, r in frame.iterrows()]
+    rows = ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for _, r in frame.iterrows()]
     return "\n".join([head, rule, *rows])
 
 
@@ -268,8 +276,8 @@ def render(f: Findings, created: str) -> str:
         if len(f.equal_cost) else "No two arms share a bank.", "",
         "## Calibration", "",
         "The synthetic solver draws from a known distribution, so its true expected yield is known: "
-        "the estimator's band should contain it, at the pooled volume (rarefaction) and at twice it "
-        "(extrapolation). Table: `calibration.csv`.", "",
+        "the estimator's band should contain it, at a tenth of the pooled volume and at it (rarefaction) "
+        "and at twice it (extrapolation). Table: `calibration.csv`.", "",
         table(f.calibration, {"arm": "arm", "family": "family", "m": "attempts", "method": "method",
                               "estimate": "estimate", "lower": "lower", "upper": "upper", "truth": "true",
                               "inside": "inside"}) if len(f.calibration) else "No synthetic arm in this sweep.", "",

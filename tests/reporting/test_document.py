@@ -17,9 +17,9 @@ def test_numbers_are_written_to_three_significant_figures(value, text):
 
 
 def test_markdown_table_renames_columns_and_formats_numbers():
-    frame = pd.DataFrame({"a": ["x"], "b": [2.5]})
-    assert table(frame, {"a": "name", "b": "value"}).splitlines() == ["| name | value |", "| --- | --- |",
-                                                                      "| x | 2.50 |"]
+    frame = pd.DataFrame({"a": ["x"], "b": [2.5], "c": [True]})
+    assert table(frame, {"a": "name", "b": "value", "c": "ok"}).splitlines() == [
+        "| name | value | ok |", "| --- | --- | --- |", "| x | 2.50 | yes |"]
 
 
 def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
