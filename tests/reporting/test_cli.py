@@ -52,6 +52,7 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
     assert sorted(runs["arm"].unique()) == ["evolve_default", "random_deep", "random_default", "random_tiny",
                                             "replay", "synthetic"]
     assert all(sorted(seeds) == [0, 1, 2] for _, seeds in runs.groupby("arm")["seed"])
+    assert (runs["tier_error"] == 0).all()  # the replay found a recorded completion for every seed
     verdicts = pd.read_csv(out / "verdicts.csv")
     assert len(verdicts) == 6 * 2 * 3  # arm x family x tier
     assert set(verdicts["verdict"]) <= {"proportional", "diminishing", "saturated", "no discoveries", "undecided"}
