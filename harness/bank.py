@@ -82,6 +82,11 @@ def bank_spec(instance_lists: Sequence[str] = (), families: BankSpec | None = No
     return merged
 
 
+def spec_from_config(config: Mapping[str, Any]) -> dict[str, list[dict]]:
+    """The spec of a bank config (configs/bank/*.yaml, or the `bank` of a run's config)."""
+    return bank_spec(config.get("instance_lists") or (), config.get("families") or {})
+
+
 def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
     """Every instance of every family, in spec order; ids must be unique."""
     bank: dict[str, BankEntry] = {}
@@ -118,4 +123,4 @@ def bank_from_config_name(name: str) -> tuple[Problem, ...]:
         choices = ", ".join(sorted(p.stem for p in BANK_CONFIG_DIR.glob("*.yaml")))
         raise BankError(f"no bank config {name!r}; choose one of: {choices}")
     config = yaml.safe_load(path.read_text())
-    return build_bank(bank_spec(config.get("instance_lists") or (), config.get("families") or {}))
+    return build_bank(spec_from_config(config))

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from harness.bank import BankSpec, bank_spec
+from harness.bank import BankSpec, spec_from_config
 from harness.tracking import TrackingSpec
 
 
@@ -83,7 +83,7 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
         results_dir=Path(plain.get("results_dir", "results")).resolve(),
         solver=dict(plain["solver"]),
         bank_name=str(bank.get("name", "custom")),
-        bank=bank_spec(bank.get("instance_lists") or (), bank.get("families") or {}),
+        bank=spec_from_config(bank),
         tracking=TrackingSpec(enabled=bool(tracking.get("enabled", True)), uri=tracking.get("uri")),
         arm=str(plain.get("arm") or ""),
         resolved=plain,

@@ -16,7 +16,8 @@ from typing import Any, Mapping
 import pandas as pd
 import yaml
 
-from harness.bank import bank_spec, build_bank
+from harness.bank import build_bank, spec_from_config
+from harness.problem import Problem
 
 FILES = ("summary.json", "config.yaml", "curve.csv", "discoveries.csv")
 
@@ -60,9 +61,17 @@ class RunData:
         return bool(self.summary.get("exchangeable", "analysis" in self.summary))
 
     @property
+    def bank_problems(self) -> tuple[Problem, ...]:
+        """The problems of the bank the run was given (built once per distinct bank)."""
+        return _build_bank(json.dumps(self.config["bank"], sort_keys=True))
+
+    @property
     def problems(self) -> dict[str, tuple[str, ...]]:
-        """Problem ids per family, from the bank the run was given."""
-        return _problem_ids(json.dumps(self.config["bank"], sort_keys=True))
+        """Problem ids per family."""
+        ids: dict[str, list[str]] = {}
+        for problem in self.bank_problems:
+            ids.setdefault(problem.id.split("/")[0], []).append(problem.id)
+        return {family: tuple(members) for family, members in ids.items()}
 
     @property
     def families(self) -> dict[str, int]:
@@ -71,12 +80,8 @@ class RunData:
 
 
 @lru_cache(maxsize=64)
-def _problem_ids(bank_json: str) -> dict[str, tuple[str, ...]]:
-    bank = json.loads(bank_json)
-    ids: dict[str, list[str]] = {}
-    for problem in build_bank(bank_spec(bank.get("instance_lists") or (), bank.get("families") or {})):
-        ids.setdefault(problem.id.split("/")[0], []).append(problem.id)
-    return {family: tuple(members) for family, members in ids.items()}
+def _build_bank(bank_json: str) -> tuple[Problem, ...]:
+    return build_bank(spec_from_config(json.loads(bank_json)))
 
 
 def read_run(directory: Path, run_id: str | None = None) -> RunData:

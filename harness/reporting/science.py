@@ -15,7 +15,6 @@ import pandas as pd
 from harness.analysis.fits import thesis_verdict
 from harness.analysis.observed import log_spaced_steps, seed_average
 from harness.analysis.richness import chao, richness
-from harness.bank import bank_spec, build_bank
 from harness.problem import DISCOVERY_TIERS
 from harness.reporting.arms import Arm
 from harness.solvers.synthetic import SyntheticSolver
@@ -216,8 +215,6 @@ def truth_curve(arm: Arm, family: str, m: np.ndarray) -> np.ndarray | None:
     if arm.solver != "synthetic":
         return None
     settings = {k: v for k, v in arm.runs[0].config["solver"].items() if k != "name"}
-    bank = arm.runs[0].config["bank"]
-    members = [p for p in build_bank(bank_spec(bank.get("instance_lists") or (), bank.get("families") or {}))
-               if p.id.split("/")[0] == family]
+    members = [p for p in arm.runs[0].bank_problems if p.id.split("/")[0] == family]
     solver = SyntheticSolver(**settings)
     return sum(solver.expected_discoveries(p, np.asarray(m)) for p in members)
