@@ -2,19 +2,38 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
+from typing import Mapping
 
 import ray
 from ray._private import ray_constants
 
 LOOPBACK = "127.0.0.1"
 
+# Ray's dashboard process asks cloud metadata services which cloud it runs on as it starts,
+# whatever the usage-stats setting (ray/_common/usage/usage_lib.py,
+# get_cloud_from_metadata_requests: 169.254.169.254, and a DNS lookup of
+# metadata.google.internal), and a `ray start` head posts a "usage stats disabled" report to
+# usage-stats.ray.io. Both go through `requests`, which honours the standard proxy variables:
+# Ray's own processes get a closed port on loopback as their proxy, so those requests fail at
+# once on 127.0.0.1 and nothing is resolved or sent elsewhere. Loopback itself is exempt
+# (Ray's gRPC honours no_proxy too). Workers put the user's own values back
+# (`restore_user_proxies`), so a solver's HTTP client there sees what the user set.
+RAY_PROCESS_ENV: Mapping[str, str] = {
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "http_proxy": f"http://{LOOPBACK}:9",  # port 9, "discard": closed here, and loopback anyway
+    "https_proxy": f"http://{LOOPBACK}:9",
+    "no_proxy": f"{LOOPBACK},localhost,::1",
+}
+
 
 def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     """Connect to `address` (or $RAY_ADDRESS) or start a local instance; reuse one if running.
 
     A local instance listens on every interface by default; on Ray 2.60 under Linux this
-    environment switch keeps every port on 127.0.0.1 (DESIGN.md, pitfalls).
+    environment switch keeps every port on 127.0.0.1 (DESIGN.md, pitfalls). A cluster's head
+    is started by its owner: `RAY_PROCESS_ENV` is what keeps it off the network too (README).
     """
     if ray.is_initialized():
         return
@@ -27,13 +46,44 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
         # again by every Ray process started from here: set both.
         os.environ[ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR] = "0"
         ray_constants.ENABLE_RAY_CLUSTER = False
-        ray.init(
-            num_cpus=num_cpus,
-            include_dashboard=False,
-            _node_ip_address=LOOPBACK,
-            logging_level="WARNING",
-        )
+        users = {name: os.environ.get(name) for name in RAY_PROCESS_ENV if name.endswith("proxy")}
+        # Inherited by the processes ray.init starts, and by the workers they start in turn.
+        with _environment({**RAY_PROCESS_ENV, _USER_PROXIES: json.dumps(users)}):
+            ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address=LOOPBACK,
+                     logging_level="WARNING")
     atexit.register(ray.shutdown)
+
+
+_USER_PROXIES = "HARNESS_USER_PROXIES"
+
+
+def restore_user_proxies() -> None:
+    """In a worker of a local instance: the proxy settings the user had, not Ray's own.
+    (A job-level runtime_env would do the same at about 0.7 s more start-up per run.)"""
+    saved = os.environ.pop(_USER_PROXIES, None)
+    for name, value in (json.loads(saved) if saved else {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+class _environment:
+    """Sets variables for the duration of a block, then restores what was there."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = dict(values)
+
+    def __enter__(self) -> None:
+        self.saved = {name: os.environ.get(name) for name in self.values}
+        os.environ.update(self.values)
+
+    def __exit__(self, *exc: object) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def cluster_cpus() -> int:

@@ -16,6 +16,7 @@ import ray
 from harness.attempts import attempt_table
 from harness.bank import BankSpec, build_bank
 from harness.problem import Checked, Problem
+from harness.ray_session import restore_user_proxies
 from harness.record import from_ipc, to_ipc
 from harness.sandbox import SandboxLimits, SandboxVerifier
 from harness.solvers import make_solver
@@ -59,6 +60,7 @@ class AttemptWorker:
 
     def __init__(self, bank_spec: BankSpec, solver_spec: Mapping[str, Any], seed: int,
                  limits: SandboxLimits) -> None:
+        restore_user_proxies()
         self.problems = {p.id: p for p in build_bank(bank_spec)}
         self.solver = make_solver(solver_spec)
         self.seed = seed

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -31,13 +31,39 @@ from harness.reporting.runs import ReportError, RunData, runs_from_directory, ru
 from harness.tracking import TrackingSpec  # noqa: E402
 
 
+MARKER = ".harness-report.json"  # in a report's folder: the files harness-report wrote there
+
+
+def clear_previous_report(out: Path) -> None:
+    """Make `out` ready for a report: new, empty, or a previous report whose files (those its
+    marker lists, nothing else) are removed, so no figure of an earlier sweep lingers."""
+    if not out.exists():
+        out.mkdir(parents=True)
+        return
+    if not out.is_dir():
+        raise ReportError(f"--out {out} is a file, not a folder")
+    marker = out / MARKER
+    if not marker.exists():
+        if any(out.iterdir()):
+            raise ReportError(f"--out {out} is not empty and is not a report of harness-report (no {MARKER}): "
+                              "choose a new folder, or empty this one")
+        return
+    try:
+        written = json.loads(marker.read_text())["files"]
+        names = [name for name in written if isinstance(name, str) and Path(name).name == name
+                 and name not in ("", ".", "..")]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ReportError(f"{marker} is not harness-report's marker; remove it to write a report here") from None
+    for name in names:
+        if (out / name).is_file():
+            (out / name).unlink()
+
+
 def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
                  usd_per_core_hour: float = science.USD_PER_CORE_HOUR, progress: bool = True) -> Path:
     """Analyse the runs and write REPORT.md, its figures (PNG) and tables (CSV) into `out`."""
     arms = group_arms(runs)
-    if out.exists():  # a report is regenerated whole: no figure of an earlier sweep may linger
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    clear_previous_report(out)
     pairs = [(arm, family) for arm in arms for family in arm.families]
     curves = pd.concat(
         [science.family_curve(arm, family, n_boot=n_boot) for arm, family in
@@ -62,8 +88,9 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     if spent_tokens:
         names["tokens"] = spent_tokens.name
 
-    for name, frame in {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
-                        "calibration": calibration, "runs": runs_table(arms)}.items():
+    tables = {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
+              "calibration": calibration, "runs": runs_table(arms)}
+    for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")  # committed: small, stable diffs
     first = arms[0].runs[0]
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, names, source, usd_per_core_hour,
@@ -71,6 +98,8 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"
     report.write_text(render(findings, datetime.date.today().isoformat()))
+    written = [report.name, *names.values(), *(f"{name}.csv" for name in tables)]
+    (out / MARKER).write_text(json.dumps({"files": sorted(written)}, indent=1) + "\n")
     return report
 
 

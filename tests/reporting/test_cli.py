@@ -1,4 +1,5 @@
 """The volume-thesis sweep, scaled down, through harness-run and harness-report as a researcher runs them."""
+import json
 import re
 import subprocess
 import sys
@@ -76,3 +77,37 @@ def test_report_without_runs_says_where_it_looked(tmp_path):
     done = subprocess.run([BIN / "harness-report", "--runs", tmp_path], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert f"no finished runs under {tmp_path}" in done.stderr and "Traceback" not in done.stderr
+
+
+def two_seeds(run):
+    rows = [["golomb/m=4,L=6", "(0, 1, 4, 6)", 3, 3, None, 4, 4, 0]]
+    return [run(0, rows), run(1, rows)]
+
+
+def test_out_refuses_a_folder_that_is_not_a_report_and_touches_nothing(tmp_path, run):
+    from harness.reporting.cli import build_report
+    from harness.reporting.runs import ReportError
+
+    store = tmp_path / "results"
+    (store / "default").mkdir(parents=True)
+    (store / "mlflow.db").write_text("precious")
+    with pytest.raises(ReportError, match="not empty and is not a report"):
+        build_report(two_seeds(run), store, "hand-made runs", n_boot=5, progress=False)
+    assert (store / "mlflow.db").read_text() == "precious" and (store / "default").is_dir()
+
+
+def test_a_report_replaces_only_what_it_wrote(tmp_path, run):
+    from harness.reporting.cli import MARKER, build_report
+
+    out = tmp_path / "report"
+    build_report(two_seeds(run), out, "hand-made runs", n_boot=5, progress=False)
+    written = json.loads((out / MARKER).read_text())["files"]
+    assert "REPORT.md" in written and "verdicts.csv" in written and all((out / name).is_file() for name in written)
+    (out / "my-notes.txt").write_text("mine")
+    (out / "yield_stale.png").write_bytes(b"old figure")  # as if an earlier sweep had drawn it
+    (out / MARKER).write_text(json.dumps({"files": [*written, "yield_stale.png", "../outside.txt", "/etc/x"]}))
+    (tmp_path / "outside.txt").write_text("not the report's")
+    build_report(two_seeds(run), out, "hand-made runs", n_boot=5, progress=False)
+    assert not (out / "yield_stale.png").exists()
+    assert (out / "my-notes.txt").read_text() == "mine" and (tmp_path / "outside.txt").exists()
+    assert json.loads((out / MARKER).read_text())["files"] == written
