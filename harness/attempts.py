@@ -77,9 +77,9 @@ def records(problem_id: str, solver_name: str, seed: int, start: int,
     }
     if costless:
         columns.update(prompt_tokens=np.zeros(n, np.int64), completion_tokens=np.zeros(n, np.int64),
-                       solve_s=np.zeros(n), cost_usd=np.zeros(n))
+                       solve_s=np.zeros(n), cost_usd=np.zeros(n), note=pa.nulls(n, pa.string()))
     else:
         spent = [Proposal(p) if type(p) is str else p for p in proposals]
-        for column in ("prompt_tokens", "completion_tokens", "solve_s", "cost_usd"):
+        for column in ("prompt_tokens", "completion_tokens", "solve_s", "cost_usd", "note"):
             columns[column] = [getattr(p, column) for p in spent]
     return pa.Table.from_pydict(columns, schema=ATTEMPT_SCHEMA)

@@ -5,6 +5,7 @@ import dataclasses
 import shutil
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from harness.analysis.run import analyse_run, curves_table, family_verdicts, sol
 from harness.analysis.run import summary as analysis_summary
 from harness.bank import build_bank
 from harness.config import JobConfig
+from harness.locks import Busy, file_lock
 from harness.problem import DISCOVERY_TIERS, Tier
 from harness.ray_session import cluster_cpus, ensure_ray
 from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, discard_unrecorded, read_checkpoint,
@@ -58,11 +60,22 @@ LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", *SPEND_COLUMNS]
 RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb"}
 
 
+RUN_LOCK = "run.lock"
+
+
+def own_run(owned: ExitStack, run_dir: Path) -> None:
+    """Takes the run directory's lock until `owned` closes (the run's life): a second run or
+    resume of the same run fails at once instead of writing the same batches twice."""
+    try:
+        owned.enter_context(file_lock(run_dir / RUN_LOCK, wait=False))
+    except Busy as exc:
+        raise RuntimeError(f"run {run_dir.name} is in use by another process ({exc}): "
+                           "wait for it to end; a run is resumed by one process at a time") from None
+
+
 def check_resumable(config: JobConfig) -> None:
-    """Before anything starts: the run exists, is unfinished, and is asked for with its own settings."""
+    """Before anything starts, the run's lock held: it is unfinished, and asked for with its own settings."""
     run_dir = config.results_dir / config.experiment / config.resume
-    if not (run_dir / "config.yaml").exists():
-        raise RuntimeError(f"no run {config.resume} under {run_dir.parent}")
     if (run_dir / "summary.json").exists():
         raise RuntimeError(f"run {config.resume} is complete; nothing to resume")
     if not (run_dir / MANIFEST).exists():
@@ -125,8 +138,18 @@ def solver_settings(solver) -> dict[str, Any]:
 
 def run_job(config: JobConfig, progress: bool = True) -> RunResult:
     check_writable(config.results_dir / config.experiment, config.min_free_gb)
-    if config.resume:
-        check_resumable(config)
+    with ExitStack() as owned:
+        if config.resume:
+            run_dir = config.results_dir / config.experiment / config.resume
+            if not (run_dir / "config.yaml").exists():
+                raise RuntimeError(f"no run {config.resume} under {run_dir.parent}")
+            own_run(owned, run_dir)
+            check_resumable(config)
+        return execute(config, progress, owned)
+
+
+def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
+    """The run itself; a new run's directory is owned through `owned` as soon as it exists."""
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
     solver = make_solver(config.solver)
     ensure_ray()
@@ -144,6 +167,8 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
     ok = False
     try:
         run_dir, checkpoint = open_run(config, tracker.run_id, batch_size)
+        if not config.resume:
+            own_run(owned, run_dir)
         dispatch = Dispatch(workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
         log = DiscoveryLog()
         for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):  # what a resumed run had done

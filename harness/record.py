@@ -28,6 +28,9 @@ ATTEMPT_SCHEMA = pa.schema([
     ("completion_tokens", pa.int64()),
     ("solve_s", pa.float64()),  # seconds producing the candidate (LLM latency)
     ("cost_usd", pa.float64()),
+    # Anything else to know about the record (e.g. the server's usage for it could not be
+    # used); null almost always. Shards written before it existed read it as null.
+    ("note", pa.string()),
 ])
 SPEND_COLUMNS = ("prompt_tokens", "completion_tokens", "solve_s", "verify_s", "cost_usd")
 

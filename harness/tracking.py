@@ -5,6 +5,7 @@ import json
 import os
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Protocol
@@ -15,7 +16,10 @@ import pandas as pd
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 from mlflow.entities import Metric, Param, RunTag  # noqa: E402
+from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
+
+from harness.locks import file_lock  # noqa: E402
 
 MAX_PARAM_CHARS = 500
 
@@ -27,6 +31,18 @@ class TrackingSpec:
 
     def resolved_uri(self, results_dir: Path) -> str:
         return self.uri or f"sqlite:///{Path(results_dir).resolve() / 'mlflow.db'}"
+
+
+SQLITE = "sqlite:///"
+
+
+def store_setup_lock(uri: str):
+    """Held while a run is set up: runs starting at once on a new sqlite store would otherwise
+    both create its tables (one dies in MLflow's migration) or the same experiment. A server
+    has its own database and needs none."""
+    if not uri.startswith(SQLITE):
+        return nullcontext()
+    return file_lock(Path(uri[len(SQLITE):] + ".lock"), wait=True)
 
 
 class Tracker(Protocol):
@@ -62,8 +78,13 @@ class MlflowTracker:
         """A new run; `artifact_root` for a local store (a server keeps artifacts its own way)."""
         found = client.get_experiment_by_name(experiment)
         location = Path(artifact_root).resolve().as_uri() if artifact_root is not None else None
-        experiment_id = (found.experiment_id if found
-                         else client.create_experiment(experiment, artifact_location=location))
+        try:
+            experiment_id = (found.experiment_id if found
+                             else client.create_experiment(experiment, artifact_location=location))
+        except MlflowException as exc:  # made meanwhile by another run (a tracking server's clients)
+            if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+            experiment_id = client.get_experiment_by_name(experiment).experiment_id
         run = client.create_run(experiment_id, run_name=run_name, tags=dict(tags))
         tracker = cls(client, run.info.run_id)
         items = [Param(k, v) for k, v in params.items()]
@@ -124,8 +145,10 @@ def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_na
     """A new run, or with `resume` the interrupted run of that id, continued."""
     if not spec.enabled:
         return NullTracker(resume)
-    client = MlflowClient(tracking_uri=spec.resolved_uri(results_dir))
-    if resume:
-        return MlflowTracker.resume(client, resume)
-    artifact_root = Path(results_dir) / "mlartifacts" if spec.uri is None else None
-    return MlflowTracker.start(client, experiment, artifact_root, run_name, tags, params)
+    uri = spec.resolved_uri(results_dir)
+    with store_setup_lock(uri):
+        client = MlflowClient(tracking_uri=uri)
+        if resume:
+            return MlflowTracker.resume(client, resume)
+        artifact_root = Path(results_dir) / "mlartifacts" if spec.uri is None else None
+        return MlflowTracker.start(client, experiment, artifact_root, run_name, tags, params)

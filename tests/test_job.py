@@ -105,3 +105,25 @@ def test_a_killed_driver_resumes_with_every_attempt_once_and_the_same_results(ra
     assert [(r.info.run_id, r.info.status, r.data.tags["resumed"]) for r in runs] == [(run_id, "FINISHED", "1")]
     steps = [m.step for m in client.get_metric_history(run_id, "valid")]
     assert steps == sorted(set(steps))  # one curve, not two
+
+
+def test_a_run_in_use_by_another_process_cannot_be_resumed(ray_local, tmp_path, tiny_bank):
+    done = run_job(job(tmp_path, tiny_bank), progress=False)
+    (done.run_dir / "summary.json").unlink()  # as if interrupted
+    manifest = (done.run_dir / MANIFEST).read_text()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from harness.locks import file_lock\n"
+        "with file_lock(Path(sys.argv[1]), wait=False):\n    print('held', flush=True); time.sleep(60)"),
+        str(done.run_dir / "run.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        began = time.monotonic()
+        with pytest.raises(RuntimeError, match=rf"run {done.run_id} is in use by another process \(.*{holder.pid}"):
+            run_job(job(tmp_path, tiny_bank, resume=done.run_id), progress=False)
+        assert time.monotonic() - began < 10  # at once, not after waiting
+        assert (done.run_dir / MANIFEST).read_text() == manifest  # nothing touched
+    finally:
+        holder.kill()
+        holder.wait()
+    resumed = run_job(job(tmp_path, tiny_bank, resume=done.run_id), progress=False)  # the lock died with it
+    assert resumed.summary["attempts"] == 3 * 50

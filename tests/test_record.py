@@ -10,7 +10,17 @@ def rows(start, stop):
         "seed": [0] * n, "candidate": ["1"] * n, "tier": ["wrong"] * n, "canonical": [None] * n,
         "score": [-1.0] * n, "verify_s": [0.0] * n, "error": ["no"] * n,
         "prompt_tokens": [0] * n, "completion_tokens": [0] * n, "solve_s": [0.0] * n, "cost_usd": [0.0] * n,
+        "note": [None] * n,
     }, schema=ATTEMPT_SCHEMA)
+
+
+def test_shards_written_before_the_note_column_read_it_as_null(tmp_path):
+    import pyarrow.parquet as pq
+
+    (tmp_path / "attempts").mkdir()
+    pq.write_table(rows(0, 5).drop_columns(["note"]), tmp_path / "attempts" / "part-00000.parquet")
+    table = read_attempts(tmp_path)
+    assert table.schema == ATTEMPT_SCHEMA and table["note"].null_count == 5
 
 
 def test_shards_hold_every_row_once(tmp_path):

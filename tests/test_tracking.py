@@ -78,3 +78,31 @@ def test_a_run_logs_to_a_tracking_server(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+STARTER = """
+import sys, time
+from pathlib import Path
+from harness.tracking import TrackingSpec, start_tracker
+results, name, go = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+time.sleep(max(0.0, go - time.time()))  # both processes start at the same moment
+tracker = start_tracker(TrackingSpec(), results, "together", name, {}, {"p": name})
+tracker.finish(ok=True)
+print(tracker.run_id)
+"""
+
+
+def test_two_runs_started_together_on_a_new_store_both_succeed(tmp_path):
+    """Today's failure: both create the sqlite store at once and one dies in its migration."""
+    import subprocess
+    import sys
+    import time
+
+    go = f"{time.time() + 3:.3f}"  # past both interpreters' imports
+    starters = [subprocess.Popen([sys.executable, "-c", STARTER, str(tmp_path), name, go], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    outcomes = [(p.wait(timeout=120), *p.communicate()) for p in starters]
+    assert [code for code, _, _ in outcomes] == [0, 0], [err[-2000:] for _, _, err in outcomes]
+    client = MlflowClient(TrackingSpec().resolved_uri(tmp_path))
+    runs = client.search_runs([client.get_experiment_by_name("together").experiment_id])
+    assert sorted(r.info.run_id for r in runs) == sorted(out.strip() for _, out, _ in outcomes)

@@ -6,8 +6,9 @@ at once on one asyncio loop. A server that returns fewer choices than asked is a
 for the rest. Requests that fail for good become attempts of tier `error` with the reason.
 
 Per attempt: a request's usage and latency are shared evenly among its choices (so sums over
-attempts equal what the server reported), and cost comes from the `prices` table in US
-dollars per million tokens. The API key is read from the environment variable named by
+attempts equal what the server reported; usage that cannot be right counts as zero, with a
+note on each of its attempts), and cost comes from the `prices` table in US dollars per
+million tokens. The API key is read from the environment variable named by
 `api_key_env` in the worker, when a request is sent; it is never part of the settings.
 """
 from __future__ import annotations
@@ -20,12 +21,14 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
+from urllib.parse import urlsplit
 
 import aiohttp
 
+from harness.checks import number, positive, whole
 from harness.problem import Problem
 from harness.seeding import attempt_rng
-from harness.solvers.openai_client import CompletionError, RetryPolicy, chat_completion
+from harness.solvers.openai_client import MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
 from harness.solvers.prompting import DEFAULT_SYSTEM_PROMPT, extract_answer, render_messages
 from harness.solvers.proposal import Proposal
 from harness.solvers.recording import append_records, request_key
@@ -39,6 +42,7 @@ class Sample:
     completion_tokens: int = 0
     solve_s: float = 0.0
     error: str | None = None
+    note: str | None = None  # e.g. the request's usage could not be used
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class LLMSolver:
     max_tokens: int = 512
     n: int = 4  # samples per request
     max_concurrency: int = 16  # requests in flight per worker
-    timeout_s: float = 60.0  # per request
+    timeout_s: float = 60.0  # per request, the whole body read included
+    max_body_bytes: int = MAX_BODY_BYTES  # a longer body (decoded) is a fault, retried, then tier error
     retries: int = 5
     backoff_s: float = 0.5
     backoff_max_s: float = 30.0
@@ -65,11 +70,20 @@ class LLMSolver:
     record_dir: str | None = None  # append every completion here (JSONL), for replay
 
     def __post_init__(self) -> None:
-        for setting in ("n", "max_concurrency", "max_tokens"):
-            if getattr(self, setting) < 1:
-                raise ValueError(f"{setting} must be at least 1, got {getattr(self, setting)}")
-        if self.timeout_s <= 0 or self.retries < 0:
-            raise ValueError("timeout_s must be positive and retries non-negative")
+        for setting in ("n", "max_concurrency", "max_tokens", "max_body_bytes"):
+            whole(setting, getattr(self, setting), 1)
+        whole("retries", self.retries)
+        number("temperature", self.temperature, 0.0, 2.0)
+        number("top_p", self.top_p, 0.0, 1.0, low_included=False)
+        positive("timeout_s", self.timeout_s)
+        number("backoff_s", self.backoff_s, 0.0)
+        number("backoff_max_s", self.backoff_max_s, 0.0)
+        for model, price in self.prices.items():  # a negative price would make a negative cost
+            for kind, usd in (price or {}).items():
+                if kind not in ("prompt", "completion"):
+                    raise ValueError(f"prices.{model} has {kind!r}; its keys are prompt and completion")
+                number(f"prices.{model}.{kind}", usd, 0.0)
+        check_base_url(self.base_url)
         if self.record_dir is not None:  # workers may run elsewhere: fix the path on the driver
             object.__setattr__(self, "record_dir", str(Path(self.record_dir).resolve()))
 
@@ -118,7 +132,7 @@ class LLMSolver:
                 + sample.completion_tokens * float(price.get("completion", 0.0))) / 1e6
         return Proposal(
             "" if sample.completion is None else extract_answer(sample.completion),
-            sample.prompt_tokens, sample.completion_tokens, sample.solve_s, cost, sample.error)
+            sample.prompt_tokens, sample.completion_tokens, sample.solve_s, cost, sample.error, sample.note)
 
     async def _gather(self, problem, seed, messages, groups) -> list[list[Sample]]:
         session, gate = self._client.session(), self._client.gate()
@@ -139,13 +153,14 @@ class LLMSolver:
             payload = {"model": self.model, "messages": messages, "n": hi - first,
                        "seed": rng.getrandbits(31), **self.sampling}
             try:
-                reply = await chat_completion(session, url, payload, headers, self.timeout_s, policy, rng)
+                reply = await chat_completion(session, url, payload, headers, self.timeout_s, policy, rng,
+                                              self.max_body_bytes)
             except CompletionError as exc:
                 samples += [Sample(None, error=f"llm request failed: {exc}")] * (hi - first)
                 break
             texts = reply.texts[: hi - first]
             prompt, completion = _share(reply.prompt_tokens, len(texts)), _share(reply.completion_tokens, len(texts))
-            samples += [Sample(text, p, c, reply.latency_s / len(texts))
+            samples += [Sample(text, p, c, reply.latency_s / len(texts), note=reply.note)
                         for text, p, c in zip(texts, prompt, completion)]
         return samples
 
@@ -177,7 +192,9 @@ class _Client:
     # Both are made on the loop's own thread, the first time a request needs them.
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.max_concurrency))
+            # Bodies are decoded by the client under its size bound, not by aiohttp.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.max_concurrency),
+                                                  auto_decompress=False)
         return self._session
 
     def gate(self) -> asyncio.Semaphore:
@@ -189,6 +206,13 @@ class _Client:
         if self._session is not None and self.loop.is_running():
             asyncio.run_coroutine_threadsafe(self._session.close(), self.loop).result(timeout=5)
             self._session = None
+
+
+def check_base_url(url: str) -> None:
+    """An http(s) URL with a host: anything else fails every request, so refuse it up front."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an http:// or https:// URL with a host, got {url!r}")
 
 
 def _group_starts(start: int, stop: int, n: int) -> list[int]:

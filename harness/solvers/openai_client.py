@@ -1,24 +1,38 @@
 """Chat completions from any OpenAI-compatible server, with retries that lose nothing.
 
 One call asks for `n` samples of one prompt. Transient failures (HTTP 408, 429 and 5xx,
-timeouts, dropped connections, bodies that are not a well-formed completion) are retried
-with exponential backoff and full jitter, waiting at least what Retry-After asks. What
-still fails after the retries raises `CompletionError` with the reason; the caller turns
-that into attempts of tier `error`.
+timeouts, dropped connections, bodies that are not a well-formed completion or are too
+large) are retried with exponential backoff and full jitter, waiting at least what
+Retry-After asks. What still fails after the retries raises `CompletionError` with the
+reason; the caller turns that into attempts of tier `error`.
+
+The server is untrusted: a body is read up to a bound on its decoded size (a gzip bomb or an
+endless body is cut off, not held), the whole request up to `timeout_s`, usage counts that
+cannot be right count as zero tokens with a note, and the API key is redacted from every
+text that comes back (a server may echo the Authorization header in an error body).
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
+import re
 import time
+import zlib
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import aiohttp
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 MAX_ERROR_TEXT = 200  # characters of a server's error body kept in the reason
+MAX_BODY_BYTES = 8 << 20  # default bound on a decoded response body: far above n=128 long answers
+MAX_USAGE_TOKENS = 10**9  # a request's token count above this is not believed
+# Decoded here, under the size bound: aiohttp's own decoding would inflate a bomb whole.
+ACCEPTED_ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "identity": None, "": None}
+BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+REDACTED = "[redacted]"
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class Completion:
     completion_tokens: int
     latency_s: float  # of the request that succeeded, retries and waits included
     retries: int
+    note: str | None = None  # e.g. usage the server reported that could not be right
 
 
 class CompletionError(Exception):
@@ -54,26 +69,42 @@ class _Transient(Exception):
 
 async def chat_completion(session: aiohttp.ClientSession, url: str, payload: Mapping[str, Any],
                           headers: Mapping[str, str], timeout_s: float, policy: RetryPolicy,
-                          rng: random.Random) -> Completion:
+                          rng: random.Random, max_body_bytes: int = MAX_BODY_BYTES) -> Completion:
+    secrets = [value.split(" ", 1)[-1] for name, value in headers.items() if name.lower() == "authorization"]
     began = time.perf_counter()
     reason = "no request made"
-    for retry in range(policy.retries + 1):
-        try:
-            return await _request(session, url, payload, headers, timeout_s, began, retry)
-        except _Transient as failure:
-            reason = str(failure)
-            if failure.retry_after is not None and failure.retry_after > policy.retry_after_max_s:
-                raise CompletionError(f"{reason}; Retry-After {failure.retry_after:g}s is too long") from None
-            if retry < policy.retries:
-                await asyncio.sleep(policy.delay(retry, rng, failure.retry_after))
-    raise CompletionError(f"{reason} (after {policy.retries} retries)")
-
-
-async def _request(session, url, payload, headers, timeout_s, began, retry) -> Completion:
     try:
-        async with session.post(url, json=payload, headers=headers,
+        for retry in range(policy.retries + 1):
+            try:
+                reply = await _request(session, url, payload, headers, timeout_s, began, retry, max_body_bytes)
+            except _Transient as failure:
+                reason = str(failure)
+                if failure.retry_after is not None and failure.retry_after > policy.retry_after_max_s:
+                    raise CompletionError(f"{reason}; Retry-After {failure.retry_after:g}s is too long") from None
+                if retry < policy.retries:
+                    await asyncio.sleep(policy.delay(retry, rng, failure.retry_after))
+                continue
+            return Completion([redact(text, secrets) for text in reply.texts], reply.prompt_tokens,
+                              reply.completion_tokens, reply.latency_s, reply.retries,
+                              reply.note and redact(reply.note, secrets))
+        raise CompletionError(f"{reason} (after {policy.retries} retries)")
+    except CompletionError as exc:
+        raise CompletionError(redact(str(exc), secrets)) from None
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """`text` without the given secrets or anything that looks like a bearer token."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return BEARER.sub(rf"\g<1>{REDACTED}", text)
+
+
+async def _request(session, url, payload, headers, timeout_s, began, retry, max_body_bytes) -> Completion:
+    try:
+        async with session.post(url, json=payload, headers={**headers, "Accept-Encoding": "gzip, deflate"},
                                 timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
-            body = await response.read()
+            body = await _read_body(response, max_body_bytes)
             if response.status in RETRYABLE_STATUS:
                 raise _Transient(f"HTTP {response.status}", _retry_after(response.headers.get("Retry-After")))
             if response.status != 200:
@@ -85,13 +116,52 @@ async def _request(session, url, payload, headers, timeout_s, began, retry) -> C
     try:
         data = json.loads(body)
         texts = [choice["message"]["content"] or "" for choice in data["choices"]]
-        usage = data.get("usage") or {}
-        prompt_tokens, completion_tokens = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
         if not texts or not all(isinstance(t, str) for t in texts):
             raise ValueError("no text choices")
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:  # JSONDecodeError: a ValueError
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
         raise _Transient(f"malformed completion body ({type(exc).__name__}): {_snippet(body)}") from None
-    return Completion(texts, prompt_tokens, completion_tokens, time.perf_counter() - began, retry)
+    prompt_tokens, completion_tokens, note = read_usage(data)
+    return Completion(texts, prompt_tokens, completion_tokens, time.perf_counter() - began, retry, note)
+
+
+async def _read_body(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    """The body, decoded, read no further than `max_bytes` of decoded data (the session does
+    not decode: `auto_decompress=False`)."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ACCEPTED_ENCODINGS:
+        raise _Transient(f"response body in an encoding not asked for ({encoding[:40]!r})")
+    wbits = ACCEPTED_ENCODINGS[encoding]
+    decoder = zlib.decompressobj(wbits) if wbits is not None else None
+    parts, size = [], 0
+    async for raw in response.content.iter_chunked(1 << 16):
+        try:
+            data = decoder.decompress(raw, max_bytes + 1 - size) if decoder else raw
+        except zlib.error as exc:
+            raise _Transient(f"response body does not decode as {encoding}: {exc}") from None
+        size += len(data)
+        if size > max_bytes or (decoder is not None and decoder.unconsumed_tail):
+            raise _Transient(f"response body over {max_bytes} bytes (decoded); not read further")
+        parts.append(data)
+    if decoder is not None:
+        parts.append(decoder.flush())  # what is left of a whole stream: no more than its last piece
+    return b"".join(parts)
+
+
+def read_usage(data: Any) -> tuple[int, int, str | None]:
+    """(prompt_tokens, completion_tokens, note): the counts the server reported, or zeros and a
+    note saying why when they are missing or cannot be right (negative, not whole, absurd)."""
+    usage = data.get("usage") if isinstance(data, dict) else None
+    if not isinstance(usage, dict):
+        return 0, 0, "the server reported no usage: counted as 0 tokens"
+    counts = []
+    for key in ("prompt_tokens", "completion_tokens"):
+        value = usage.get(key)
+        whole = isinstance(value, int) and not isinstance(value, bool) or (
+            isinstance(value, float) and math.isfinite(value) and value.is_integer())
+        if not whole or not 0 <= value <= MAX_USAGE_TOKENS:
+            return 0, 0, f"the server reported unusable usage ({key}: {str(value)[:40]}): counted as 0 tokens"
+        counts.append(int(value))
+    return counts[0], counts[1], None
 
 
 def _retry_after(value: str | None) -> float | None:

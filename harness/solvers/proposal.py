@@ -15,6 +15,7 @@ class Proposal:
     solve_s: float = 0.0  # wall-clock seconds spent producing it (an LLM request's latency)
     cost_usd: float = 0.0
     error: str | None = None  # set when the solver could not produce a candidate at all
+    note: str | None = None  # what else the record should say (e.g. its usage could not be used)
 
 
 Proposed = Union[str, Proposal]  # stub solvers hand plain strings: a candidate that cost nothing

@@ -45,5 +45,5 @@ class ReplaySolver(LLMSolver):
                                               f"(key {key}: model, prompt, sampling or seed differ)"))
             else:
                 out.append(Sample(row["completion"], int(row["prompt_tokens"]), int(row["completion_tokens"]),
-                                  float(row["solve_s"]), row.get("error")))
+                                  float(row["solve_s"]), row.get("error"), row.get("note")))
         return out

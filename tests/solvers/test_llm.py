@@ -89,8 +89,16 @@ def test_requests_are_aligned_to_n_whatever_the_batch():
 
 
 def test_bad_settings_are_refused_with_the_setting_named():
-    with pytest.raises(ValueError, match="n must be at least 1"):
+    with pytest.raises(ValueError, match="n must be a whole number of at least 1, got 0"):
         make_solver({"name": "llm", "n": 0})
+    for setting, value, message in (("temperature", "hot", r"temperature must be a finite number in \[0, 2\]"),
+                                    ("top_p", 5, r"top_p must be a finite number in \(0, 1\], got 5"),
+                                    ("backoff_s", -1, "backoff_s must be a finite number of at least 0"),
+                                    ("timeout_s", float("nan"), "timeout_s must be a finite number above 0"),
+                                    ("base_url", "not a url", "base_url must be an http:// or https:// URL"),
+                                    ("prices", {"m": {"prompt": -1}}, r"prices.m.prompt must be a finite number")):
+        with pytest.raises(ValueError, match=message):
+            make_solver({"name": "llm", setting: value})
     with pytest.raises(ValueError, match="no setting api_key"):
         make_solver({"name": "llm", "api_key": "sk-123"})  # keys never live in configs
 
@@ -107,6 +115,6 @@ def test_hostile_bodies_and_bad_urls_fail_their_attempts_with_a_reason(problem):
     with Hostile() as server:
         table = run(problem, llm(server, n=2, retries=1), 0, 4)
     assert (table["tier"] == "error").all() and table["error"].str.contains("malformed completion body").all()
-    table = attempt_table(problem, make_solver({"name": "llm", "base_url": "not a url", "api_key_env": None,
-                                                "retries": 0}), 0, 0, 2).to_pandas()
+    table = attempt_table(problem, make_solver({"name": "llm", "base_url": "http://127.0.0.1:9/v1", "api_key_env": None,
+                                                "retries": 0}), 0, 0, 2).to_pandas()  # nothing listens there
     assert (table["tier"] == "error").all() and table["error"].str.startswith("llm request failed").all()

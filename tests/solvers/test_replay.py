@@ -15,8 +15,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def assert_same_analysis(run_dir, reference: dict[str, pd.DataFrame]):
+    """Counts exactly; estimates to the last few bits (numpy and scipy releases round the
+    last bit of a sum differently: seen as 1e-15 differences in the bands)."""
     for name, table in reference_tables(run_dir).items():
-        pd.testing.assert_frame_equal(table, reference[name], check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(table, reference[name], check_exact=False, rtol=1e-12, atol=0, obj=name)
 
 
 @pytest.mark.slow
