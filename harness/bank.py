@@ -8,8 +8,12 @@ describing what the random solver shows, not a parameter of the problem.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import math
 import pkgutil
+import random
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -65,10 +69,26 @@ def load_instance_list(name: str) -> tuple[str, list[dict[str, Any]]]:
     if not path.is_file():
         raise BankError(f"no instance list {name!r}; the bank has: {', '.join(available_instance_lists())} "
                         "(or give a path to a .yaml file)")
-    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise BankError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict) or "family" not in data or not isinstance(data.get("instances"), list):
         raise BankError(f"{path}: an instance list needs 'family:' and a list 'instances:'")
-    return str(data["family"]), [dict(params) for params in data["instances"]]
+    return str(data["family"]), instance_list(data["family"], data["instances"])
+
+
+def instance_list(family: str, instances: Any) -> list[dict[str, Any]]:
+    if not isinstance(instances, Sequence) or isinstance(instances, str):
+        raise BankError(f"family {family!r}: its instances are a list of mappings, got {instances!r}")
+    return [instance_params(family, params) for params in instances]
+
+
+def instance_params(family: str, params: Any) -> dict[str, Any]:
+    if not isinstance(params, Mapping):
+        raise BankError(f"family {family!r}: an instance is a mapping of its parameters (e.g. {{k: 3, bound: 5}}), "
+                        f"got {params!r}")
+    return dict(params)
 
 
 def bank_spec(instance_lists: Sequence[str] = (), families: BankSpec | None = None) -> dict[str, list[dict]]:
@@ -78,7 +98,7 @@ def bank_spec(instance_lists: Sequence[str] = (), families: BankSpec | None = No
         family, instances = load_instance_list(name)
         merged.setdefault(family, []).extend(instances)
     for family, instances in (families or {}).items():
-        merged.setdefault(family, []).extend(dict(p) for p in instances)
+        merged.setdefault(family, []).extend(instance_list(family, instances))
     return merged
 
 
@@ -92,13 +112,14 @@ def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
     bank: dict[str, BankEntry] = {}
     for family, instances in spec.items():
         make = family_module(family).make
-        for params in instances:
-            params = dict(params)
+        for params in instance_list(family, instances):
             regime = str(params.pop("regime", ""))
             if regime and regime not in REGIMES:
                 raise BankError(f"family {family!r}, instance {params}: regime must be one of {REGIMES}")
             try:
                 problem = make(**params)
+                check_fields(problem)
+                problem.space.sample(random.Random(0))  # a box with no room (bound < 0) fails here, not per attempt
             except (TypeError, ValueError) as exc:
                 raise BankError(f"family {family!r}, instance {params}: {exc}") from None
             if problem.id in bank:
@@ -107,6 +128,21 @@ def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
     if not bank:
         raise BankError("the bank is empty")
     return tuple(bank.values())
+
+
+def check_fields(problem: Problem) -> None:
+    """Each parameter of the right type for its declared field: {k: abc} is refused, not
+    turned into a problem whose every attempt fails."""
+    hints = typing.get_type_hints(type(problem))
+    for item in dataclasses.fields(problem):
+        value, kind = getattr(problem, item.name), hints.get(item.name)
+        if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ValueError(f"{item.name} must be a whole number, got {value!r}")
+        if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not math.isfinite(value)):
+            raise ValueError(f"{item.name} must be a finite number, got {value!r}")
+        if kind is str and not isinstance(value, str):
+            raise ValueError(f"{item.name} must be text, got {value!r}")
 
 
 def build_bank(spec: BankSpec) -> tuple[Problem, ...]:

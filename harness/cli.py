@@ -1,15 +1,18 @@
 """Console entry point `harness-run`: a Hydra app over configs/ (see README)."""
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from harness.bank import BankError
 from harness.config import job_config, register_schema
-from harness.job import RunResult, run_job
+from harness.job import RunResult, RunStopped, run_job
+from harness.ray_session import interrupted_by
 from harness.solvers import SolverConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -31,11 +34,26 @@ def where(result: RunResult, tracking_uri: str | None) -> str:
     return "\n".join(lines)
 
 
+def resume_command(overrides: list[str], run_id: str) -> str:
+    """The command that completes a stopped run: this job's own overrides, plus resume."""
+    kept = [o for o in overrides if not o.split("=", 1)[0].lstrip("+~").startswith("resume")]
+    return shlex.join(["harness-run", *kept, f"resume={run_id}"])
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def app(cfg: DictConfig) -> None:
     try:
         config = job_config(cfg)
         result = run_job(config)
+    except RunStopped as stopped:
+        print(f"harness-run: {stopped}; its finished work is kept.\n"
+              f"  resume it: {resume_command(list(HydraConfig.get().overrides.task), stopped.run_id)}",
+              file=sys.stderr, flush=True)
+        raise SystemExit(stopped.exit_code) from None
+    except KeyboardInterrupt:  # before the run had started: nothing to resume
+        print(f"harness-run: interrupted ({interrupted_by().name}) before the run started", file=sys.stderr,
+              flush=True)
+        raise SystemExit(128 + interrupted_by()) from None
     except (BankError, SolverConfigError, ValueError, RuntimeError) as exc:
         # Configuration and environment mistakes: a clear message, not a traceback.
         raise SystemExit(f"harness-run: error: {exc}") from None

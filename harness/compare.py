@@ -31,7 +31,7 @@ from mlflow.tracking import MlflowClient  # noqa: E402
 from harness.analysis.observed import seed_average, spend_at  # noqa: E402
 from harness.problem import DISCOVERY_TIERS  # noqa: E402
 from harness.report import COST_AXES, VOLUME_AXES, plt  # noqa: E402
-from harness.tracking import TrackingSpec  # noqa: E402
+from harness.tracking import TrackingError, TrackingSpec, one_line, open_client  # noqa: E402
 
 TIERS = [t.value for t in DISCOVERY_TIERS]
 
@@ -48,14 +48,22 @@ def problem_curve(discoveries: pd.DataFrame, problem: str, steps: np.ndarray) ->
 def run_curves(client: MlflowClient, run_id: str, problem: str | None = None) -> pd.DataFrame:
     """One run's curves in long form: run, label, solver, seed, tier, m, estimate, lower,
     upper, method, and the spend at m on every cost axis."""
-    run = client.get_run(run_id)
+    try:
+        run = client.get_run(run_id)
+    except Exception as exc:  # MLflow raises its own exception for an unknown id
+        raise SystemExit(f"harness-compare: error: no run {run_id} in {client.tracking_uri} ({one_line(exc)})") \
+            from None
     tags = run.data.tags
     names = {a.path for a in client.list_artifacts(run_id)}
     if "curve.csv" not in names:
         raise SystemExit(f"harness-compare: error: run {run_id} has no curve artifacts")
     with tempfile.TemporaryDirectory() as scratch:
         def read(name: str) -> pd.DataFrame:
-            return pd.read_csv(client.download_artifacts(run_id, name, scratch))
+            try:
+                return pd.read_csv(client.download_artifacts(run_id, name, scratch))
+            except (ValueError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
+                raise SystemExit(f"harness-compare: error: run {run_id}: {name} is damaged ({one_line(exc)})") \
+                    from None
 
         observed = read("curve.csv")
         if problem is not None:
@@ -138,11 +146,17 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if bool(args.run_ids) == bool(args.experiment):
         parser.error("give run ids or --experiment (with an optional --filter)")
-    client = MlflowClient(args.tracking_uri or TrackingSpec().resolved_uri(args.results_dir))
+    try:
+        client = open_client(args.tracking_uri or TrackingSpec().resolved_uri(args.results_dir), must_exist=True)
+    except TrackingError as exc:
+        raise SystemExit(f"harness-compare: error: {exc}") from None
     run_ids = args.run_ids or find_runs(client, args.experiment, args.filter)
     if not run_ids:
         raise SystemExit("harness-compare: error: no finished runs match")
-    curves = pd.concat([run_curves(client, r, args.problem) for r in run_ids], ignore_index=True)
+    try:
+        curves = pd.concat([run_curves(client, r, args.problem) for r in run_ids], ignore_index=True)
+    except KeyError as exc:  # an artifact that parses but lacks its columns
+        raise SystemExit(f"harness-compare: error: a run's curve artifacts lack the column {exc}") from None
     if args.mean_over_seeds:
         curves = mean_over_seeds(curves)
     out = args.out or args.results_dir / "compare" / time.strftime("%Y-%m-%d_%H-%M-%S")

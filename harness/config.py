@@ -5,6 +5,8 @@ anything crosses to Ray, `job_config` turns the DictConfig into plain frozen dat
 """
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -13,6 +15,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from harness.bank import BankSpec, spec_from_config
+from harness.checks import number, positive, whole
 from harness.tracking import TrackingSpec
 
 
@@ -59,18 +62,27 @@ class JobConfig:
     min_free_gb: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError(f"attempts must be at least 1, got {self.attempts}")
-        if self.workers < 0 or self.batch_size < 0:
-            raise ValueError("workers and batch_size must be >= 0 (0 means automatic)")
-        if self.verify_timeout_s <= 0:
-            raise ValueError(f"verify_timeout_s must be positive, got {self.verify_timeout_s}")
-        if self.checkpoint_s <= 0 or self.min_free_gb < 0:
-            raise ValueError("checkpoint_s must be positive and min_free_gb non-negative")
+        if not isinstance(self.experiment, str) or not EXPERIMENT_NAME.fullmatch(self.experiment):
+            raise ValueError(f"experiment_name must be a plain folder name (letters, digits, '.', '_', '-'; "
+                             f"not starting with '.'), got {self.experiment!r}")
+        whole("attempts", self.attempts, 1)
+        whole("workers (0 means one per CPU)", self.workers)
+        whole("batch_size (0 means automatic)", self.batch_size)
+        positive("verify_timeout_s", self.verify_timeout_s)
+        positive("checkpoint_s", self.checkpoint_s)
+        number("min_free_gb", self.min_free_gb, 0.0)
+
+
+# It names a folder under results_dir: no separators, no '..', nothing hidden.
+EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
+SETTINGS = frozenset(f.name for f in dataclasses.fields(HarnessSchema))
 
 
 def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
     plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    unknown = sorted(set(plain) - SETTINGS)
+    if unknown:  # `+atempts=5` adds a key the schema cannot refuse by itself
+        raise ValueError(f"unknown setting {', '.join(unknown)}; the settings are: {', '.join(sorted(SETTINGS))}")
     bank = plain["bank"]
     tracking = plain.get("tracking") or {}
     return JobConfig(

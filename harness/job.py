@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -23,13 +24,13 @@ from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.locks import Busy, file_lock
 from harness.problem import DISCOVERY_TIERS, Tier
-from harness.ray_session import cluster_cpus, ensure_ray
+from harness.ray_session import cluster_cpus, ensure_ray, interrupted_by
 from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, discard_unrecorded, read_checkpoint,
                             read_shards, start_manifest, write_json)
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits
-from harness.solvers import make_solver
+from harness.solvers import UsesServer, make_solver
 from harness.tracking import flatten, start_tracker
 
 
@@ -38,6 +39,19 @@ class RunResult:
     run_id: str
     run_dir: Path
     summary: dict[str, Any]
+
+
+class RunStopped(Exception):
+    """The run stopped before its end (SIGINT, SIGTERM, an OS error such as a full disk) with
+    its finished work kept: the same command with resume=<run_id> completes it."""
+
+    def __init__(self, run_id: str, why: str, exit_code: int) -> None:
+        super().__init__(f"run {run_id} stopped: {why}")
+        self.run_id, self.why, self.exit_code = run_id, why, exit_code
+
+
+class RunFailed(RuntimeError):
+    """The run ended, but every attempt of it is tier error: nothing was measured."""
 
 
 def check_writable(directory: Path, min_free_gb: float = 0.0) -> None:
@@ -80,7 +94,13 @@ def check_resumable(config: JobConfig) -> None:
         raise RuntimeError(f"run {config.resume} is complete; nothing to resume")
     if not (run_dir / MANIFEST).exists():
         raise RuntimeError(f"run {config.resume} has no {MANIFEST} (made before runs kept one): it cannot be resumed")
-    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    read_checkpoint(run_dir)  # a damaged manifest is refused before anything, MLflow included, is touched
+    try:
+        saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    except yaml.YAMLError:
+        saved = None
+    if not isinstance(saved, dict):
+        raise RuntimeError(f"{run_dir / 'config.yaml'} is damaged: run {config.resume} cannot be resumed")
     keys = (set(saved) | set(config.resolved)) - RESUMABLE_CHANGES
     changed = sorted(k for k in keys if saved.get(k) != config.resolved.get(k))
     if changed:
@@ -137,6 +157,19 @@ def solver_settings(solver) -> dict[str, Any]:
 
 
 def run_job(config: JobConfig, progress: bool = True) -> RunResult:
+    made = [d for d in (config.results_dir, config.results_dir / config.experiment) if not d.exists()]
+    try:
+        return own_and_execute(config, progress)
+    except BaseException:
+        for directory in reversed(made):  # a run that never began leaves no empty folders behind
+            try:
+                directory.rmdir()
+            except OSError:
+                break  # not empty (the run had started) or already gone
+        raise
+
+
+def own_and_execute(config: JobConfig, progress: bool) -> RunResult:
     check_writable(config.results_dir / config.experiment, config.min_free_gb)
     with ExitStack() as owned:
         if config.resume:
@@ -152,8 +185,14 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
     """The run itself; a new run's directory is owned through `owned` as soon as it exists."""
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
     solver = make_solver(config.solver)
+    if isinstance(solver, UsesServer):
+        solver.preflight()  # an unreachable server fails the run before any attempt is spent
     ensure_ray()
-    workers = config.workers or cluster_cpus()
+    cpus = cluster_cpus()
+    if config.workers > cpus:  # each worker claims a CPU: the extra ones would wait forever
+        raise RuntimeError(f"workers={config.workers}, but the Ray cluster has {cpus} CPUs and each worker takes "
+                           f"one: use workers={cpus} or less (0 means one per CPU)")
+    workers = config.workers or cpus
     if solver.exchangeable:
         batch_size = config.batch_size or auto_batch_size(len(problems), config.attempts, workers)
     else:  # an adaptive solver's state lives in one call: all of a problem's attempts, in order
@@ -164,7 +203,7 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
     tracker = start_tracker(config.tracking, config.results_dir, config.experiment,
                             run_name=f"{solver.name}-{config.bank_name}-s{config.seed}",
                             tags=tags, params=flatten(config.resolved), resume=config.resume)
-    ok = False
+    status = "FAILED"
     try:
         run_dir, checkpoint = open_run(config, tracker.run_id, batch_size)
         if not config.resume:
@@ -230,7 +269,26 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
             artifacts += ["estimate.csv", "estimate.png", "solved.csv"]
         write_json(run_dir / "summary.json", summary)
         tracker.log_artifacts([run_dir / name for name in artifacts])
-        ok = True
+        if summary["tiers"]["error"] == log.attempts:
+            raise RunFailed(f"run {tracker.run_id}: all {log.attempts} attempts ended in tier error, "
+                            f"e.g. {first_error(run_dir)}")
+        status = "FINISHED"
         return RunResult(tracker.run_id, run_dir, summary)
+    except KeyboardInterrupt:
+        status, stopped_by = "KILLED", interrupted_by()
+        raise RunStopped(tracker.run_id, f"interrupted ({stopped_by.name})", 128 + stopped_by) from None
+    except OSError as exc:  # a full disk, a lost connection: finished work is on disk
+        status = "KILLED"
+        raise RunStopped(tracker.run_id, f"{type(exc).__name__}: {exc.strerror or exc}", 1) from None
     finally:
-        tracker.finish(ok)
+        try:
+            tracker.finish(status)
+        except Exception as exc:  # e.g. the disk is full for MLflow's store too
+            print(f"harness-run: could not mark the MLflow run {status}: {exc}", file=sys.stderr)
+
+
+def first_error(run_dir: Path) -> str:
+    """The reason recorded for the run's first attempt (when every attempt is an error)."""
+    first = next(read_shards(run_dir, (sorted(p.name for p in (run_dir / "attempts").glob("part-*.parquet"))[0],),
+                             ["error"]))
+    return str(first["error"][0].as_py())

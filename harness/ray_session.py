@@ -4,6 +4,8 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import signal
+import threading
 from typing import Mapping
 
 import ray
@@ -52,6 +54,25 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
             ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address=LOOPBACK,
                      logging_level="WARNING")
     atexit.register(ray.shutdown)
+    if threading.current_thread() is threading.main_thread():
+        # ray.init installs a handler that answers SIGTERM with a crash dump; a driver stopped
+        # this way should stop like Ctrl-C stops it: an exception its run can clean up after.
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+_SIGNALS: list[int] = []  # the signals that interrupted this process, for `interrupted_by`
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # KeyboardInterrupt, not an exception of our own: Ray's blocking calls (ray.wait, ray.get)
+    # turn only that one into a clean interruption (anything else leaves a SystemError).
+    _SIGNALS.append(signum)
+    raise KeyboardInterrupt
+
+
+def interrupted_by() -> signal.Signals:
+    """What a KeyboardInterrupt in this process came from: SIGTERM or (by default) SIGINT."""
+    return signal.Signals(_SIGNALS[-1]) if _SIGNALS else signal.SIGINT
 
 
 _USER_PROXIES = "HARNESS_USER_PROXIES"

@@ -104,8 +104,9 @@ class ShardWriter:
     def __enter__(self) -> "ShardWriter":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.flush()
+    def __exit__(self, kind: type | None, *exc: object) -> None:
+        if kind is None or not issubclass(kind, OSError):  # a full disk would only fail again
+            self.flush()
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,16 @@ def read_checkpoint(run_dir: Path) -> Checkpoint:
     path = Path(run_dir) / MANIFEST
     if not path.exists():
         raise FileNotFoundError(f"{run_dir} has no {MANIFEST}: not a run directory, or it never started")
-    header, *entries = _manifest_entries(path)[0]
-    done = [tuple(b) for entry in entries for b in entry["batches"]]
-    if len(done) != len(set(done)):
+    try:
+        header, *entries = _manifest_entries(path)[0]
+        checkpoint = Checkpoint(int(header["batch_size"]), int(header["attempts"]),
+                                tuple(str(e["shard"]) for e in entries),
+                                frozenset((str(p), int(a), int(b)) for e in entries for p, a, b in e["batches"]))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path} is damaged ({type(exc).__name__}: {exc}): this run cannot be resumed") from None
+    if sum(len(e["batches"]) for e in entries) != len(checkpoint.done):
         raise ValueError(f"{path} lists a batch twice")
-    return Checkpoint(header["batch_size"], header["attempts"], tuple(e["shard"] for e in entries), frozenset(done))
+    return checkpoint
 
 
 def discard_unrecorded(run_dir: Path, checkpoint: Checkpoint) -> list[Path]:

@@ -13,14 +13,17 @@ only Arrow buffers cross the process boundary (the fast path for cheap stub solv
 """
 from __future__ import annotations
 
+import ctypes
 import mmap
 import os
 import pickle
 import resource
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -31,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from harness.attempts import attempt_table, records, solve
+from harness.checks import positive, whole
 from harness.problem import Checked, Problem, Tier, Verdict
 from harness.record import from_ipc, to_ipc
 from harness.solvers.proposal import candidate_text, failure
@@ -45,6 +49,11 @@ class SandboxLimits:
     memory_bytes: int = 4 << 30  # address-space limit of the child
     flush_s: float = 0.05  # the child sends results at least this often
     poll_s: float = 0.02  # how often the parent looks at the child's clock
+
+    def __post_init__(self) -> None:  # a NaN bound would never be passed: no hang cut off
+        for setting in ("timeout_s", "flush_s", "poll_s"):
+            positive(setting, getattr(self, setting))
+        whole("memory_bytes", self.memory_bytes, 1)
 
 
 class SandboxVerifier:
@@ -184,7 +193,7 @@ class SandboxVerifier:
         fds = (from_parent, to_parent, clock_file.fileno())
         self._process = subprocess.Popen(
             [sys.executable, "-m", "harness.sandbox", *map(str, fds),
-             str(self.limits.memory_bytes), str(self.limits.flush_s)],
+             str(self.limits.memory_bytes), str(self.limits.flush_s), str(os.getpid())],
             pass_fds=fds, stdin=subprocess.DEVNULL)
         for fd in (from_parent, to_parent):
             os.close(fd)
@@ -345,8 +354,33 @@ def _receive(conn: Connection):
         return None
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_S = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """The child must not outlive its parent: a killed worker would leave it spinning at 100%
+    CPU, reparented to PID 1. Linux kills it when the parent dies (the parent-death signal,
+    which works even while the child is deep in C code); where that is missing, a thread
+    notices the parent is gone (a new parent pid) within PARENT_CHECK_S."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 if __name__ == "__main__":
-    read_fd, write_fd, clock_fd, memory_bytes, flush_s = sys.argv[1:]
+    read_fd, write_fd, clock_fd, memory_bytes, flush_s, parent_pid = sys.argv[1:]
+    _die_with_parent(int(parent_pid))
     resource.setrlimit(resource.RLIMIT_AS, (int(memory_bytes), int(memory_bytes)))
     _serve(Connection(int(read_fd), writable=False), Connection(int(write_fd), readable=False),
            mmap.mmap(int(clock_fd), 16), float(flush_s))

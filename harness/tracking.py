@@ -36,6 +36,28 @@ class TrackingSpec:
 SQLITE = "sqlite:///"
 
 
+class TrackingError(RuntimeError):
+    """The MLflow store cannot be used: missing, corrupt, unreachable, or without that run."""
+
+
+def open_client(uri: str, must_exist: bool = False) -> MlflowClient:
+    """A client of the store at `uri`, checked once, so that a corrupt or unreachable store is
+    one clear error. Readers pass `must_exist`: they must not create a local store."""
+    if must_exist and uri.startswith(SQLITE) and not Path(uri[len(SQLITE):]).is_file():
+        raise TrackingError(f"no MLflow store at {uri[len(SQLITE):]} (give --results-dir or --tracking-uri)")
+    try:
+        client = MlflowClient(tracking_uri=uri)
+        client.search_experiments(max_results=1)  # a local store is created (or migrated) here
+    except Exception as exc:  # sqlalchemy, MLflow and HTTP errors alike
+        raise TrackingError(f"cannot use the MLflow store at {uri}: {one_line(exc)}") from None
+    return client
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def store_setup_lock(uri: str):
     """Held while a run is set up: runs starting at once on a new sqlite store would otherwise
     both create its tables (one dies in MLflow's migration) or the same experiment. A server
@@ -52,7 +74,7 @@ class Tracker(Protocol):
     def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
     def set_tags(self, tags: Mapping[str, str]) -> None: ...
     def log_artifacts(self, paths: list[Path]) -> None: ...
-    def finish(self, ok: bool) -> None: ...
+    def finish(self, status: str) -> None: ...  # FINISHED, FAILED or KILLED (stopped, resumable)
 
 
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -66,6 +88,16 @@ def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
             text = value if isinstance(value, str) else json.dumps(value, default=str)
             flat[name] = text if len(text) <= MAX_PARAM_CHARS else text[: MAX_PARAM_CHARS - 3] + "..."
     return flat
+
+
+def _store_call(method):
+    """A failing store (full disk, lost server) is one TrackingError, not a library's traceback."""
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            raise TrackingError(f"MLflow ({method.__name__}): {one_line(exc)}") from None
+    return call
 
 
 class MlflowTracker:
@@ -101,6 +133,7 @@ class MlflowTracker:
         client.set_tag(run_id, "resumed", str(resumed))
         return cls(client, run_id)
 
+    @_store_call
     def log_curve(self, curve: pd.DataFrame, step_column: str) -> None:
         """Every other column as a metric history, with step = the value of `step_column`."""
         now = int(time.time() * 1000)
@@ -112,19 +145,23 @@ class MlflowTracker:
         for i in range(0, len(metrics), 1000):  # at most 1000 metrics per batch
             self.client.log_batch(self.run_id, metrics=metrics[i : i + 1000])
 
+    @_store_call
     def log_metrics(self, metrics: Mapping[str, float]) -> None:
         now = int(time.time() * 1000)
         self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()])
 
+    @_store_call
     def set_tags(self, tags: Mapping[str, str]) -> None:
         self.client.log_batch(self.run_id, tags=[RunTag(k, v) for k, v in tags.items()])
 
+    @_store_call
     def log_artifacts(self, paths: list[Path]) -> None:
         for path in paths:
             self.client.log_artifact(self.run_id, str(path))
 
-    def finish(self, ok: bool) -> None:
-        self.client.set_terminated(self.run_id, "FINISHED" if ok else "FAILED")
+    @_store_call
+    def finish(self, status: str) -> None:
+        self.client.set_terminated(self.run_id, status)
 
 
 class NullTracker:
@@ -137,7 +174,7 @@ class NullTracker:
     def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
     def set_tags(self, tags: Mapping[str, str]) -> None: ...
     def log_artifacts(self, paths: list[Path]) -> None: ...
-    def finish(self, ok: bool) -> None: ...
+    def finish(self, status: str) -> None: ...
 
 
 def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_name: str,
@@ -147,8 +184,11 @@ def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_na
         return NullTracker(resume)
     uri = spec.resolved_uri(results_dir)
     with store_setup_lock(uri):
-        client = MlflowClient(tracking_uri=uri)
-        if resume:
-            return MlflowTracker.resume(client, resume)
-        artifact_root = Path(results_dir) / "mlartifacts" if spec.uri is None else None
-        return MlflowTracker.start(client, experiment, artifact_root, run_name, tags, params)
+        client = open_client(uri)
+        try:
+            if resume:
+                return MlflowTracker.resume(client, resume)
+            artifact_root = Path(results_dir) / "mlartifacts" if spec.uri is None else None
+            return MlflowTracker.start(client, experiment, artifact_root, run_name, tags, params)
+        except MlflowException as exc:
+            raise TrackingError(f"MLflow store at {uri}: {one_line(exc)}") from None

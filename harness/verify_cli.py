@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jsonl", metavar="FILE", help="one JSON-encoded candidate string per line; - for stdin")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per verification (default 5)")
     args = parser.parse_args(argv)
+    try:
+        limits = SandboxLimits(timeout_s=args.timeout)
+    except ValueError as exc:
+        fail(f"--timeout: {exc}")
 
     entries = {e.problem.id: e for e in bank_entries(bank_spec(available_instance_lists()))}
     if args.list:
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.problem_id or (args.candidate is None) == (args.jsonl is None):
         parser.error("give PROBLEM_ID with either CANDIDATE or --jsonl FILE (or use --list)")
     entry = find(entries, args.problem_id)
-    with SandboxVerifier(SandboxLimits(timeout_s=args.timeout)) as sandbox:
+    with SandboxVerifier(limits) as sandbox:
         if args.candidate is not None:
             print(entry.problem.statement, file=sys.stderr)
             [checked] = sandbox.verify(entry.problem, [args.candidate])

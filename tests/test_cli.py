@@ -86,7 +86,11 @@ def test_unknown_group_choice_lists_the_valid_ones(override, choices, tmp_path):
 
 
 @pytest.mark.parametrize("override, message", [
-    ("attempts=0", "attempts must be at least 1"),
+    ("attempts=0", "attempts must be a whole number of at least 1, got 0"),
+    ("verify_timeout_s=nan", "verify_timeout_s must be a finite number above 0, got nan"),
+    ("checkpoint_s=inf", "checkpoint_s must be a finite number above 0, got inf"),
+    ("min_free_gb=nan", "min_free_gb must be a finite number of at least 0, got nan"),
+    ("workers=-1", "workers (0 means one per CPU) must be a whole number of at least 0"),
     ("+solver.hitrate=0.1", "no setting hitrate"),
     ("results_dir=/proc/harness-results", "cannot write results"),
 ])

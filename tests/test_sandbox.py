@@ -154,3 +154,44 @@ def test_an_adaptive_solver_is_not_run_in_the_child(sandbox):
 def test_runs():
     assert _runs([0, 1, 2, 5, 6, 9]) == [(0, 3), (5, 7), (9, 10)]
     assert _runs([]) == []
+
+
+PARENT = """
+import sys, threading, time
+from harness.sandbox import SandboxLimits, SandboxVerifier
+from tests.test_sandbox import Trap
+sandbox = SandboxVerifier(SandboxLimits(timeout_s=600))
+threading.Thread(target=sandbox.verify, args=(Trap(), ["2"]), daemon=True).start()  # spins in the child
+while sandbox._process is None:
+    time.sleep(0.01)
+print(sandbox._process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_child_dies_with_its_parent_even_mid_hang():
+    import subprocess
+    import sys
+
+    import psutil
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], cwd=repo, stdout=subprocess.PIPE, text=True)
+    child = psutil.Process(int(parent.stdout.readline()))
+    deadline = time.monotonic() + 30
+    while child.cpu_percent(interval=0.2) < 50:  # the child is in the hang
+        assert time.monotonic() < deadline, "the child never started spinning"
+    parent.kill()
+    parent.wait()
+    try:
+        child.wait(timeout=5)
+    except psutil.TimeoutExpired:
+        child.kill()
+        pytest.fail("the sandbox child outlived its SIGKILLed parent")
+
+
+@pytest.mark.parametrize("setting", ["timeout_s", "flush_s", "poll_s"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 0.0, -1.0])
+def test_limits_that_bound_nothing_are_refused(setting, value):
+    with pytest.raises(ValueError, match=f"{setting} must be a finite number above 0"):
+        SandboxLimits(**{setting: value})

@@ -20,7 +20,7 @@ def test_curve_is_logged_with_step_equal_to_attempts(tmp_path):
     tracker.log_curve(curve, step_column="attempts")
     (tmp_path / "note.txt").write_text("hello")
     tracker.log_artifacts([tmp_path / "note.txt"])
-    tracker.finish(ok=True)
+    tracker.finish("FINISHED")
 
     client = MlflowClient(spec.resolved_uri(tmp_path))
     run = client.get_run(tracker.run_id)
@@ -87,7 +87,7 @@ from harness.tracking import TrackingSpec, start_tracker
 results, name, go = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 time.sleep(max(0.0, go - time.time()))  # both processes start at the same moment
 tracker = start_tracker(TrackingSpec(), results, "together", name, {}, {"p": name})
-tracker.finish(ok=True)
+tracker.finish("FINISHED")
 print(tracker.run_id)
 """
 

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HARNESS_VERIFY = str(Path(sys.executable).with_name("harness-verify"))
 
 
@@ -43,3 +45,10 @@ def test_jsonl_gives_one_verdict_per_line_in_order(tmp_path):
 def test_unknown_problem_suggests_close_ids():
     done = verify("three_cubes/k=3", "1, 1, 1")
     assert done.returncode == 2 and "three_cubes/k=3,B=6" in done.stderr
+
+
+@pytest.mark.parametrize("timeout", ["nan", "inf", "0", "-1"])
+def test_a_timeout_that_bounds_nothing_is_refused(timeout):
+    done = verify("three_cubes/k=3,B=6", "1, 1, 1", f"--timeout={timeout}")
+    assert done.returncode == 2 and "--timeout: timeout_s must be a finite number above 0" in done.stderr
+    assert "Traceback" not in done.stderr

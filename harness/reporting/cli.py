@@ -14,6 +14,7 @@ import argparse
 import datetime
 import json
 import os
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,13 +23,11 @@ from tqdm import tqdm
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
-from mlflow.tracking import MlflowClient  # noqa: E402
-
 from harness.reporting import figures, science  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
 from harness.reporting.document import Findings, render  # noqa: E402
 from harness.reporting.runs import ReportError, RunData, runs_from_directory, runs_from_mlflow  # noqa: E402
-from harness.tracking import TrackingSpec  # noqa: E402
+from harness.tracking import TrackingError, TrackingSpec, open_client  # noqa: E402
 
 
 MARKER = ".harness-report.json"  # in a report's folder: the files harness-report wrote there
@@ -126,16 +125,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--usd-per-core-hour", type=float, default=science.USD_PER_CORE_HOUR,
                         help="assumed price of compute, to compare solvers at equal dollars")
     args = parser.parse_args(argv)
+    def skipped(note: str) -> None:
+        print(f"harness-report: skipped {note}", file=sys.stderr)
+
     try:
         if args.runs:
-            runs, where = runs_from_directory(args.runs), f"runs under `{args.runs}`"
+            runs, where = runs_from_directory(args.runs, skipped), f"runs under `{args.runs}`"
         else:
-            uri = args.tracking_uri or TrackingSpec().resolved_uri(args.results_dir)
-            runs, where = runs_from_mlflow(MlflowClient(uri), args.experiment), f"MLflow experiment `{args.experiment}`"
+            client = open_client(args.tracking_uri or TrackingSpec().resolved_uri(args.results_dir), must_exist=True)
+            runs, where = runs_from_mlflow(client, args.experiment, skipped), f"MLflow experiment `{args.experiment}`"
         name = args.experiment or args.runs.name
         out = args.out or args.results_dir / "report" / name
         report = build_report(runs, out, where, n_boot=args.n_boot, usd_per_core_hour=args.usd_per_core_hour)
-    except ReportError as exc:
+    except (ReportError, TrackingError) as exc:
         raise SystemExit(f"harness-report: error: {exc}") from None
     print(f"report of {len(runs)} runs: {report}")
 

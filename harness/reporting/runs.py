@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 import yaml
@@ -84,40 +84,74 @@ def _build_bank(bank_json: str) -> tuple[Problem, ...]:
     return build_bank(spec_from_config(json.loads(bank_json)))
 
 
+SUMMARY_KEYS = ("solver", "bank", "seed", "attempts_per_problem", "attempts", "tiers")
+CURVE_COLUMNS = ("attempts", "valid", "novel", "interesting", "solved")
+DISCOVERY_COLUMNS = ("problem_id", "canonical", "first_valid")
+
+
 def read_run(directory: Path, run_id: str | None = None) -> RunData:
     directory = Path(directory)
     missing = [name for name in FILES if not (directory / name).is_file()]
     if missing:
         raise ReportError(f"run {directory.name}: missing {', '.join(missing)} (unfinished, or made before reports)")
-    summary = json.loads((directory / "summary.json").read_text())
-    return RunData(
-        run_id=run_id or str(summary.get("run_id", directory.name)),
-        summary=summary,
-        config=yaml.safe_load((directory / "config.yaml").read_text()),
-        curve=pd.read_csv(directory / "curve.csv"),
-        discoveries=pd.read_csv(directory / "discoveries.csv", dtype={"canonical": str}),
-    )
+    name = "summary.json"
+    try:
+        summary = json.loads((directory / name).read_text())
+        if not isinstance(summary, dict) or not all(key in summary for key in SUMMARY_KEYS):
+            raise ValueError(f"not a run summary (it needs {', '.join(SUMMARY_KEYS)})")
+        name = "config.yaml"
+        config = yaml.safe_load((directory / name).read_text())
+        if not isinstance(config, dict) or not isinstance(config.get("bank"), dict):
+            raise ValueError("not a run's config (it needs its bank)")
+        name = "curve.csv"
+        curve = _table(directory / name, CURVE_COLUMNS)
+        name = "discoveries.csv"
+        discoveries = _table(directory / name, DISCOVERY_COLUMNS, dtype={"canonical": str})
+    except (ValueError, yaml.YAMLError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise ReportError(f"run {run_id or directory.name}: {name} is damaged ({' '.join(str(exc).split())[:200]})") \
+            from None
+    return RunData(run_id=run_id or str(summary.get("run_id", directory.name)), summary=summary, config=config,
+                   curve=curve, discoveries=discoveries)
 
 
-def runs_from_directory(directory: Path) -> list[RunData]:
-    """Every finished run under `directory` (an experiment's folder: results/<experiment>/)."""
+def _table(path: Path, columns: tuple[str, ...], **options) -> pd.DataFrame:
+    table = pd.read_csv(path, **options)
+    absent = [c for c in columns if c not in table.columns]
+    if absent:
+        raise ValueError(f"no column {', '.join(absent)}")
+    return table
+
+
+def _quiet(note: str) -> None:
+    pass
+
+
+def runs_from_directory(directory: Path, on_skip: Callable[[str], None] = _quiet) -> list[RunData]:
+    """Every finished run under `directory` (an experiment's folder: results/<experiment>/);
+    each run directory without a summary (unfinished) is reported to `on_skip`."""
     directory = Path(directory)
     if not directory.is_dir():
         raise ReportError(f"no directory {directory}")
+    for unfinished in sorted(p for p in directory.iterdir() if p.is_dir() and (p / "config.yaml").is_file()
+                             and not (p / "summary.json").exists()):
+        on_skip(f"run {unfinished.name}: unfinished (no summary.json)")
     runs = [read_run(summary.parent) for summary in sorted(directory.glob("*/summary.json"))]
     if not runs:
         raise ReportError(f"no finished runs under {directory} (a run directory holds summary.json)")
     return runs
 
 
-def runs_from_mlflow(client, experiment: str) -> list[RunData]:
-    """Every finished run of an MLflow experiment, its artifacts downloaded."""
+def runs_from_mlflow(client, experiment: str, on_skip: Callable[[str], None] = _quiet) -> list[RunData]:
+    """Every finished run of an MLflow experiment, its artifacts downloaded; each run that is
+    not finished (running, failed, killed) is reported to `on_skip`."""
     found = client.get_experiment_by_name(experiment)
     if found is None:
         raise ReportError(f"no MLflow experiment {experiment!r} at {client.tracking_uri}")
     runs = []
-    for run in client.search_runs([found.experiment_id], filter_string="attributes.status = 'FINISHED'",
-                                  order_by=["attributes.start_time ASC"], max_results=10_000):
+    for run in client.search_runs([found.experiment_id], order_by=["attributes.start_time ASC"], max_results=10_000):
+        if run.info.status != "FINISHED":
+            on_skip(f"run {run.info.run_id} ({run.info.run_name}): {run.info.status.lower()}")
+            continue
         with tempfile.TemporaryDirectory() as scratch:
             for name in FILES:
                 try:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
 
 from harness.problem import Checked, Problem
 from harness.solvers.evolve import EvolveSolver
@@ -31,6 +31,15 @@ class Solver(Protocol):
                verify: Callable[[Problem, Sequence[str]], list[Checked]],
                ) -> tuple[list[str | Proposal], list[Checked]]:
         """Adaptive solvers: run attempts start..stop-1 in order, verifying as they go."""
+        ...
+
+
+@runtime_checkable
+class UsesServer(Protocol):
+    """A solver whose attempts depend on a server (an LLM's): checked before any is spent."""
+
+    def preflight(self) -> None:
+        """Raises ValueError, saying why, when the server cannot be reached."""
         ...
 
 

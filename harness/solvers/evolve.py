@@ -80,6 +80,10 @@ class EvolveSolver:
         if self.llm is not None:
             object.__setattr__(self, "_mutator", LLMSolver(**self.llm))  # built once; fails early on bad settings
 
+    def preflight(self) -> None:
+        if self.llm is not None:
+            self._mutator.preflight()
+
     def search(self, problem: Problem, seed: int, start: int, stop: int,
                verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[Proposal], list[Checked]]:
         if start != 0:

@@ -17,6 +17,7 @@ import asyncio
 import atexit
 import dataclasses
 import os
+import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,17 @@ class LLMSolver:
         check_base_url(self.base_url)
         if self.record_dir is not None:  # workers may run elsewhere: fix the path on the driver
             object.__setattr__(self, "record_dir", str(Path(self.record_dir).resolve()))
+
+    def preflight(self, timeout_s: float = 5.0) -> None:
+        """Can a connection to the server be made at all? (Everything past that, such as a
+        wrong key or model, shows in the attempts' errors.)"""
+        parts = urlsplit(self.base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((parts.hostname, port), timeout=min(timeout_s, self.timeout_s)).close()
+        except OSError as exc:
+            raise ValueError(f"the LLM server at {self.base_url} cannot be reached ({exc.strerror or exc}): "
+                             "start it, or point solver.base_url at one") from None
 
     @property
     def sampling(self) -> dict[str, Any]:

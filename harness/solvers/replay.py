@@ -32,6 +32,9 @@ class ReplaySolver(LLMSolver):
             raise ValueError(f"no recording at {path}")
         object.__setattr__(self, "recording", str(path))
 
+    def preflight(self) -> None:
+        """The recording stands in for the server: nothing to reach."""
+
     @cached_property
     def records(self) -> dict:
         return load_recording(Path(self.recording))
