@@ -7,6 +7,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from harness.bank import BankError
@@ -34,10 +35,11 @@ def where(result: RunResult, tracking_uri: str | None) -> str:
     return "\n".join(lines)
 
 
-def resume_command(overrides: list[str], run_id: str) -> str:
-    """The command that completes a stopped run: this job's own overrides, plus resume."""
+def resume_command(overrides: list[str], run_id: str, in_sweep: bool = False) -> str:
+    """The command that completes a stopped run: this job's own overrides, plus resume (and,
+    for a job of a sweep, a single run: the sweep may be set in the experiment's config)."""
     kept = [o for o in overrides if not o.split("=", 1)[0].lstrip("+~").startswith("resume")]
-    return shlex.join(["harness-run", *kept, f"resume={run_id}"])
+    return shlex.join(["harness-run", *kept, *(["hydra.mode=RUN"] if in_sweep else []), f"resume={run_id}"])
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
@@ -46,9 +48,11 @@ def app(cfg: DictConfig) -> None:
         config = job_config(cfg)
         result = run_job(config)
     except RunStopped as stopped:
-        print(f"harness-run: {stopped}; its finished work is kept.\n"
-              f"  resume it: {resume_command(list(HydraConfig.get().overrides.task), stopped.run_id)}",
-              file=sys.stderr, flush=True)
+        hydra_config = HydraConfig.get()
+        command = resume_command(list(hydra_config.overrides.task), stopped.run_id,
+                                 in_sweep=hydra_config.mode == RunMode.MULTIRUN)
+        print(f"harness-run: {stopped}; its finished work is kept.\n  resume it: {command}", file=sys.stderr,
+              flush=True)
         raise SystemExit(stopped.exit_code) from None
     except KeyboardInterrupt:  # before the run had started: nothing to resume
         print(f"harness-run: interrupted ({interrupted_by().name}) before the run started", file=sys.stderr,

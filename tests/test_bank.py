@@ -74,3 +74,25 @@ def test_a_user_family_is_one_module_named_by_dotted_path(tmp_path, monkeypatch)
     assert problem.id == "squares/n=49"
     assert problem.verify("7").tier.value == "novel"
     sys.modules.pop("my_families.squares", None)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"three_cubes": [{"k": "abc", "bound": -5}]}, "k must be a whole number, got 'abc'"),
+    ({"three_cubes": [{"k": 3, "bound": -5}]}, "empty box"),  # every attempt would fail
+    ({"three_cubes": [{"k": 3.5, "bound": 5}]}, "k must be a whole number"),
+    ({"three_cubes": ["k=3"]}, "an instance is a mapping of its parameters"),
+    ({"three_cubes": {"k": 3}}, "its instances are a list of mappings"),
+])
+def test_instances_that_cannot_make_a_problem_are_refused(spec, message):
+    with pytest.raises(BankError, match=message):
+        bank_entries(bank_spec([], spec))
+
+
+def test_an_instance_list_that_is_not_yaml_is_one_clear_error(tmp_path):
+    listing = tmp_path / "broken.yaml"
+    listing.write_text("family: three_cubes\ninstances: [ {k: 3\n")
+    with pytest.raises(BankError, match=r"broken.yaml is not valid YAML"):
+        bank_spec([str(listing)])
+    listing.write_text("family: three_cubes\ninstances:\n  - 7\n")
+    with pytest.raises(BankError, match="an instance is a mapping"):
+        bank_spec([str(listing)])

@@ -1,5 +1,6 @@
 """The console script, run as a researcher runs it: a real subprocess, real Ray and MLflow."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,11 @@ def test_unknown_group_choice_lists_the_valid_ones(override, choices, tmp_path):
     ("checkpoint_s=inf", "checkpoint_s must be a finite number above 0, got inf"),
     ("min_free_gb=nan", "min_free_gb must be a finite number of at least 0, got nan"),
     ("workers=-1", "workers (0 means one per CPU) must be a whole number of at least 0"),
+    ("+atempts=5", "unknown setting atempts; the settings are: arm, attempts"),
+    ("experiment_name=", "experiment_name must be a plain folder name"),
+    ("experiment_name=../../x", "experiment_name must be a plain folder name"),
+    ("+bank.families.three_cubes=[7]", "an instance is a mapping of its parameters"),
+    ("solver=llm", "the LLM server at http://127.0.0.1:8000/v1 cannot be reached"),
     ("+solver.hitrate=0.1", "no setting hitrate"),
     ("results_dir=/proc/harness-results", "cannot write results"),
 ])
@@ -100,6 +106,8 @@ def test_bad_settings_fail_fast_with_a_clear_message(override, message, tmp_path
     assert done.returncode != 0
     assert message in done.stderr, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
+    if not override.startswith("results_dir"):
+        assert not tmp_path.exists() or list(tmp_path.iterdir()) == []  # no run began: no folder was left
 
 
 @pytest.mark.slow
@@ -123,3 +131,72 @@ def test_adaptive_runs_are_compared_by_seed_mean_and_at_equal_compute(tmp_path):
     valid = table[table["tier"] == "valid"].sort_values("m")
     assert valid["compute_s"].is_monotonic_increasing and valid["estimate"].iloc[-1] > 0
     assert (valid["lower"] <= valid["estimate"]).all() and (valid["estimate"] <= valid["upper"]).all()
+
+
+def start_and_wait_for_a_checkpoint(results_dir, *args):
+    """harness-run in the background, returned once its first shards are durable."""
+    import time
+
+    driver = subprocess.Popen([HARNESS_RUN, "bank=tiny", "checkpoint_s=0.2", f"results_dir={results_dir}",
+                               "experiment_name=stop", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        manifests = list((results_dir / "stop").glob("*/manifest.jsonl")) if (results_dir / "stop").exists() else []
+        if manifests and len(manifests[0].read_text().splitlines()) >= 3:
+            return driver, manifests[0].parent
+        time.sleep(0.05)
+    driver.kill()
+    pytest.fail(f"no checkpoint appeared: {driver.communicate()[1][-2000:]}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_run_as_killed_with_the_command_that_resumes_it(tmp_path, signal_name):
+    import shlex
+    import signal
+
+    driver, run_dir = start_and_wait_for_a_checkpoint(tmp_path, "attempts=200000", "seed=4")
+    driver.send_signal(getattr(signal, signal_name))
+    _, err = driver.communicate(timeout=120)
+    assert driver.returncode == 128 + getattr(signal, signal_name), err[-3000:]
+    assert "Traceback" not in err and "SIGTERM received" not in err  # no traceback, no Ray crash dump
+    assert f"run {run_dir.name} stopped: interrupted ({signal_name}); its finished work is kept." in err
+    [command] = [line.split("resume it: ", 1)[1] for line in err.splitlines() if "resume it: " in line]
+    assert command.endswith(f"resume={run_dir.name}") and "seed=4" in command
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert client.get_run(run_dir.name).info.status == "KILLED"
+    if signal_name == "SIGTERM":  # the printed command completes it
+        args = shlex.split(command)
+        resumed = harness_run(*args[1:])
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        assert json.loads((run_dir / "summary.json").read_text())["attempts"] == 3 * 200000
+        assert client.get_run(run_dir.name).info.status == "FINISHED"
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_the_run_with_one_line_and_the_resume_command(tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(small)], capture_output=True)
+    if mounted.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs as root and can mount a small tmpfs: {mounted.stderr!r}")
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        done = harness_run("bank=tiny", "attempts=3000000", "checkpoint_s=0.2", "tracking=off", "min_free_gb=0",
+                           f"results_dir={small}", "experiment_name=full")
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("No space left on device") == 1, done.stderr[-3000:]
+    assert "its finished work is kept" in done.stderr and "resume it: harness-run" in done.stderr
+
+
+def test_the_resume_command_keeps_the_jobs_overrides_and_runs_one_job():
+    from harness.cli import resume_command
+
+    assert resume_command(["bank=tiny", "seed=3", "resume=old"], "abc") == "harness-run bank=tiny seed=3 resume=abc"
+    assert resume_command(["experiment=volume_thesis", "+arm=random_deep", "solver.model=my model"], "abc",
+                          in_sweep=True) == ("harness-run experiment=volume_thesis +arm=random_deep "
+                                             "'solver.model=my model' hydra.mode=RUN resume=abc")

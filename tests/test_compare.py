@@ -35,3 +35,22 @@ def test_seed_mean_has_a_band_and_keeps_single_seed_solvers_apart():
     assert (evolve["lower"] >= 0).all()
     assert evolve["upper"].iloc[-1] == pytest.approx(4 + 1.96 * sd / np.sqrt(2), rel=1e-3)
     assert set(mean[mean["solver"] == "random"]["label"]) == {"random (1 seed)"}
+
+
+def test_an_unknown_run_id_or_a_missing_store_is_one_clear_error(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from harness.tracking import TrackingSpec, start_tracker
+
+    compare = str(Path(sys.executable).with_name("harness-compare"))
+    done = subprocess.run([compare, "0123456789abcdef", "--results-dir", str(tmp_path)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0 and "no MLflow store at" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "mlflow.db").exists()
+    start_tracker(TrackingSpec(), tmp_path, "exp", "run", {}, {}).finish("FINISHED")
+    done = subprocess.run([compare, "0123456789abcdef", "--results-dir", str(tmp_path)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "harness-compare: error: no run 0123456789abcdef in sqlite:///" in done.stderr

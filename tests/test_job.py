@@ -140,3 +140,28 @@ def test_more_workers_than_cpus_is_refused_at_once(ray_local, tmp_path, tiny_ban
         run_job(job(tmp_path, tiny_bank, workers=cpus + 2), progress=False)
     assert time.monotonic() - began < 30  # not a hang at 0 attempts
     assert not (tmp_path / "fast").exists()  # no run was started
+
+
+def test_a_run_whose_every_attempt_is_an_error_fails(ray_local, tmp_path, tiny_bank):
+    from harness.fake_llm import FakeLLMServer
+    from harness.job import RunFailed
+
+    with FakeLLMServer(api_key="sk-the-right-one") as server:  # refuses the solver, which sends no key
+        config = job(tmp_path, tiny_bank, attempts=4, solver={"name": "llm", "base_url": server.url, "n": 2,
+                                                              "api_key_env": None, "retries": 0},
+                     tracking=TrackingSpec(enabled=True))
+        with pytest.raises(RunFailed, match=r"all 12 attempts ended in tier error, e.g. llm request failed: HTTP 401"):
+            run_job(config, progress=False)
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    [run] = client.search_runs([client.get_experiment_by_name("fast").experiment_id])
+    assert run.info.status == "FAILED"
+
+
+def test_a_damaged_manifest_is_refused_before_anything_is_touched(ray_local, tmp_path, tiny_bank):
+    done = run_job(job(tmp_path, tiny_bank), progress=False)
+    (done.run_dir / "summary.json").unlink()
+    (done.run_dir / MANIFEST).write_text('{"batch_size": "many"}\n')
+    shards = sorted((done.run_dir / "attempts").iterdir())
+    with pytest.raises(ValueError, match=r"manifest.jsonl is damaged .*cannot be resumed"):
+        run_job(job(tmp_path, tiny_bank, resume=done.run_id), progress=False)
+    assert sorted((done.run_dir / "attempts").iterdir()) == shards

@@ -56,3 +56,15 @@ def test_a_crash_mid_write_leaves_a_checkpoint_that_resumes_cleanly(tmp_path):
     with open(tmp_path / MANIFEST, "a") as manifest:  # the next append lands on a line of its own
         manifest.write('{"shard": "part-00002.parquet", "batches": [["p/1", 30, 40]]}\n')
     assert ("p/1", 30, 40) in read_checkpoint(tmp_path).done
+
+
+def test_a_manifest_with_a_garbage_header_or_entry_is_called_damaged(tmp_path):
+    import pytest
+
+    from harness.record import MANIFEST, read_checkpoint
+
+    for text in ("garbage\n", '{"batch_size": 10}\n', '{"batch_size": 10, "attempts": 30}\n{"shard": "x"}\n',
+                 '[1, 2]\n'):
+        (tmp_path / MANIFEST).write_text(text)
+        with pytest.raises(ValueError, match="is damaged"):
+            read_checkpoint(tmp_path)

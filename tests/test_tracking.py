@@ -106,3 +106,22 @@ def test_two_runs_started_together_on_a_new_store_both_succeed(tmp_path):
     client = MlflowClient(TrackingSpec().resolved_uri(tmp_path))
     runs = client.search_runs([client.get_experiment_by_name("together").experiment_id])
     assert sorted(r.info.run_id for r in runs) == sorted(out.strip() for _, out, _ in outcomes)
+
+
+def test_a_corrupt_store_is_one_clear_error(tmp_path):
+    from harness.tracking import TrackingError, open_client
+
+    (tmp_path / "mlflow.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(TrackingError, match="cannot use the MLflow store at sqlite:///.*mlflow.db"):
+        start_tracker(TrackingSpec(), tmp_path, "exp", "run", {}, {})
+    with pytest.raises(TrackingError, match="no MLflow store at"):
+        open_client(TrackingSpec().resolved_uri(tmp_path / "elsewhere"), must_exist=True)
+    assert not (tmp_path / "elsewhere").exists()  # a reader creates no store
+
+
+def test_resuming_a_run_the_store_does_not_know_is_one_clear_error(tmp_path):
+    from harness.tracking import TrackingError
+
+    start_tracker(TrackingSpec(), tmp_path, "exp", "run", {}, {}).finish("FINISHED")
+    with pytest.raises(TrackingError, match="MLflow store at .*: Run with id=0123456789abcdef not found"):
+        start_tracker(TrackingSpec(), tmp_path, "exp", "run", {}, {}, resume="0123456789abcdef")

@@ -111,3 +111,60 @@ def test_a_report_replaces_only_what_it_wrote(tmp_path, run):
     assert not (out / "yield_stale.png").exists()
     assert (out / "my-notes.txt").read_text() == "mine" and (tmp_path / "outside.txt").exists()
     assert json.loads((out / MARKER).read_text())["files"] == written
+
+
+def write_run(directory, data):
+    """A hand-made run as harness-run leaves it on disk."""
+    import yaml
+
+    directory.mkdir(parents=True)
+    (directory / "summary.json").write_text(json.dumps(dict(data.summary)))
+    (directory / "config.yaml").write_text(yaml.safe_dump(dict(data.config)))
+    data.curve.to_csv(directory / "curve.csv", index=False)
+    data.discoveries.to_csv(directory / "discoveries.csv", index=False)
+
+
+@pytest.mark.parametrize("name, garbage", [
+    ("summary.json", "{not json"), ("summary.json", "[1, 2]"), ("curve.csv", "\x00\x01garbage\n"),
+    ("curve.csv", ""), ("discoveries.csv", "a,b\n1,2\n"), ("config.yaml", "bank: [unclosed"),
+])
+def test_a_damaged_run_file_is_named_in_one_line(tmp_path, run, name, garbage):
+    from harness.reporting.runs import ReportError, read_run
+
+    write_run(tmp_path / "r1", run(0, []))
+    (tmp_path / "r1" / name).write_text(garbage)
+    with pytest.raises(ReportError, match=rf"run .*: {re.escape(name)} is damaged"):
+        read_run(tmp_path / "r1")
+    done = subprocess.run([BIN / "harness-report", "--runs", tmp_path, "--out", tmp_path / "out"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and f"{name} is damaged" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unfinished_runs_are_named_as_skipped(tmp_path, run):
+    from harness.reporting.runs import runs_from_directory
+
+    write_run(tmp_path / "done", run(0, []))
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "config.yaml").write_text("attempts: 5\n")  # interrupted before its summary
+    skipped = []
+    assert [r.run_id for r in runs_from_directory(tmp_path, skipped.append)] == ["a-0"]
+    assert skipped == ["run half: unfinished (no summary.json)"]
+
+
+def test_reading_an_experiment_creates_no_store(tmp_path):
+    done = subprocess.run([BIN / "harness-report", "--experiment", "nope", "--results-dir", tmp_path],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "no MLflow store at" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_in_mlflow_that_did_not_finish_are_named_as_skipped(tmp_path):
+    from harness.reporting.runs import ReportError, runs_from_mlflow
+    from harness.tracking import TrackingSpec, open_client, start_tracker
+
+    tracker = start_tracker(TrackingSpec(), tmp_path, "sweep", "random-tiny-s0", {}, {})
+    tracker.finish("KILLED")
+    skipped = []
+    with pytest.raises(ReportError, match="has no finished runs"):
+        runs_from_mlflow(open_client(TrackingSpec().resolved_uri(tmp_path)), "sweep", skipped.append)
+    assert skipped == [f"run {tracker.run_id} (random-tiny-s0): killed"]
