@@ -289,6 +289,5 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
 
 def first_error(run_dir: Path) -> str:
     """The reason recorded for the run's first attempt (when every attempt is an error)."""
-    first = next(read_shards(run_dir, (sorted(p.name for p in (run_dir / "attempts").glob("part-*.parquet"))[0],),
-                             ["error"]))
+    [first] = read_shards(run_dir, read_checkpoint(run_dir).shards[:1], ["error"])
     return str(first["error"][0].as_py())

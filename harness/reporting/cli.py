@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--usd-per-core-hour", type=float, default=science.USD_PER_CORE_HOUR,
                         help="assumed price of compute, to compare solvers at equal dollars")
     args = parser.parse_args(argv)
+
     def skipped(note: str) -> None:
         print(f"harness-report: skipped {note}", file=sys.stderr)
 
