@@ -2,13 +2,14 @@
 #   make run    set up .venv, then run the default sweep (ARGS="..." passes Hydra overrides)
 #   make test   set up .venv, then run the tests (slow ones too when CI is set)
 #   make report the volume-thesis sweep from scratch (about 35 min on 2 cores), then its report
+#   make llm-server  build llama.cpp's llama-server and fetch a small model, once per machine
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 export MLFLOW_DISABLE_TELEMETRY := true
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: run test report setup clean
+.PHONY: run test report setup clean llm-server
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -31,6 +32,10 @@ report: $(STAMP)
 	rm -rf $(REPORT_RUNS)
 	$(VENV)/bin/harness-run experiment=volume_thesis results_dir=$(REPORT_RUNS)
 	$(VENV)/bin/harness-report --experiment volume-thesis --results-dir $(REPORT_RUNS) --out results/volume-thesis
+
+# From the package registries only, cached outside the clone (harness/servers/install.py).
+llm-server: $(STAMP)
+	$(VENV)/bin/python -m harness.servers.install
 
 clean:
 	rm -rf $(VENV) results/hydra

@@ -16,6 +16,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from harness.bank import BankSpec, spec_from_config
 from harness.checks import number, positive, whole
+from harness.servers import server_config
 from harness.tracking import TrackingSpec
 
 
@@ -36,6 +37,7 @@ class HarnessSchema:
     solver: Any = MISSING
     bank: Any = MISSING
     tracking: Any = MISSING
+    server: Any = MISSING  # configs/server/: none, or llama_cpp (a managed llama-server)
 
 
 def register_schema() -> None:
@@ -55,6 +57,7 @@ class JobConfig:
     bank_name: str
     bank: BankSpec
     tracking: TrackingSpec = field(default_factory=TrackingSpec)
+    server: Mapping[str, Any] = field(default_factory=lambda: {"name": "none"})  # {'name': ..., **settings}
     arm: str = ""
     resolved: Mapping[str, Any] = field(default_factory=dict)  # the whole config, for the record
     resume: str | None = None
@@ -65,6 +68,7 @@ class JobConfig:
         if not isinstance(self.experiment, str) or not EXPERIMENT_NAME.fullmatch(self.experiment):
             raise ValueError(f"experiment_name must be a plain folder name (letters, digits, '.', '_', '-'; "
                              f"not starting with '.'), got {self.experiment!r}")
+        server_config(self.server)  # a bad server setting is refused here, before anything starts
         whole("attempts", self.attempts, 1)
         whole("workers (0 means one per CPU)", self.workers)
         whole("batch_size (0 means automatic)", self.batch_size)
@@ -97,6 +101,7 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
         bank_name=str(bank.get("name", "custom")),
         bank=spec_from_config(bank),
         tracking=TrackingSpec(enabled=bool(tracking.get("enabled", True)), uri=tracking.get("uri")),
+        server=dict(plain.get("server") or {"name": "none"}),
         arm=str(plain.get("arm") or ""),
         resolved=plain,
         resume=str(plain["resume"]) if plain.get("resume") else None,

@@ -30,6 +30,7 @@ from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, di
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits
+from harness.servers import ensure_server, point_solver_at, server_config
 from harness.solvers import UsesServer, make_solver
 from harness.tracking import flatten, start_tracker
 
@@ -185,6 +186,11 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
     """The run itself; a new run's directory is owned through `owned` as soon as it exists."""
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
     solver = make_solver(config.solver)
+    serving, server = server_config(config.server), None
+    if serving is not None:  # a managed server: started (or reused), and the solver pointed at it
+        point_solver_at(config.solver, "http://127.0.0.1/v1")  # a solver with no LLM is refused first
+        server = ensure_server(serving, config.results_dir / "servers")
+        solver = make_solver(point_solver_at(config.solver, server.url))
     if isinstance(solver, UsesServer):
         solver.preflight()  # an unreachable server fails the run before any attempt is spent
     ensure_ray()
@@ -232,12 +238,14 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
                 nonlocal began
                 began = time.perf_counter()
 
+            server_cpu_s = server.cpu_seconds() if server else 0.0
             run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result, on_ready)
+            server_cpu_s = server.cpu_seconds() - server_cpu_s if server else 0.0
         elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
         if log.attempts != total:
             raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
 
-        curve = log.curve(log_spaced_steps(config.attempts))
+        curve = add_server_cpu(log.curve(log_spaced_steps(config.attempts)), server_cpu_s)
         curve.to_csv(run_dir / "curve.csv", index=False)
         discoveries = log.discovery_table()
         discoveries.to_csv(run_dir / "discoveries.csv", index=False)
@@ -250,7 +258,8 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
             "discoveries": {t.value: int(final[t.value]) for t in DISCOVERY_TIERS},
             "problems_solved": int(final["solved"]), "workers": workers,
             "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),
-                      "compute_s": round(float(final["compute_s"]), 3)},
+                      "compute_s": round(float(final["compute_s"]), 3), "server_cpu_s": round(server_cpu_s, 3)},
+            "server": server.describe() if server else None,
             "batch_size": dispatch.batch_size, "startup_s": round(began - launched, 3), "elapsed_s": round(elapsed, 3),
             "attempts_per_s": round((log.attempts - resumed_with) / elapsed, 1), "run_dir": str(run_dir),
             "resumed_with": resumed_with,
@@ -285,6 +294,16 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
             tracker.finish(status)
         except Exception as exc:  # e.g. the disk is full for MLflow's store too
             print(f"harness-run: could not mark the MLflow run {status}: {exc}", file=sys.stderr)
+
+
+def add_server_cpu(curve: pd.DataFrame, seconds: float) -> pd.DataFrame:
+    """A managed server's CPU seconds over the run, added to the curve's compute in proportion
+    to the tokens spent so far (the server's work), so that comparisons at equal compute count
+    the model's compute, not only the harness's."""
+    if not seconds:
+        return curve
+    spent = curve["tokens"] if curve["tokens"].iloc[-1] > 0 else curve["attempts"]
+    return curve.assign(compute_s=curve["compute_s"] + seconds * spent / spent.iloc[-1])
 
 
 def first_error(run_dir: Path) -> str:

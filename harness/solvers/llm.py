@@ -117,6 +117,10 @@ class LLMSolver:
     def samples(self, problem: Problem, seed: int, messages: list[dict[str, str]], key: str,
                 start: int, stop: int) -> list[Sample]:
         """One sample per attempt start..stop-1, from requests of up to n choices."""
+        return self._ask(problem, seed, messages, start, stop)
+
+    def _ask(self, problem: Problem, seed: int, messages: list[dict[str, str]], start: int,
+             stop: int) -> list[Sample]:
         groups = [(lo, min(stop, (lo // self.n + 1) * self.n)) for lo in _group_starts(start, stop, self.n)]
         per_group = self._client.run(self._gather(problem, seed, messages, groups))
         return [s for group in per_group for s in group]
@@ -133,10 +137,8 @@ class LLMSolver:
     def complete(self, problem: Problem, seed: int, messages: list[dict[str, str]], first: int,
                  count: int) -> list[Proposal]:
         """`count` samples of any prompt about `problem` (the evolve solver's mutation
-        operator), seeded as attempts first..first+count-1; not recorded."""
-        async def run() -> list[Sample]:
-            return await self._request_group(self._client.session(), problem, seed, messages, first, first + count)
-        return [self.to_proposal(s) for s in self._client.run(run())]
+        operator), seeded as attempts first..first+count-1, in requests of up to `n`; not recorded."""
+        return [self.to_proposal(s) for s in self._ask(problem, seed, messages, first, first + count)]
 
     def to_proposal(self, sample: Sample) -> Proposal:
         price = self.prices.get(self.model) or {}
