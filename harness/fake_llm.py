@@ -48,6 +48,8 @@ class FakeLLMServer:
     answered: int = 0  # requests answered with choices
     choices: int = 0
     authorizations: set = field(default_factory=set)
+    seeds: list = field(default_factory=list)  # the seed of each request, in arrival order
+    bodies: list = field(default_factory=list)  # each request's JSON body
     in_flight: int = 0
     max_in_flight: int = 0  # the most requests it was handling at once
 
@@ -80,6 +82,9 @@ class FakeLLMServer:
         if self.api_key is not None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return web.json_response({"error": {"message": "invalid api key"}}, status=401)
         body = await request.json()
+        with self._lock:
+            self.seeds.append(body.get("seed"))
+            self.bodies.append(body)
         await asyncio.sleep(self.latency_s)
         if fault == "429":
             return web.json_response({"error": {"message": "rate limited"}}, status=429,

@@ -69,6 +69,8 @@ class LLMSolver:
     templates: Mapping[str, str] = field(default_factory=dict)  # family (or 'default') -> template
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # model -> {prompt, completion} USD/Mtok
     record_dir: str | None = None  # append every completion here (JSONL), for replay
+    stop: tuple[str, ...] = ()  # the model's stop strings, e.g. ChatML's <|im_end|>
+    extra_body: Mapping[str, Any] = field(default_factory=dict)  # server-specific sampling: top_k, min_p, ...
 
     def __post_init__(self) -> None:
         for setting in ("n", "max_concurrency", "max_tokens", "max_body_bytes"):
@@ -85,6 +87,10 @@ class LLMSolver:
                     raise ValueError(f"prices.{model} has {kind!r}; its keys are prompt and completion")
                 number(f"prices.{model}.{kind}", usd, 0.0)
         check_base_url(self.base_url)
+        object.__setattr__(self, "stop", tuple(str(text) for text in self.stop))
+        reserved = sorted(set(self.extra_body) & RESERVED_FIELDS)
+        if reserved:
+            raise ValueError(f"extra_body may not set {', '.join(reserved)}: the solver sets them itself")
         if self.record_dir is not None:  # workers may run elsewhere: fix the path on the driver
             object.__setattr__(self, "record_dir", str(Path(self.record_dir).resolve()))
 
@@ -101,7 +107,10 @@ class LLMSolver:
 
     @property
     def sampling(self) -> dict[str, Any]:
-        return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
+        """What every request says of sampling (part of the key completions are recorded by)."""
+        stop = {"stop": list(self.stop)} if self.stop else {}
+        return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens, **stop,
+                **self.extra_body}
 
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[Proposal]:
         messages = render_messages(problem, self.system_prompt, self.templates)
@@ -150,6 +159,8 @@ class LLMSolver:
 
     async def _gather(self, problem, seed, messages, groups) -> list[list[Sample]]:
         session, gate = self._client.session(), self._client.gate()
+        if self._client.n_ignored:  # known to answer one choice per request: ask for one at a time
+            groups = [(i, i + 1) for lo, hi in groups for i in range(lo, hi)]
 
         async def one(lo: int, hi: int) -> list[Sample]:
             async with gate:
@@ -157,31 +168,41 @@ class LLMSolver:
         return await asyncio.gather(*(one(lo, hi) for lo, hi in groups))
 
     async def _request_group(self, session, problem, seed, messages, lo, hi) -> list[Sample]:
+        """Samples lo..hi-1 from one request of n = hi - lo; if the server returns fewer choices
+        than asked, it ignores n: the rest are asked for at once, one request each (each with
+        the seed of its own attempt), and later groups are split up before they are sent."""
+        samples = await self._request(session, problem, seed, messages, lo, hi)
+        if len(samples) < hi - lo:
+            self._client.n_ignored = True
+            rest = await asyncio.gather(*(self._request(session, problem, seed, messages, i, i + 1)
+                                          for i in range(lo + len(samples), hi)))
+            samples += [s for one in rest for s in one]
+        return samples
+
+    async def _request(self, session, problem, seed, messages, lo, hi) -> list[Sample]:
+        """One request for attempts lo..hi-1: its choices (perhaps fewer), or an error for each."""
         url = self.base_url.rstrip("/") + "/chat/completions"
         headers = {"Authorization": f"Bearer {key}"} if (key := self._api_key()) else {}
-        policy = RetryPolicy(self.retries, self.backoff_s, self.backoff_max_s)
-        samples: list[Sample] = []
-        while len(samples) < hi - lo:
-            first = lo + len(samples)
-            rng = attempt_rng(seed, problem.id, first)  # also seeds the server's sampler
-            payload = {"model": self.model, "messages": messages, "n": hi - first,
-                       "seed": rng.getrandbits(31), **self.sampling}
-            try:
-                reply = await chat_completion(session, url, payload, headers, self.timeout_s, policy, rng,
-                                              self.max_body_bytes)
-            except CompletionError as exc:
-                samples += [Sample(None, error=f"llm request failed: {exc}")] * (hi - first)
-                break
-            texts = reply.texts[: hi - first]
-            prompt, completion = _share(reply.prompt_tokens, len(texts)), _share(reply.completion_tokens, len(texts))
-            samples += [Sample(text, p, c, reply.latency_s / len(texts), note=reply.note)
-                        for text, p, c in zip(texts, prompt, completion)]
-        return samples
+        rng = attempt_rng(seed, problem.id, lo)  # also seeds the server's sampler
+        payload = {"model": self.model, "messages": messages, "n": hi - lo, "seed": rng.getrandbits(31),
+                   **self.sampling}
+        try:
+            reply = await chat_completion(session, url, payload, headers, self.timeout_s,
+                                          RetryPolicy(self.retries, self.backoff_s, self.backoff_max_s), rng,
+                                          self.max_body_bytes)
+        except CompletionError as exc:
+            return [Sample(None, error=f"llm request failed: {exc}")] * (hi - lo)
+        texts = reply.texts[: hi - lo]
+        prompt, completion = _share(reply.prompt_tokens, len(texts)), _share(reply.completion_tokens, len(texts))
+        return [Sample(text, p, c, reply.latency_s / len(texts), note=reply.note)
+                for text, p, c in zip(texts, prompt, completion)]
 
     def _api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) or None if self.api_key_env else None
 
 
+# Request fields the solver owns: per-attempt seeds, n, the prompt (extra_body adds the rest).
+RESERVED_FIELDS = frozenset({"model", "messages", "n", "seed", "stream", "temperature", "top_p", "max_tokens", "stop"})
 _CLIENTS_LOCK = threading.Lock()
 
 
@@ -198,6 +219,7 @@ class _Client:
         threading.Thread(target=self.loop.run_forever, daemon=True, name="llm-client").start()
         self._session: aiohttp.ClientSession | None = None
         self._gate: asyncio.Semaphore | None = None
+        self.n_ignored = False  # learnt from the first reply with fewer choices than asked
         atexit.register(self.close)
 
     def run(self, coroutine):

@@ -118,3 +118,30 @@ def test_hostile_bodies_and_bad_urls_fail_their_attempts_with_a_reason(problem):
     table = attempt_table(problem, make_solver({"name": "llm", "base_url": "http://127.0.0.1:9/v1", "api_key_env": None,
                                                 "retries": 0}), 0, 0, 2).to_pandas()  # nothing listens there
     assert (table["tier"] == "error").all() and table["error"].str.startswith("llm request failed").all()
+
+
+def test_a_server_that_ignores_n_is_asked_one_choice_at_a_time_concurrently(problem):
+    with FakeLLMServer(fixed_responder(["```answer\n1, 1, 1\n```"]), max_n=1, latency_s=0.2) as server:
+        solver = llm(server, n=4, max_concurrency=8)
+        began = time.monotonic()
+        table = run(problem, solver, 0, 16)
+        took = time.monotonic() - began
+        later = run(problem, solver, 16, 24)
+    assert table["attempt"].tolist() == list(range(16)) and (table["tier"] == "valid").all()
+    # Each group of 4 gets 1 choice, so its 3 others go out at once, one request each; groups
+    # sent after that are split before they are sent: one request per sample, no re-asks.
+    assert sorted(b["n"] for b in server.bodies[:16]) == [1] * 12 + [4] * 4
+    assert [b["n"] for b in server.bodies[16:]] == [1] * 8 and len(later) == 8
+    assert server.requests == server.choices == 24
+    assert len(set(server.seeds)) == 24  # each sample seeded as its own attempt
+    assert server.max_in_flight >= 4 and took < 16 * 0.2  # concurrent, not one after another
+
+
+def test_stop_strings_and_server_specific_sampling_are_sent(problem):
+    with FakeLLMServer() as server:
+        run(problem, llm(server, n=1, stop=["<|im_end|>"], extra_body={"top_k": 40, "min_p": 0.05}), 0, 2)
+    body = server.bodies[0]
+    assert body["stop"] == ["<|im_end|>"] and body["top_k"] == 40 and body["min_p"] == 0.05
+    assert body["max_tokens"] == 512
+    with pytest.raises(ValueError, match="extra_body may not set seed"):
+        make_solver({"name": "llm", "extra_body": {"seed": 1}})
