@@ -24,7 +24,7 @@ def ensure_server(config: LlamaServerConfig, log_dir: Path) -> ManagedServer:
     """The running server of this configuration, started if need be; stopped at exit."""
     key = repr(config)
     server = _RUNNING.get(key)
-    if server is None or server._process.poll() is not None:
+    if server is None or not server.running:
         server = ManagedServer(config, Path(log_dir) / "llama-server.log").start()
         _RUNNING[key] = server
         atexit.register(server.stop)

@@ -89,6 +89,10 @@ class ManagedServer:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def start(self) -> "ManagedServer":
         binary, model = self.config.resolved()
         began = time.monotonic()
