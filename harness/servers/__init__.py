@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from harness.servers.llama_cpp import LlamaServerConfig, ManagedServer, ServerError
+from harness.solvers.llm import LLMSolver
 
 SERVERS = ("none", "llama_cpp")
 _RUNNING: dict[str, ManagedServer] = {}  # one per configuration and process, like Ray
@@ -44,12 +45,12 @@ def point_solver_at(solver: Mapping[str, Any], url: str) -> dict[str, Any]:
         if not settings.get("llm"):
             raise ValueError("server=llama_cpp serves an LLM, but solver=evolve has no solver.llm to point at it")
         llm = {**settings["llm"], "base_url": url}
-        if llm.get("n", 4) != 1:  # the llm solver's default n is 4
+        if llm.get("n", LLMSolver.n) != 1:
             raise ValueError(f"{ONE_CHOICE}: set solver.llm.n=1")
         return {**settings, "llm": llm}
     if settings.get("name") != "llm":
         raise ValueError(f"server=llama_cpp serves an LLM, but solver={settings.get('name')} uses none")
-    if settings.get("n", 4) != 1:
+    if settings.get("n", LLMSolver.n) != 1:
         raise ValueError(f"{ONE_CHOICE}: set solver.n=1 (and solver.max_concurrency up to server.parallel)")
     return {**settings, "base_url": url}
 
