@@ -102,6 +102,8 @@ def check_resumable(config: JobConfig) -> None:
         saved = None
     if not isinstance(saved, dict):
         raise RuntimeError(f"{run_dir / 'config.yaml'} is damaged: run {config.resume} cannot be resumed")
+    if "server" in config.resolved:
+        saved.setdefault("server", {"name": "none"})  # runs from before the setting had none
     keys = (set(saved) | set(config.resolved)) - RESUMABLE_CHANGES
     changed = sorted(k for k in keys if saved.get(k) != config.resolved.get(k))
     if changed:

@@ -165,3 +165,15 @@ def test_a_damaged_manifest_is_refused_before_anything_is_touched(ray_local, tmp
     with pytest.raises(ValueError, match=r"manifest.jsonl is damaged .*cannot be resumed"):
         run_job(job(tmp_path, tiny_bank, resume=done.run_id), progress=False)
     assert sorted((done.run_dir / "attempts").iterdir()) == shards
+
+
+def test_a_run_made_before_the_server_setting_still_resumes(ray_local, tmp_path, tiny_bank):
+    import yaml
+
+    done = run_job(job(tmp_path, tiny_bank, resolved={"attempts": 50, "server": {"name": "none"}}), progress=False)
+    (done.run_dir / "summary.json").unlink()
+    (done.run_dir / "config.yaml").write_text(yaml.safe_dump({"attempts": 50}))  # as such runs saved it
+    resumed = run_job(job(tmp_path, tiny_bank, resume=done.run_id, resolved={"attempts": 50,
+                                                                             "server": {"name": "none"}}),
+                      progress=False)
+    assert resumed.summary["attempts"] == 3 * 50
