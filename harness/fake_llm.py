@@ -48,8 +48,7 @@ class FakeLLMServer:
     answered: int = 0  # requests answered with choices
     choices: int = 0
     authorizations: set = field(default_factory=set)
-    seeds: list = field(default_factory=list)  # the seed of each request, in arrival order
-    bodies: list = field(default_factory=list)  # each request's JSON body
+    bodies: list = field(default_factory=list)  # each request's JSON body, in arrival order
     in_flight: int = 0
     max_in_flight: int = 0  # the most requests it was handling at once
 
@@ -83,7 +82,6 @@ class FakeLLMServer:
             return web.json_response({"error": {"message": "invalid api key"}}, status=401)
         body = await request.json()
         with self._lock:
-            self.seeds.append(body.get("seed"))
             self.bodies.append(body)
         await asyncio.sleep(self.latency_s)
         if fault == "429":

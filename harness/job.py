@@ -88,9 +88,8 @@ def own_run(owned: ExitStack, run_dir: Path) -> None:
                            "wait for it to end; a run is resumed by one process at a time") from None
 
 
-def check_resumable(config: JobConfig) -> None:
+def check_resumable(config: JobConfig, run_dir: Path) -> None:
     """Before anything starts, the run's lock held: it is unfinished, and asked for with its own settings."""
-    run_dir = config.results_dir / config.experiment / config.resume
     if (run_dir / "summary.json").exists():
         raise RuntimeError(f"run {config.resume} is complete; nothing to resume")
     if not (run_dir / MANIFEST).exists():
@@ -180,7 +179,7 @@ def own_and_execute(config: JobConfig, progress: bool) -> RunResult:
             if not (run_dir / "config.yaml").exists():
                 raise RuntimeError(f"no run {config.resume} under {run_dir.parent}")
             own_run(owned, run_dir)
-            check_resumable(config)
+            check_resumable(config, run_dir)
         return execute(config, progress, owned)
 
 

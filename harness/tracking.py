@@ -1,6 +1,7 @@
 """MLflow tracking. Only the driver logs, in batches (per-call logging is ~100x slower)."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -36,6 +37,11 @@ class TrackingSpec:
 SQLITE = "sqlite:///"
 
 
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a local sqlite store's URI; None for any other store."""
+    return Path(uri[len(SQLITE):]) if uri.startswith(SQLITE) else None
+
+
 class TrackingError(RuntimeError):
     """The MLflow store cannot be used: missing, corrupt, unreachable, or without that run."""
 
@@ -43,8 +49,9 @@ class TrackingError(RuntimeError):
 def open_client(uri: str, must_exist: bool = False) -> MlflowClient:
     """A client of the store at `uri`, checked once, so that a corrupt or unreachable store is
     one clear error. Readers pass `must_exist`: they must not create a local store."""
-    if must_exist and uri.startswith(SQLITE) and not Path(uri[len(SQLITE):]).is_file():
-        raise TrackingError(f"no MLflow store at {uri[len(SQLITE):]} (give --results-dir or --tracking-uri)")
+    database = sqlite_path(uri)
+    if must_exist and database is not None and not database.is_file():
+        raise TrackingError(f"no MLflow store at {database} (give --results-dir or --tracking-uri)")
     try:
         client = MlflowClient(tracking_uri=uri)
         client.search_experiments(max_results=1)  # a local store is created (or migrated) here
@@ -62,9 +69,8 @@ def store_setup_lock(uri: str):
     """Held while a run is set up: runs starting at once on a new sqlite store would otherwise
     both create its tables (one dies in MLflow's migration) or the same experiment. A server
     has its own database and needs none."""
-    if not uri.startswith(SQLITE):
-        return nullcontext()
-    return file_lock(Path(uri[len(SQLITE):] + ".lock"), wait=True)
+    database = sqlite_path(uri)
+    return nullcontext() if database is None else file_lock(database.with_name(database.name + ".lock"), wait=True)
 
 
 class Tracker(Protocol):
@@ -92,6 +98,7 @@ def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 def _store_call(method):
     """A failing store (full disk, lost server) is one TrackingError, not a library's traceback."""
+    @functools.wraps(method)
     def call(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)

@@ -2,8 +2,9 @@
 
 Volume first: attempts are grouped into requests of `n` samples (vLLM and SGLang share the
 prompt's prefix across them), and up to `max_concurrency` requests per worker are in flight
-at once on one asyncio loop. A server that returns fewer choices than asked is asked again
-for the rest. Requests that fail for good become attempts of tier `error` with the reason.
+at once on one asyncio loop. A server that returns fewer choices than asked ignores `n`: the
+rest are asked for one choice at a time, concurrently, and so are all later requests.
+Requests that fail for good become attempts of tier `error` with the reason.
 
 Per attempt: a request's usage and latency are shared evenly among its choices (so sums over
 attempts equal what the server reported; usage that cannot be right counts as zero, with a

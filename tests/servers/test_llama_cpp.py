@@ -98,3 +98,26 @@ def test_a_real_model_served_on_loopback_is_measured_and_replays_exactly(ray_loc
     expected = reference_tables(result.run_dir)  # counts, curves (without compute), estimates
     for name, table in reference_tables(replayed.run_dir).items():
         assert table.equals(expected[name]), name
+
+
+@needs_build
+@pytest.mark.slow
+def test_this_llama_server_reports_one_choices_usage_when_n_is_above_one(tmp_path):
+    """Why server=llama_cpp requires solver.n=1 (README): the figure it quotes, measured. If a
+    later llama-server counts every choice, this fails and the rule can go."""
+    import json
+
+    from harness.servers.install import ensure_installed
+
+    ensure_installed()
+    with ManagedServer(LlamaServerConfig(parallel=4, extra_args=("--metrics",)), tmp_path / "log") as server:
+        request = urllib.request.Request(server.url + "/chat/completions", method="POST", headers={
+            "Content-Type": "application/json"}, data=json.dumps({
+                "messages": [{"role": "user", "content": "Count from one to one hundred."}], "n": 3,
+                "max_tokens": 16, "seed": 1}).encode())
+        reply = json.loads(urllib.request.urlopen(request, timeout=120).read())
+        metrics = urllib.request.urlopen(server.url.removesuffix("/v1") + "/metrics", timeout=10).read().decode()
+    predicted = next(float(line.split()[1]) for line in metrics.splitlines()
+                     if line.startswith("llamacpp:tokens_predicted_total"))
+    assert len(reply["choices"]) == 3 and predicted > 16  # three choices, more than one choice's worth
+    assert reply["usage"]["completion_tokens"] <= 16 < predicted  # but usage counts no more than one of them
