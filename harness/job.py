@@ -30,7 +30,7 @@ from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, di
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits
-from harness.servers import ensure_server, point_solver_at, server_config
+from harness.servers import ProcessMeter, attach, record_server_cpu
 from harness.solvers import UsesServer, make_solver
 from harness.tracking import flatten, start_tracker
 
@@ -186,12 +186,10 @@ def own_and_execute(config: JobConfig, progress: bool) -> RunResult:
 def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
     """The run itself; a new run's directory is owned through `owned` as soon as it exists."""
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
-    solver = make_solver(config.solver)
-    serving, server = server_config(config.server), None
-    if serving is not None:  # a managed server: started (or reused), and the solver pointed at it
-        point_solver_at(config.solver, "http://127.0.0.1/v1")  # a solver with no LLM is refused first
-        server = ensure_server(serving, config.results_dir / "servers")
-        solver = make_solver(point_solver_at(config.solver, server.url))
+    make_solver(config.solver)  # bad solver settings are named as the user wrote them, before any server starts
+    # A managed server is started (or reused) and the solver pointed at it; a recording replaces it.
+    settings, meter = attach(config.solver, config.server, config.results_dir / "servers")
+    solver = make_solver(settings)
     if isinstance(solver, UsesServer):
         solver.preflight()  # an unreachable server fails the run before any attempt is spent
     ensure_ray()
@@ -216,7 +214,7 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         if not config.resume:
             own_run(owned, run_dir)
         dispatch = Dispatch(workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
-        log = DiscoveryLog()
+        log = DiscoveryLog(solving_is_compute=not meter.counts_cpu)  # else the server's CPU is counted
         for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):  # what a resumed run had done
             log.update(shard)
         resumed_with = log.attempts
@@ -239,14 +237,19 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
                 nonlocal began
                 began = time.perf_counter()
 
-            server_cpu_s = server.cpu_seconds() if server else 0.0
+            tokens_before = log.tokens
+            meter.begin()
             run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result, on_ready)
-            server_cpu_s = server.cpu_seconds() - server_cpu_s if server else 0.0
+            server_cpu_s = meter.spent(log.tokens - tokens_before)
         elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
         if log.attempts != total:
             raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
 
         curve = add_server_cpu(log.curve(log_spaced_steps(config.attempts)), server_cpu_s)
+        if isinstance(meter, ProcessMeter):  # a live server: its CPU is kept with the completions
+            record_server_cpu(config.solver, {"run_id": tracker.run_id, "seed": config.seed,
+                                              "server_cpu_s": round(server_cpu_s, 3),
+                                              "tokens": log.tokens - tokens_before})
         curve.to_csv(run_dir / "curve.csv", index=False)
         discoveries = log.discovery_table()
         discoveries.to_csv(run_dir / "discoveries.csv", index=False)
@@ -260,7 +263,7 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
             "problems_solved": int(final["solved"]), "workers": workers,
             "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),
                       "compute_s": round(float(final["compute_s"]), 3), "server_cpu_s": round(server_cpu_s, 3)},
-            "server": server.describe() if server else None,
+            "server": meter.describe(),
             "batch_size": dispatch.batch_size, "startup_s": round(began - launched, 3), "elapsed_s": round(elapsed, 3),
             "attempts_per_s": round((log.attempts - resumed_with) / elapsed, 1), "run_dir": str(run_dir),
             "resumed_with": resumed_with,
@@ -298,9 +301,9 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
 
 
 def add_server_cpu(curve: pd.DataFrame, seconds: float) -> pd.DataFrame:
-    """A managed server's CPU seconds over the run, added to the curve's compute in proportion
-    to the tokens spent so far (the server's work), so that comparisons at equal compute count
-    the model's compute, not only the harness's."""
+    """The server's CPU seconds over the run (measured, or as recorded), added to the curve's
+    compute in proportion to the tokens spent so far (the server's work), so that comparisons
+    at equal compute count the model's compute; requests' latency is then not counted."""
     if not seconds:
         return curve
     spent = curve["tokens"] if curve["tokens"].iloc[-1] > 0 else curve["attempts"]

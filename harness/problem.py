@@ -9,6 +9,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, Callable, ClassVar, Protocol, Sequence
 
+from harness.grammar import HasGrammar
 from harness.parse import ParseError
 
 
@@ -94,6 +95,12 @@ class Problem(ABC):
     def known(self) -> frozenset[str]:
         """Canonical forms of the known solutions (valid, but not novel)."""
         return frozenset(self.canonical(self.parse(text)) for text in self.known_solutions)
+
+    @property
+    def answer_grammar(self) -> str | None:
+        """GBNF rules defining `answer` in the statement's format (harness/grammar.py): its
+        search space's, unless a family says otherwise; None when unknown."""
+        return self.space.grammar() if isinstance(self.space, HasGrammar) else None
 
     def trivial(self, obj: Any) -> bool:
         """True for members of a trivial infinite family (not novel either)."""

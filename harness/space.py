@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from harness import grammar
+
 
 @dataclass(frozen=True)
 class IntBox:
@@ -28,6 +30,9 @@ class IntBox:
     @property
     def size(self) -> int:
         return (self.hi - self.lo + 1) ** self.arity
+
+    def grammar(self) -> str:
+        return grammar.integer_list(self.arity, self.lo, self.hi)
 
     def mutate(self, text: str, rng: random.Random) -> str:
         """Move one coordinate: often by one, sometimes by a step up to a quarter of the box."""
@@ -66,6 +71,9 @@ class BitString:
     def sample(self, rng: random.Random) -> str:
         return format(rng.getrandbits(self.length), f"0{self.length}b") if self.length else ""
 
+    def grammar(self) -> str:
+        return grammar.bit_string(self.length)
+
     def mutate(self, text: str, rng: random.Random) -> str:
         """Flip one to three bits."""
         if len(text) != self.length or set(text) - {"0", "1"} or not self.length:
@@ -95,6 +103,9 @@ class ExpressionGrammar:
 
     def sample(self, rng: random.Random) -> str:
         return self._grow(rng, self.max_depth)
+
+    def grammar(self) -> str:
+        return grammar.expression(self.variable, self.functions)
 
     # Expressions have no cheap neighbourhood here: variation is a fresh sample or a parent.
     def mutate(self, text: str, rng: random.Random) -> str:

@@ -14,6 +14,7 @@ from functools import cached_property
 
 import sympy
 
+from harness import grammar
 from harness.parse import parse_expression
 from harness.problem import Problem
 
@@ -35,6 +36,9 @@ class FactorSpace:
             else:
                 factors.append(f"(x**2 + {rng.randint(-c, c)}*x + {rng.randint(-c, c)})")
         return "*".join(factors)
+
+    def grammar(self) -> str:
+        return grammar.expression("x", ())
 
 
 @dataclass(frozen=True)

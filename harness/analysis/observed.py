@@ -30,7 +30,9 @@ def log_spaced_steps(last: int, points: int = 40) -> np.ndarray:
 class DiscoveryLog:
     """For each discovery (problem_id, canonical): the first attempt reaching each tier."""
 
-    def __init__(self) -> None:
+    def __init__(self, solving_is_compute: bool = True) -> None:
+        # False when a server's CPU is counted instead: a request's latency is then waiting, not work.
+        self.solving_is_compute = solving_is_compute
         self.first: dict[tuple[str, str], list[int]] = {}
         self.found: dict[tuple[str, str], list[int]] = {}  # attempts reaching each tier level
         self.tiers = Counter()  # attempts per tier
@@ -84,12 +86,18 @@ class DiscoveryLog:
         return pd.DataFrame({
             "tokens": np.rint(col["prompt_tokens"] + col["completion_tokens"]).astype(np.int64),
             "cost_usd": col["cost_usd"],
-            "compute_s": col["solve_s"] + col["verify_s"],
+            "compute_s": col["verify_s"] + (col["solve_s"] if self.solving_is_compute else 0.0),
         })
 
     @property
     def discoveries(self) -> int:
         return len(self.first)
+
+    @property
+    def tokens(self) -> int:
+        """Prompt and completion tokens of every attempt so far."""
+        return int(round(self._spend[:, [SPEND_COLUMNS.index("prompt_tokens"),
+                                         SPEND_COLUMNS.index("completion_tokens")]].sum()))
 
     def curve(self, steps: np.ndarray) -> pd.DataFrame:
         """Distinct discoveries per tier, problems solved, and the spend, within the first k attempts."""

@@ -69,9 +69,10 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
          tqdm(pairs, desc="yield curves", unit="curve", disable=not progress)], ignore_index=True)
     verdicts = science.verdicts(arms, n_boot=n_boot)
     funnel = science.funnel(arms)
-    equal_cost = pd.concat([science.equal_cost(arms, usd_per_core_hour, axis) for axis in ("usd", "attempts")],
+    equal_cost = pd.concat([science.equal_cost(arms, usd_per_core_hour, axis) for axis in ("usd", "compute_s", "attempts")],
                            ignore_index=True)
     calibration = science.calibration(arms, curves)
+    real_model = science.model_against_random(arms)
     spend = {arm.name: science.spend_curves(arm, usd_per_core_hour) for arm in arms}
 
     names: dict[str, str] = {}
@@ -83,16 +84,19 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     if len(equal_cost):
         names["equal_cost"] = figures.equal_cost(spend, equal_cost, arms, out / "equal_cost.png",
                                                  usd_per_core_hour).name
+    if figures.real_model(real_model, out / "real_model.png"):
+        names["real_model"] = "real_model.png"
     spent_tokens = figures.tokens(spend, arms, out / "tokens.png")
     if spent_tokens:
         names["tokens"] = spent_tokens.name
 
     tables = {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
-              "calibration": calibration, "runs": runs_table(arms)}
+              "calibration": calibration, "real_model": real_model, "runs": runs_table(arms)}
     for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")  # committed: small, stable diffs
     first = arms[0].runs[0]
-    findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, names, source, usd_per_core_hour,
+    findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
+                        usd_per_core_hour,
                         experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from harness.reporting.arms import Arm
-from harness.reporting.science import REFERENCE_FUNNEL, TIERS
+from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
 
 SECTIONS = ("Conclusion", "The sweep", "Yield curves", "Slope and verdict", "Discoveries left undetected",
-            "Funnel", "Equal cost", "Calibration", "Reproducing")
+            "Funnel", "Equal cost", "A real model", "Calibration", "Reproducing")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Findings:
     funnel: pd.DataFrame
     equal_cost: pd.DataFrame
     calibration: pd.DataFrame
+    real_model: pd.DataFrame  # science.model_against_random
     figures: dict[str, str]  # figure key -> file name
     source: str
     usd_per_core_hour: float
@@ -74,7 +75,7 @@ def widest(arms: list[Arm]) -> Arm:
 def studied(arms: list[Arm]) -> list[Arm]:
     """The arms on the problems under study: those of the arm with the most problems, and every arm
     whose problems are among them. Arms on other problems (a calibration urn, an LLM's small
-    bank) are side comparisons, reported in their own sections."""
+    bank of its own) are side comparisons, reported in their own sections."""
     return [a for a in arms if problem_ids(a) <= problem_ids(widest(arms))]
 
 
@@ -113,8 +114,10 @@ def conclusion(f: Findings) -> str:
         "undecided": "**is undecided**",
     }
     main = widest(study)
-    lines = [f"The problems under study are the {len(problem_ids(main))} of the {main.bank} bank; other "
-             "arms are side comparisons (calibration, the LLM replay). Novel discoveries (valid, not known, not "
+    others = [a.name for a in f.arms if a not in study]
+    aside = f"; the arms on other problems ({', '.join(others)}) are side comparisons" if others else ""
+    lines = [f"The problems under study are the {len(problem_ids(main))} of the {main.bank} bank{aside}. "
+             "Novel discoveries (valid, not known, not "
              "trivial) under i.i.d. random attempts, per family and volume (seeds pooled; the slope is of log "
              "yield on log volume over the last decade):", "",
              table(pd.DataFrame(rows), {"family": "family", "where": "problems", "volume": "attempts per problem",
@@ -130,8 +133,9 @@ def conclusion(f: Findings) -> str:
         part = part.sort_values("novel", ascending=False)
         best, rest = part.iloc[0], part.iloc[1:]
         others = ", ".join(f"{r['arm']} {num(r['novel'])}" for _, r in rest.iterrows())
-        budget = (f"equal cost (${num(best['budget'])} each)" if best["axis"] == "usd"
-                  else f"equal attempts ({num(best['budget'])} per problem)")
+        budget = {"usd": f"equal cost (${num(best['budget'])} each)",
+                  "compute_s": f"equal compute ({num(best['budget'])} CPU seconds each)",
+                  "attempts": f"equal attempts ({num(best['budget'])} per problem)"}[best["axis"]]
         lines.append(f"At {budget} on the {best['bank']} bank, {best['arm']} made {num(best['novel'])} novel "
                      f"discoveries (mean per seed), against {others}.")
     funnel = f.funnel[f.funnel["attempts"].notna() & (f.funnel["solved"] > 0)]
@@ -141,8 +145,9 @@ def conclusion(f: Findings) -> str:
         lines.append(f"Share of solved problems that got an interesting solution: {shares}; in the reference "
                      f"funnel {num(reference)}% ({REFERENCE_FUNNEL['interesting']} of {REFERENCE_FUNNEL['solved']}).")
     solvers = ", ".join(sorted({a.solver for a in f.arms}))
-    scripted = (" (the replay's answers come from a scripted LLM-shaped server, not a model)"
-                if any(a.solver == "replay" for a in f.arms) else "")
+    recordings = sorted({str(r.config.get("server", {}).get("path") or "the solver's record_dir")
+                         for a in model_arms(f.arms) for r in a.runs if recorded(r)})
+    scripted = f" (model answers replayed from {', '.join(recordings)})" if recordings else ""
     lines += ["", *problem_sentences(study), "", (
         "What this does not show: these are toy problems, verified exactly, attacked by the solvers "
         f"{solvers}{scripted}, "
@@ -186,6 +191,72 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
                    "than these volumes reach or outside the space the solvers sample (large heights, wide "
                    "boxes).")
     return [f"- {sentence}" for sentence in out]
+
+
+def recorded(run) -> bool:
+    """Whether the run's model answered from a recording (server=recording)."""
+    return (run.summary.get("server") or {}).get("name") == "recording"
+
+
+def answers(arm: Arm) -> str:
+    settings = arm.runs[0].config.get("solver", {})
+    llm = settings.get("llm") or settings
+    return "constrained (grammar)" if llm.get("constrain") else "free"
+
+
+def model_table(arms: list[Arm]) -> pd.DataFrame:
+    rows = []
+    for arm in model_arms(arms):
+        summaries = [r.summary for r in arm.runs]
+        attempts = sum(s["attempts"] for s in summaries)
+        rows.append({
+            "arm": arm.name, "solver": arm.solver, "answers": answers(arm), "attempts": arm.attempts,
+            "seeds": len(arm.runs), "tokens": sum(s["spend"]["tokens"] for s in summaries) / attempts,
+            "server_cpu": sum(s["spend"]["server_cpu_s"] for s in summaries) / len(summaries),
+            "malformed": sum(s["tiers"]["malformed"] for s in summaries) / attempts,
+            "source": "recording" if all(recorded(r) for r in arm.runs) else "live"})
+    return pd.DataFrame(rows)
+
+
+def real_model_section(f: Findings) -> list[str]:
+    """The model's arms beside random search on the same problems, per problem."""
+    if not len(f.real_model):
+        return ["No arm in this sweep spent tokens beside a random arm on its bank."]
+    r = f.real_model
+    lines = [
+        "Arms whose candidates came (partly) from a language model, beside random search on the same "
+        "problems. Compute is CPU seconds: verification plus the model server's own CPU (measured when "
+        "recorded, counted per token on replay); equal compute means random search given the CPU seconds "
+        "the model's whole arm used (mean of seeds). Per problem, mean per seed: distinct solutions (any "
+        "tier) and novel ones. Table: `real_model.csv`.", "",
+        *([f"![real model]({f.figures['real_model']})", ""] if "real_model" in f.figures else []),
+        table(model_table(f.arms), {"arm": "arm", "solver": "solver", "answers": "answers",
+                                    "attempts": "attempts per problem", "seeds": "seeds",
+                                    "tokens": "tokens per attempt", "server_cpu": "server CPU s per seed",
+                                    "malformed": "malformed share", "source": "answers from"}), "",
+        table(r, {"problem_id": "problem", "arm": "arm", "model_valid": "solutions", "model_novel": "novel",
+                  "random_valid": "random, equal attempts", "random_novel": "(novel)",
+                  "random_attempts_at_compute": "random's attempts at equal compute",
+                  "random_valid_at_compute": "random, equal compute", "random_novel_at_compute": "(novel) ",
+                  "example_is_solution": "prompt's example solves it",
+                  "model_beyond_example": "model, beyond the example"}), ""]
+    for arm, part in r.groupby("arm", sort=True):
+        solved = int((part["model_valid"] > 0).sum())
+        random_solved = int((part["random_valid"] > 0).sum())
+        at_compute = int((part["random_valid_at_compute"] > 0).sum())
+        first = part.iloc[0]
+        echoed = part[part["example_is_solution"] & (part["model_valid"] > 0)]
+        lines.append(
+            f"- {arm}: in {first['attempts']:,} attempts per problem it found solutions on {solved} of "
+            f"{len(part)} problems (mean per seed: {num(part['model_valid'].sum())} distinct, "
+            f"{num(part['model_novel'].sum())} novel); random search at equal attempts on {random_solved} "
+            f"({num(part['random_valid'].sum())}, {num(part['random_novel'].sum())}), at equal compute "
+            f"({num(first['random_attempts_at_compute'])} attempts per problem"
+            f"{', all it ran' if first['random_capped'] else ''}) on {at_compute} "
+            f"({num(part['random_valid_at_compute'].sum())}, {num(part['random_novel_at_compute'].sum())}). "
+            f"On {len(echoed)} of its {solved} solved problems the prompt's own example answer is a solution; "
+            f"beyond those examples it found {num(part['model_beyond_example'].sum())} distinct solutions per seed.")
+    return lines
 
 
 def sweep_table(arms: list[Arm]) -> pd.DataFrame:
@@ -263,9 +334,10 @@ def render(f: Findings, created: str) -> str:
                          "problems_interesting": "with interesting",
                          "interesting_share_of_solved": "interesting / solved"}), "",
         "## Equal cost", "",
-        f"Arms on the same bank at the largest budget all of them reached, in dollars: token prices "
-        f"(`solver.prices`) plus compute (solve + verify seconds) at an assumed "
-        f"${f.usd_per_core_hour:g} per core-hour (`--usd-per-core-hour`). Mean of seeds. Table: "
+        f"Arms on the same bank at the largest budget all of them reached: in dollars (token prices, "
+        f"`solver.prices`, plus compute at an assumed ${f.usd_per_core_hour:g} per core-hour, "
+        "`--usd-per-core-hour`), in compute alone (CPU seconds: verification, the solver's own work, and a "
+        "model server's CPU in place of its requests' waiting) and in attempts. Mean of seeds. Table: "
         "`equal_cost.csv`.", "",
     ]
     parts += [f"![{key}]({f.figures[key]})\n" for key in ("equal_cost", "tokens") if key in f.figures]
@@ -274,6 +346,7 @@ def render(f: Findings, created: str) -> str:
                              "attempts": "attempts", "usd": "$", **{t: t for t in TIERS}, "tokens": "tokens",
                              "compute_s": "compute s", "full_usd": "whole arm, $"})
         if len(f.equal_cost) else "No two arms share a bank.", "",
+        "## A real model", "", *real_model_section(f), "",
         "## Calibration", "",
         "The synthetic solver draws from a known distribution, so its true expected yield is known: "
         "the estimator's band should contain it, at a tenth of the pooled volume and at it (rarefaction) "

@@ -167,3 +167,27 @@ def tokens(spend: dict[str, pd.DataFrame], arms: list[Arm], path: Path) -> Path 
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="x-small", title="solver: tier", title_fontsize="x-small")
     return _save(fig, path)
+
+
+def real_model(table: pd.DataFrame, path: Path) -> Path | None:
+    """Per problem: distinct solutions (mean per seed) of each model arm, beside random search at
+    equal attempts and at equal compute; None when no model arm ran beside random."""
+    if not len(table):
+        return None
+    problems = sorted(table["problem_id"].unique())
+    bars = [(arm, part.set_index("problem_id")["model_valid"]) for arm, part in table.groupby("arm", sort=True)]
+    random = table.drop_duplicates("problem_id").set_index("problem_id")
+    bars += [("random, equal attempts", random["random_valid"]),
+             ("random, at the costliest model arm's compute",
+              table.groupby("problem_id")["random_valid_at_compute"].max())]
+    fig, ax = plt.subplots(figsize=(11, 4.8), constrained_layout=True)
+    width = 0.8 / len(bars)
+    for i, (label, values) in enumerate(bars):
+        ax.bar(np.arange(len(problems)) + i * width, values.reindex(problems).fillna(0), width, label=label,
+               color=f"C{i % 10}", hatch="//" if label.startswith("random") else None)
+    ax.set_xticks(np.arange(len(problems)) + 0.4 - width / 2, problems, rotation=15, fontsize="small")
+    ax.set(ylabel="distinct solutions (mean per seed)",
+           title=f"a real model against random search, {int(table['attempts'].iloc[0]):,} attempts per problem")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize="small")
+    return _save(fig, path)

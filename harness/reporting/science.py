@@ -9,6 +9,8 @@ seed-to-seed band, and the slope's interval comes from resampling each seed's di
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -174,7 +176,8 @@ def spend_curves(arm: Arm, usd_per_core_hour: float = USD_PER_CORE_HOUR) -> pd.D
 
 def equal_cost(arms: list[Arm], usd_per_core_hour: float = USD_PER_CORE_HOUR, axis: str = "usd") -> pd.DataFrame:
     """Arms that share a bank, compared at the largest budget all of them reached on `axis`:
-    `usd` (dollars) or `attempts` (attempts per problem)."""
+    `usd` (dollars), `compute_s` (CPU seconds, a model server's included) or `attempts`
+    (attempts per problem)."""
     rows = []
     for bank in sorted({a.bank for a in arms}):
         sharing = [a for a in arms if a.bank == bank]
@@ -218,3 +221,57 @@ def truth_curve(arm: Arm, family: str, m: np.ndarray) -> np.ndarray | None:
     members = [p for p in arm.runs[0].bank_problems if p.id.split("/")[0] == family]
     solver = SyntheticSolver(**settings)
     return sum(solver.expected_discoveries(p, np.asarray(m)) for p in members)
+
+
+def model_arms(arms: list[Arm]) -> list[Arm]:
+    """Arms whose attempts spent tokens: a model proposed (some of) their candidates."""
+    return [a for a in arms if any(run.summary.get("spend", {}).get("tokens", 0) > 0 for run in a.runs)]
+
+
+def found_by(arm: Arm, problem_id: str, tier: str, attempts: float) -> float:
+    """Distinct discoveries of one problem reaching `tier` within its first `attempts`, mean of seeds."""
+    counts = [int((d.loc[d["problem_id"] == problem_id, f"first_{tier}"] < attempts).sum()) for d in arm.discoveries()]
+    return float(np.mean(counts))
+
+
+def example_solution(problem) -> str | None:
+    """The canonical form of the example answer the statement itself gives, when that example
+    is a solution (a model may copy it); None otherwise."""
+    match = EXAMPLE.search(problem.statement)
+    verdict = problem.verify(match.group(1)) if match else None
+    return verdict.canonical if verdict is not None and verdict.tier.rank else None
+
+
+EXAMPLE = re.compile(r"e\.g\. `([^`]+)`")  # how statements show the answer format
+
+
+def model_against_random(arms: list[Arm]) -> pd.DataFrame:
+    """Per problem and model arm: its distinct solutions (any tier) and novel ones within its
+    attempts, beside the random arm of the same bank (the one with the most attempts) at equal
+    attempts and at equal compute (CPU seconds, the model server's included); and whether the
+    statement's own example is a solution, and the model found more than it."""
+    rows = []
+    for model in model_arms(arms):
+        randoms = [a for a in arms if a.solver == "random" and a.bank == model.bank]
+        if not randoms:
+            continue
+        base = max(randoms, key=lambda a: (a.attempts, a.name))
+        spent, baseline = spend_curves(model), spend_curves(base)
+        compute = float(spent["compute_s"].iloc[-1])
+        # random's attempts per problem when it had spent the model arm's whole compute
+        equal = float(np.interp(compute, baseline["compute_s"], baseline["attempts"]))
+        problems = {p.id: p for p in model.runs[0].bank_problems}
+        for pid, problem in sorted(problems.items()):
+            example = example_solution(problem)
+            beyond = [int(((d["problem_id"] == pid) & d["first_valid"].notna() & (d["canonical"] != example)).sum())
+                      for d in model.discoveries()]
+            rows.append({
+                "bank": model.bank, "problem_id": pid, "arm": model.name, "solver": model.solver,
+                "attempts": model.attempts, "compute_s": compute, "random_arm": base.name,
+                **{f"model_{t}": found_by(model, pid, t, model.attempts) for t in ("valid", "novel")},
+                **{f"random_{t}": found_by(base, pid, t, model.attempts) for t in ("valid", "novel")},
+                "random_attempts_at_compute": equal, "random_capped": compute > baseline["compute_s"].iloc[-1],
+                **{f"random_{t}_at_compute": found_by(base, pid, t, equal) for t in ("valid", "novel")},
+                "example_is_solution": example is not None, "model_beyond_example": float(np.mean(beyond)),
+            })
+    return pd.DataFrame(rows)

@@ -1,24 +1,132 @@
-"""Inference servers the harness manages itself: fetched from the package registries, run on 127.0.0.1."""
+"""What stands behind a run's LLM: nothing managed (`none`), a llama-server the harness runs
+on 127.0.0.1 (`llama_cpp`), or a recording of an earlier live run (`recording`).
+
+`attach` turns the solver's settings and the `server` setting into the solver to run and a
+meter of the server's CPU seconds, so that runs count the model's compute in their cost.
+"""
 from __future__ import annotations
 
 import atexit
+import csv
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from harness.servers.llama_cpp import LlamaServerConfig, ManagedServer, ServerError
 from harness.solvers.llm import LLMSolver
 
-SERVERS = ("none", "llama_cpp")
+SERVERS = ("none", "llama_cpp", "recording")
+SERVER_CPU_FILE = "server-cpu.csv"  # in a recording: the live runs' server CPU seconds and tokens
+SERVER_CPU_COLUMNS = ("run_id", "seed", "server_cpu_s", "tokens")
 _RUNNING: dict[str, ManagedServer] = {}  # one per configuration and process, like Ray
 
 
-def server_config(settings: Mapping[str, Any]) -> LlamaServerConfig | None:
+@dataclass(frozen=True)
+class RecordingConfig:
+    path: str = ""  # default: the solver's own record_dir
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "RecordingConfig":
+        unknown = sorted(set(settings) - {"path"})
+        if unknown:
+            raise ValueError(f"server recording has no setting {', '.join(unknown)}; its settings are: path")
+        return cls(**settings)
+
+
+def server_config(settings: Mapping[str, Any]) -> LlamaServerConfig | RecordingConfig | None:
     """The `server` config group as a checked config; None for server=none."""
     settings = dict(settings or {"name": "none"})
     name = settings.pop("name", "none")
     if name not in SERVERS:
         raise ValueError(f"unknown server {name!r}; choose one of: {', '.join(SERVERS)}")
+    if name == "recording":
+        return RecordingConfig.from_settings(settings)
     return None if name == "none" else LlamaServerConfig.from_settings(settings)
+
+
+class CpuMeter(Protocol):
+    """The server's CPU seconds over one run (the part of it this process runs)."""
+
+    #: True when the server's CPU is known: it then stands for the model's compute, and the
+    #: requests' latency (waiting) is not counted as compute as well.
+    counts_cpu: bool
+
+    def describe(self) -> dict[str, Any] | None: ...
+
+    def begin(self) -> None: ...
+
+    def spent(self, tokens: int) -> float:
+        """CPU seconds since `begin`, for a run that spent `tokens` tokens meanwhile."""
+        ...
+
+
+class NoServer:
+    counts_cpu = False
+
+    def describe(self) -> None:
+        return None
+
+    def begin(self) -> None:
+        pass
+
+    def spent(self, tokens: int) -> float:
+        return 0.0
+
+
+class ProcessMeter:
+    """A managed server's process CPU, measured."""
+    counts_cpu = True
+
+    def __init__(self, server: ManagedServer) -> None:
+        self.server, self.start = server, 0.0
+
+    def describe(self) -> dict[str, Any]:
+        return self.server.describe()
+
+    def begin(self) -> None:
+        self.start = self.server.cpu_seconds()
+
+    def spent(self, tokens: int) -> float:
+        return self.server.cpu_seconds() - self.start
+
+
+@dataclass(frozen=True)
+class RecordedMeter:
+    """A replayed server's CPU: its live runs' CPU seconds per token, times the tokens."""
+    path: str
+    cpu_per_token: float
+
+    @property
+    def counts_cpu(self) -> bool:  # a recording of a server the harness did not run has no CPU noted
+        return self.cpu_per_token > 0
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": "recording", "path": self.path, "cpu_per_token": self.cpu_per_token}
+
+    def begin(self) -> None:
+        pass
+
+    def spent(self, tokens: int) -> float:
+        return self.cpu_per_token * tokens
+
+
+def attach(solver: Mapping[str, Any], server: Mapping[str, Any], log_dir: Path) -> tuple[dict[str, Any], CpuMeter]:
+    """The solver's settings with its LLM behind the configured server, and that server's meter."""
+    config = server_config(server)
+    if config is None:
+        return dict(solver), NoServer()
+    if isinstance(config, RecordingConfig):
+        path = config.path or llm_settings(solver, "recording").get("record_dir")
+        if not path:
+            raise ValueError("server=recording needs server.path, or the solver's record_dir, to replay from")
+        path = str(Path(path).resolve())
+        return (with_llm(solver, "recording", name="replay", recording=path, record_dir=None),
+                RecordedMeter(path, recorded_cpu_per_token(Path(path))))
+    if llm_settings(solver, "llama_cpp").get("n", LLMSolver.n) != 1:
+        raise ValueError(f"{ONE_CHOICE}: set solver.n=1 (solver.llm.n=1 for evolve), "
+                         "and max_concurrency up to server.parallel")
+    running = ensure_server(config, log_dir)
+    return with_llm(solver, "llama_cpp", base_url=running.url), ProcessMeter(running)
 
 
 def ensure_server(config: LlamaServerConfig, log_dir: Path) -> ManagedServer:
@@ -38,21 +146,47 @@ def ensure_server(config: LlamaServerConfig, log_dir: Path) -> ManagedServer:
 ONE_CHOICE = "llama-server reports the usage of one choice only when n > 1, so tokens would be undercounted"
 
 
-def point_solver_at(solver: Mapping[str, Any], url: str) -> dict[str, Any]:
-    """The solver's settings with its LLM (its own, or evolve's operator) at `url`."""
-    settings = dict(solver)
-    if settings.get("name") == "evolve":
-        if not settings.get("llm"):
-            raise ValueError("server=llama_cpp serves an LLM, but solver=evolve has no solver.llm to point at it")
-        llm = {**settings["llm"], "base_url": url}
-        if llm.get("n", LLMSolver.n) != 1:
-            raise ValueError(f"{ONE_CHOICE}: set solver.llm.n=1")
-        return {**settings, "llm": llm}
-    if settings.get("name") != "llm":
-        raise ValueError(f"server=llama_cpp serves an LLM, but solver={settings.get('name')} uses none")
-    if settings.get("n", LLMSolver.n) != 1:
-        raise ValueError(f"{ONE_CHOICE}: set solver.n=1 (and solver.max_concurrency up to server.parallel)")
-    return {**settings, "base_url": url}
+def llm_settings(solver: Mapping[str, Any], server: str) -> dict[str, Any]:
+    """The settings of the solver's LLM: its own (llm), or its mutation operator's (evolve)."""
+    if solver.get("name") == "evolve":
+        if not solver.get("llm"):
+            raise ValueError(f"server={server} serves an LLM, but solver=evolve has no solver.llm")
+        return dict(solver["llm"])
+    if solver.get("name") != "llm":
+        raise ValueError(f"server={server} serves an LLM, but solver={solver.get('name')} uses none")
+    return dict(solver)
 
 
-__all__ = ["LlamaServerConfig", "ManagedServer", "ServerError", "ensure_server", "point_solver_at", "server_config"]
+def with_llm(solver: Mapping[str, Any], server: str, **changes: Any) -> dict[str, Any]:
+    """The solver's settings with `changes` made to its LLM's."""
+    changed = {**llm_settings(solver, server), **changes}
+    return {**solver, "llm": changed} if solver.get("name") == "evolve" else changed
+
+
+def record_server_cpu(solver: Mapping[str, Any], row: Mapping[str, Any]) -> None:
+    """A live run that records its completions notes its server's CPU and tokens beside them."""
+    record_dir = llm_settings(solver, "llama_cpp").get("record_dir")
+    if record_dir:
+        path = Path(record_dir) / SERVER_CPU_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = not path.exists()
+        with open(path, "a", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, SERVER_CPU_COLUMNS)
+            if new:
+                writer.writeheader()
+            writer.writerow(dict(row))
+
+
+def recorded_cpu_per_token(path: Path) -> float:
+    """The recording's server CPU seconds per token; 0 when it has no note of them."""
+    notes = Path(path) / SERVER_CPU_FILE if Path(path).is_dir() else Path(path).with_name(SERVER_CPU_FILE)
+    if not notes.is_file():
+        return 0.0
+    with open(notes, encoding="utf-8", newline="") as lines:
+        rows = list(csv.DictReader(lines))
+    tokens = sum(int(row["tokens"]) for row in rows)
+    return sum(float(row["server_cpu_s"]) for row in rows) / tokens if tokens else 0.0
+
+
+__all__ = ["CpuMeter", "LlamaServerConfig", "ManagedServer", "NoServer", "ProcessMeter", "RecordingConfig", "ServerError", "attach",
+           "ensure_server", "record_server_cpu", "server_config"]

@@ -11,7 +11,8 @@ improved for `patience` generations restarts empty, so the search keeps moving o
 With `llm` set (the settings of an llm solver), a share `llm_share` of the variations are
 asked of that model instead: its prompt is the statement plus the island's best candidates
 with their scores, and the reply is read by the llm solver's answer rule; its tokens and
-cost are recorded with the attempt.
+cost are recorded with the attempt. Its completions are recorded like the llm solver's
+(`llm.record_dir`) and replayed with `llm.name=replay` and `llm.recording`.
 
 It learns from earlier verdicts, so it is not exchangeable: its yield curve is the actual
 accumulation in attempt order, averaged over seeds. All attempts of one problem run in one
@@ -26,7 +27,11 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 from harness.problem import Checked, Problem, Verdict
 from harness.seeding import attempt_rng
 from harness.solvers.llm import LLMSolver
+from harness.solvers.replay import ReplaySolver
 from harness.solvers.proposal import Proposal, as_proposal, verify_proposals
+
+
+MUTATORS = {"llm": LLMSolver, "replay": ReplaySolver}  # a live model, or a recording of one
 
 
 @dataclass
@@ -77,8 +82,12 @@ class EvolveSolver:
             raise ValueError("islands, island_size, generation and patience must be at least 1")
         if not (0 <= self.explore <= 1 and 0 <= self.crossover <= 1 and 0 <= self.llm_share <= 1):
             raise ValueError("explore, crossover and llm_share are probabilities in [0, 1]")
-        if self.llm is not None:
-            object.__setattr__(self, "_mutator", LLMSolver(**self.llm))  # built once; fails early on bad settings
+        if self.llm is not None:  # built once, so bad settings fail early
+            settings = dict(self.llm)
+            kind = settings.pop("name", "llm")
+            if kind not in MUTATORS:
+                raise ValueError(f"llm.name is {kind!r}; choose one of: {', '.join(MUTATORS)}")
+            object.__setattr__(self, "_mutator", MUTATORS[kind](**settings))
 
     def preflight(self) -> None:
         if self.llm is not None:
@@ -141,7 +150,7 @@ class EvolveSolver:
                       f"a solution scores highest):\n{shown}\n\nPropose one new candidate, different from "
                       "these, that should score higher. End with it in a block:\n```answer\n<candidate>\n```")
             replies = self._mutator.complete(problem, seed, [{"role": "user", "content": prompt}],
-                                             lo + slots[0], len(slots))
+                                             [lo + k for k in slots])
             for k, proposal in zip(slots, replies):
                 out[k] = proposal
         return out

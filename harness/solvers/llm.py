@@ -4,7 +4,12 @@ Volume first: attempts are grouped into requests of `n` samples (vLLM and SGLang
 prompt's prefix across them), and up to `max_concurrency` requests per worker are in flight
 at once on one asyncio loop. A server that returns fewer choices than asked ignores `n`: the
 rest are asked for one choice at a time, concurrently, and so are all later requests.
-Requests that fail for good become attempts of tier `error` with the reason.
+Requests that fail for good become attempts of tier `error` with the reason. With several
+endpoints (`base_url` a list), each request goes to the one with the fewest in flight.
+
+`constrain=true` sends the problem's answer grammar (GBNF, harness/grammar.py) in the
+request field `grammar_field` (llama.cpp's `grammar`), so every completion is one answer
+block; a family without a grammar is asked unconstrained, and its attempts say so.
 
 Per attempt: a request's usage and latency are shared evenly among its choices (so sums over
 attempts equal what the server reported; usage that cannot be right counts as zero, with a
@@ -16,18 +21,20 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import dataclasses
 import os
 import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from harness.checks import number, positive, whole
+from harness.grammar import completion_grammar
 from harness.problem import Problem
 from harness.seeding import attempt_rng
 from harness.solvers.openai_client import MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
@@ -54,7 +61,7 @@ class LLMSolver:
     in_sandbox: ClassVar[bool] = False  # its connections and recordings live in the worker
 
     model: str = "default"
-    base_url: str = "http://127.0.0.1:8000/v1"
+    base_url: str | tuple[str, ...] = "http://127.0.0.1:8000/v1"  # several: the least busy is asked
     api_key_env: str | None = "OPENAI_API_KEY"  # the variable's name; unset means no key is sent
     temperature: float = 1.0
     top_p: float = 1.0
@@ -72,6 +79,8 @@ class LLMSolver:
     record_dir: str | None = None  # append every completion here (JSONL), for replay
     stop: tuple[str, ...] = ()  # the model's stop strings, e.g. ChatML's <|im_end|>
     extra_body: Mapping[str, Any] = field(default_factory=dict)  # server-specific sampling: top_k, min_p, ...
+    constrain: bool = False  # send the answer grammar: completions are exactly one answer block
+    grammar_field: str = "grammar"  # the request field a GBNF grammar goes in (llama.cpp's name)
 
     def __post_init__(self) -> None:
         for setting in ("n", "max_concurrency", "max_tokens", "max_body_bytes"):
@@ -87,24 +96,36 @@ class LLMSolver:
                 if kind not in ("prompt", "completion"):
                     raise ValueError(f"prices.{model} has {kind!r}; its keys are prompt and completion")
                 number(f"prices.{model}.{kind}", usd, 0.0)
-        check_base_url(self.base_url)
+        urls = (self.base_url,) if isinstance(self.base_url, str) else tuple(self.base_url)
+        if not urls:
+            raise ValueError("base_url is an empty list: give at least one endpoint")
+        for url in urls:
+            check_base_url(url)
+        object.__setattr__(self, "base_url", urls[0] if len(urls) == 1 else urls)
         object.__setattr__(self, "stop", tuple(str(text) for text in self.stop))
-        reserved = sorted(set(self.extra_body) & RESERVED_FIELDS)
+        if not isinstance(self.constrain, bool):
+            raise ValueError(f"constrain is true or false, got {self.constrain!r}")
+        reserved = sorted(set(self.extra_body) & (RESERVED_FIELDS | ({self.grammar_field} if self.constrain else set())))
         if reserved:
             raise ValueError(f"extra_body may not set {', '.join(reserved)}: the solver sets them itself")
         if self.record_dir is not None:  # workers may run elsewhere: fix the path on the driver
             object.__setattr__(self, "record_dir", str(Path(self.record_dir).resolve()))
 
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        return (self.base_url,) if isinstance(self.base_url, str) else self.base_url
+
     def preflight(self, timeout_s: float = 5.0) -> None:
-        """Can a connection to the server be made at all? (Everything past that, such as a
+        """Can a connection to every server be made at all? (Everything past that, such as a
         wrong key or model, shows in the attempts' errors.)"""
-        parts = urlsplit(self.base_url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        try:
-            socket.create_connection((parts.hostname, port), timeout=min(timeout_s, self.timeout_s)).close()
-        except OSError as exc:
-            raise ValueError(f"the LLM server at {self.base_url} cannot be reached ({exc.strerror or exc}): "
-                             "start it, or point solver.base_url at one") from None
+        for url in self.endpoints:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            try:
+                socket.create_connection((parts.hostname, port), timeout=min(timeout_s, self.timeout_s)).close()
+            except OSError as exc:
+                raise ValueError(f"the LLM server at {url} cannot be reached ({exc.strerror or exc}): "
+                                 "start it, or point solver.base_url at one") from None
 
     @property
     def sampling(self) -> dict[str, Any]:
@@ -113,26 +134,35 @@ class LLMSolver:
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens, **stop,
                 **self.extra_body}
 
+    def request_fields(self, problem: Problem) -> dict[str, Any]:
+        """The sampling settings and, when constrained, the problem's answer grammar."""
+        rules = problem.answer_grammar if self.constrain else None
+        return {**self.sampling, self.grammar_field: completion_grammar(rules)} if rules else self.sampling
+
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[Proposal]:
         messages = render_messages(problem, self.system_prompt, self.templates)
-        key = request_key(self.model, messages, {**self.sampling, "seed": seed})
-        samples = self.samples(problem, seed, messages, key, start, stop)
+        return self.complete(problem, seed, messages, range(start, stop))
+
+    def complete(self, problem: Problem, seed: int, messages: list[dict[str, str]],
+                 attempts: Sequence[int]) -> list[Proposal]:
+        """One proposal per attempt index from completions of `messages` (the statement's
+        prompt, or any other about `problem`, as evolve's operator asks), recorded if set."""
+        fields = self.request_fields(problem)
+        key = request_key(self.model, messages, {**fields, "seed": seed})
+        samples = self.samples(problem, seed, messages, fields, key, attempts)
         if self.record_dir is not None:
             append_records(Path(self.record_dir), (
                 {"key": key, "model": self.model, "problem_id": problem.id, "attempt": i, "seed": seed,
                  **dataclasses.asdict(s)}
-                for i, s in zip(range(start, stop), samples)))
+                for i, s in zip(attempts, samples)))
+        if self.constrain and self.grammar_field not in fields:  # said live and on replay alike
+            samples = [_noted(s, "the family declares no answer grammar: asked unconstrained") for s in samples]
         return [self.to_proposal(s) for s in samples]
 
-    def samples(self, problem: Problem, seed: int, messages: list[dict[str, str]], key: str,
-                start: int, stop: int) -> list[Sample]:
-        """One sample per attempt start..stop-1, from requests of up to n choices."""
-        return self._ask(problem, seed, messages, start, stop)
-
-    def _ask(self, problem: Problem, seed: int, messages: list[dict[str, str]], start: int,
-             stop: int) -> list[Sample]:
-        groups = [(lo, min(stop, (lo // self.n + 1) * self.n)) for lo in _group_starts(start, stop, self.n)]
-        per_group = self._client.run(self._gather(problem, seed, messages, groups))
+    def samples(self, problem: Problem, seed: int, messages: list[dict[str, str]], fields: Mapping[str, Any],
+                key: str, attempts: Sequence[int]) -> list[Sample]:
+        """One sample per attempt, from requests of up to n choices."""
+        per_group = self._client.run(self._gather(problem, seed, messages, fields, request_groups(attempts, self.n)))
         return [s for group in per_group for s in group]
 
     @property
@@ -144,12 +174,6 @@ class LLMSolver:
                 object.__setattr__(self, "_client_instance", client)
         return client
 
-    def complete(self, problem: Problem, seed: int, messages: list[dict[str, str]], first: int,
-                 count: int) -> list[Proposal]:
-        """`count` samples of any prompt about `problem` (the evolve solver's mutation
-        operator), seeded as attempts first..first+count-1, in requests of up to `n`; not recorded."""
-        return [self.to_proposal(s) for s in self._ask(problem, seed, messages, first, first + count)]
-
     def to_proposal(self, sample: Sample) -> Proposal:
         price = self.prices.get(self.model) or {}
         cost = (sample.prompt_tokens * float(price.get("prompt", 0.0))
@@ -158,42 +182,44 @@ class LLMSolver:
             "" if sample.completion is None else extract_answer(sample.completion),
             sample.prompt_tokens, sample.completion_tokens, sample.solve_s, cost, sample.error, sample.note)
 
-    async def _gather(self, problem, seed, messages, groups) -> list[list[Sample]]:
+    async def _gather(self, problem, seed, messages, fields, groups) -> list[list[Sample]]:
         session, gate = self._client.session(), self._client.gate()
         if self._client.n_ignored:  # known to answer one choice per request: ask for one at a time
-            groups = [(i, i + 1) for lo, hi in groups for i in range(lo, hi)]
+            groups = [[i] for group in groups for i in group]
 
-        async def one(lo: int, hi: int) -> list[Sample]:
+        async def one(group: list[int]) -> list[Sample]:
             async with gate:
-                return await self._request_group(session, problem, seed, messages, lo, hi)
-        return await asyncio.gather(*(one(lo, hi) for lo, hi in groups))
+                return await self._request_group(session, problem, seed, messages, fields, group)
+        return await asyncio.gather(*(one(group) for group in groups))
 
-    async def _request_group(self, session, problem, seed, messages, lo, hi) -> list[Sample]:
-        """Samples lo..hi-1 from one request of n = hi - lo; if the server returns fewer choices
-        than asked, it ignores n: the rest are asked for at once, one request each (each with
-        the seed of its own attempt), and later groups are split up before they are sent."""
-        samples = await self._request(session, problem, seed, messages, lo, hi)
-        if len(samples) < hi - lo:
+    async def _request_group(self, session, problem, seed, messages, fields, group) -> list[Sample]:
+        """Samples for the group's attempts from one request of n = len(group); if the server
+        returns fewer choices than asked, it ignores n: the rest are asked for at once, one
+        request each (each with the seed of its own attempt), and later groups are split up
+        before they are sent."""
+        samples = await self._request(session, problem, seed, messages, fields, group)
+        if len(samples) < len(group):
             self._client.n_ignored = True
-            rest = await asyncio.gather(*(self._request(session, problem, seed, messages, i, i + 1)
-                                          for i in range(lo + len(samples), hi)))
+            rest = await asyncio.gather(*(self._request(session, problem, seed, messages, fields, [i])
+                                          for i in group[len(samples):]))
             samples += [s for one in rest for s in one]
         return samples
 
-    async def _request(self, session, problem, seed, messages, lo, hi) -> list[Sample]:
-        """One request for attempts lo..hi-1: its choices (perhaps fewer), or an error for each."""
-        url = self.base_url.rstrip("/") + "/chat/completions"
+    async def _request(self, session, problem, seed, messages, fields, group) -> list[Sample]:
+        """One request for the group's attempts: its choices (perhaps fewer), or an error for each."""
         headers = {"Authorization": f"Bearer {key}"} if (key := self._api_key()) else {}
-        rng = attempt_rng(seed, problem.id, lo)  # also seeds the server's sampler
-        payload = {"model": self.model, "messages": messages, "n": hi - lo, "seed": rng.getrandbits(31),
-                   **self.sampling}
-        try:
-            reply = await chat_completion(session, url, payload, headers, self.timeout_s,
-                                          RetryPolicy(self.retries, self.backoff_s, self.backoff_max_s), rng,
-                                          self.max_body_bytes)
-        except CompletionError as exc:
-            return [Sample(None, error=f"llm request failed: {exc}")] * (hi - lo)
-        texts = reply.texts[: hi - lo]
+        rng = attempt_rng(seed, problem.id, group[0])  # also seeds the server's sampler
+        payload = {"model": self.model, "messages": messages, "n": len(group), "seed": rng.getrandbits(31),
+                   **fields}
+        with self._client.least_busy(self.endpoints) as url:
+            try:
+                reply = await chat_completion(session, url.rstrip("/") + "/chat/completions", payload, headers,
+                                              self.timeout_s,
+                                              RetryPolicy(self.retries, self.backoff_s, self.backoff_max_s), rng,
+                                              self.max_body_bytes)
+            except CompletionError as exc:
+                return [Sample(None, error=f"llm request failed: {exc}")] * len(group)
+        texts = reply.texts[: len(group)]
         prompt, completion = _share(reply.prompt_tokens, len(texts)), _share(reply.completion_tokens, len(texts))
         return [Sample(text, p, c, reply.latency_s / len(texts), note=reply.note)
                 for text, p, c in zip(texts, prompt, completion)]
@@ -221,7 +247,19 @@ class _Client:
         self._session: aiohttp.ClientSession | None = None
         self._gate: asyncio.Semaphore | None = None
         self.n_ignored = False  # learnt from the first reply with fewer choices than asked
+        self.in_flight: dict[str, int] = {}  # requests per endpoint (read and changed on the loop only)
         atexit.register(self.close)
+
+    @contextlib.contextmanager
+    def least_busy(self, endpoints: Sequence[str]) -> Iterator[str]:
+        """The endpoint with the fewest requests in flight (the first, on a tie), counted as
+        one more until the request is done."""
+        url = min(endpoints, key=lambda u: self.in_flight.get(u, 0))
+        self.in_flight[url] = self.in_flight.get(url, 0) + 1
+        try:
+            yield url
+        finally:
+            self.in_flight[url] -= 1
 
     def run(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
@@ -252,9 +290,20 @@ def check_base_url(url: str) -> None:
         raise ValueError(f"base_url must be an http:// or https:// URL with a host, got {url!r}")
 
 
-def _group_starts(start: int, stop: int, n: int) -> list[int]:
-    """Request boundaries aligned to multiples of n, so they do not depend on batch size."""
-    return [start, *range((start // n + 1) * n, stop, n)]
+def request_groups(attempts: Sequence[int], n: int) -> list[list[int]]:
+    """The attempts in requests of up to n: a run of consecutive indices is cut at multiples
+    of n, so requests (and their seeds) do not depend on how a run is split into batches."""
+    groups: list[list[int]] = []
+    for i in attempts:
+        if not groups or len(groups[-1]) == n or (i % n == 0 and i == groups[-1][-1] + 1):
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+    return groups
+
+
+def _noted(sample: Sample, note: str) -> Sample:
+    return dataclasses.replace(sample, note=f"{sample.note}; {note}" if sample.note else note)
 
 
 def _share(total: int, parts: int) -> list[int]:

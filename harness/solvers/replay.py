@@ -4,6 +4,7 @@ Its settings are the llm solver's plus `recording`; the prompt, model and sampli
 must be those of the recorded run, since they make the key each completion is found by.
 Answers are extracted and verified afresh, so the analysis of the recorded run is
 reproduced with no server (and a changed extraction rule or verifier is re-measured).
+It also stands in for evolve's llm operator: `solver.llm={name: replay, recording: ..., ...}`.
 """
 from __future__ import annotations
 
@@ -39,9 +40,9 @@ class ReplaySolver(LLMSolver):
     def records(self) -> dict:
         return load_recording(Path(self.recording))
 
-    def samples(self, problem: Problem, seed: int, messages, key: str, start: int, stop: int) -> list[Sample]:
+    def samples(self, problem: Problem, seed: int, messages, fields, key: str, attempts) -> list[Sample]:
         out = []
-        for i in range(start, stop):
+        for i in attempts:
             row = self.records.get((key, i))
             if row is None:
                 out.append(Sample(None, error=f"no recorded completion for {problem.id} attempt {i} "

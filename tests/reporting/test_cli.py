@@ -12,9 +12,10 @@ import pytest
 from harness.reporting.document import SECTIONS
 
 BIN = Path(sys.executable).parent
-# Two families (three_cubes, erdos_straus): the tiny bank, whose problems the replayed recording
-# was made on, without its synthetic urn. Every arm runs on them.
-TWO_FAMILIES = ["bank=tiny", "~bank.families.synthetic"]
+# Five families: the real-model arms' bank, whose problems the shipped recording was made on,
+# without ramsey (whose solutions are not enumerated, so the synthetic urn has none). Every arm
+# runs on them; the recorded arms replay the first 40 of their 200 attempts.
+SMALL = ["bank=llm_small", "~bank.families.ramsey"]
 
 
 def sections(markdown: str) -> dict[str, str]:
@@ -24,10 +25,10 @@ def sections(markdown: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
-    swept = subprocess.run([BIN / "harness-run", "experiment=volume_thesis", *TWO_FAMILIES, "attempts=40",
+    swept = subprocess.run([BIN / "harness-run", "experiment=volume_thesis", *SMALL, "attempts=40",
                             f"results_dir={tmp_path}"], capture_output=True, text=True, timeout=900)
     assert swept.returncode == 0, swept.stderr[-3000:]
-    assert swept.stdout.count("results: ") == 6 * 3  # six arms, three seeds
+    assert swept.stdout.count("results: ") == 8 * 3  # eight arms, three seeds
 
     out = tmp_path / "report"
     made = subprocess.run([BIN / "harness-report", "--experiment", "volume-thesis", "--results-dir", tmp_path,
@@ -40,7 +41,7 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
         assert re.search(r"\d", body), f"section {name!r} has no numbers"
 
     figures = re.findall(r"!\[[^]]*\]\(([^)]+)\)", report)
-    assert {"yield_three_cubes.png", "yield_erdos_straus.png", "slopes.png", "funnel.png", "equal_cost.png",
+    assert {"yield_three_cubes.png", "yield_pell.png", "slopes.png", "funnel.png", "equal_cost.png", "real_model.png",
             "tokens.png"} <= set(figures)
     for name in figures:
         path = out / name
@@ -50,20 +51,24 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
     assert str(tmp_path) not in report  # self-contained: nothing points outside the report
 
     runs = pd.read_csv(out / "runs.csv")
-    assert sorted(runs["arm"].unique()) == ["evolve_default", "random_deep", "random_default", "random_tiny",
-                                            "replay", "synthetic"]
+    assert sorted(runs["arm"].unique()) == ["evolve_default", "evolve_llm", "llm_constrained", "llm_free",
+                                            "random_deep", "random_default", "random_small", "synthetic"]
     assert all(sorted(seeds) == [0, 1, 2] for _, seeds in runs.groupby("arm")["seed"])
-    assert (runs["tier_error"] == 0).all()  # the replay found a recorded completion for every seed
+    assert (runs["tier_error"] == 0).all()  # the replays found a recorded completion for every attempt
     verdicts = pd.read_csv(out / "verdicts.csv")
-    assert len(verdicts) == 6 * 2 * 3  # arm x family x tier
+    assert len(verdicts) == 8 * 5 * 3  # arm x family x tier
     assert set(verdicts["verdict"]) <= {"proportional", "diminishing", "saturated", "no discoveries", "undecided"}
     funnel = pd.read_csv(out / "funnel.csv").set_index("arm")
-    assert (funnel.loc["random_tiny", "attempts"], funnel.loc["random_tiny", "problems"]) == (80, 2)
+    assert (funnel.loc["random_small", "attempts"], funnel.loc["random_small", "problems"]) == (200, 5)
     assert funnel.loc["reference: LLM on open problems", "solved"] == 13
     equal = pd.read_csv(out / "equal_cost.csv")
-    assert set(equal["bank"]) == {"tiny"}  # every arm ran on the one bank here
-    calibration = pd.read_csv(out / "calibration.csv")  # the synthetic arm's known truth, 3 volumes x 2 families
-    assert len(calibration) == 6 and (calibration["arm"] == "synthetic").all() and (calibration["truth"] > 0).all()
+    assert set(equal["bank"]) == {"llm_small"}  # every arm ran on the one bank here
+    assert set(equal["axis"]) == {"usd", "compute_s", "attempts"}
+    real = pd.read_csv(out / "real_model.csv")  # the three model arms beside random, per problem
+    assert sorted(real["arm"].unique()) == ["evolve_llm", "llm_constrained", "llm_free"] and len(real) == 3 * 5
+    assert (real["random_arm"] == "random_small").all() and (real["compute_s"] > 0).all()
+    calibration = pd.read_csv(out / "calibration.csv")  # the synthetic arm's known truth, 3 volumes x 5 families
+    assert len(calibration) == 15 and (calibration["arm"] == "synthetic").all() and (calibration["truth"] > 0).all()
 
     # The same runs read from their directory, without MLflow, give the same numbers.
     again = subprocess.run([BIN / "harness-report", "--runs", tmp_path / "volume-thesis", "--out",

@@ -31,7 +31,7 @@ def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
     curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
     findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
                         science.equal_cost(arms), science.calibration(arms, curves),
-                        {"slopes": "slopes.png", "funnel": "funnel.png", "equal_cost": "equal_cost.png"},
+                        science.model_against_random(arms), {"slopes": "slopes.png", "funnel": "funnel.png", "equal_cost": "equal_cost.png"},
                         "hand-made runs", 0.04, experiment="toy", description="Why this sweep.")
     text = render(findings, "2026-11-23")
     assert re.findall(r"^## (.+)$", text, flags=re.M) == list(SECTIONS)
@@ -43,3 +43,39 @@ def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
     assert "No solver found anything novel on 2: golomb/m=4,L=6, pell/D=3,B=30." in conclusion
     assert "a novel solution: 1 by evolve, 1 by random; only by evolve: 0, only by random: 0." in conclusion
     assert re.search(r"At equal cost \(\$[0-9.]+ each\) on the toy bank, \w+ made 2 novel", conclusion)
+
+
+def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_compute(run, tmp_path):
+    # The model copies the statement's example (pell D=2: `3, 2` solves it) and finds nothing else;
+    # random finds that and golomb's ruler at once, for a hundredth of the model's compute.
+    copied = [("pell/D=2,B=20", "(3, 2)", 4, 4, None, 30, 30, 0)]
+    model = [run(s, copied, arm="llm_a", solver="replay", spend=100.0) for s in (0, 1)]
+    for r in model:
+        r.summary.update(spend={"tokens": 5000, "server_cpu_s": 90.0}, tiers={"malformed": 300, "wrong": 2670,
+                                                                              "novel": 30},
+                         server={"name": "recording"})
+        r.config.update(solver={"name": "replay", "constrain": True}, server={"name": "recording", "path": "rec"})
+    both = [("pell/D=2,B=20", "(3, 2)", 0, 0, None, 900, 900, 0), ("golomb/m=4,L=6", "(0, 1, 4, 6)", 2, 2, None, 9, 9, 0)]
+    randoms = [run(s, both, arm="random_a") for s in (0, 1)]
+    arms = group_arms(model + randoms)
+    table = science.model_against_random(arms).set_index("problem_id")
+    assert list(table.index) == ["golomb/m=4,L=6", "pell/D=2,B=20", "pell/D=3,B=30"]
+    pell = table.loc["pell/D=2,B=20"]
+    assert pell["model_valid"] == 1 and pell["random_valid"] == 1 and pell["example_is_solution"]
+    assert pell["model_beyond_example"] == 0  # its one solution is the prompt's example
+    assert table.loc["golomb/m=4,L=6", "random_valid"] == 1 and table.loc["golomb/m=4,L=6", "model_valid"] == 0
+    assert pell["random_capped"] and pell["random_attempts_at_compute"] == 1000  # random ran out before the model
+    from harness.reporting import figures
+    assert figures.real_model(table.reset_index(), tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
+    assert figures.real_model(table.iloc[:0], tmp_path / "none.png") is None
+    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
+    findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
+                        science.equal_cost(arms), science.calibration(arms, curves),
+                        science.model_against_random(arms), {"slopes": "slopes.png", "funnel": "funnel.png"},
+                        "hand-made runs", 0.04)
+    section = render(findings, "2026-12-01").split("## A real model")[1].split("## Calibration")[0]
+    assert "| llm_a | replay | constrained (grammar) | 1,000 | 2 | 1.67 | 90 | 0.100 | recording |" in section
+    assert ("llm_a: in 1,000 attempts per problem it found solutions on 1 of 3 problems (mean per seed: 1 distinct, "
+            "1 novel); random search at equal attempts on 2 (2, 2), at equal compute (1,000 attempts per problem, "
+            "all it ran) on 2 (2, 2). On 1 of its 1 solved problems the prompt's own example answer is a solution; "
+            "beyond those examples it found 0 distinct solutions per seed.") in section

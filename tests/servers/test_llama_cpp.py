@@ -5,7 +5,7 @@ import urllib.request
 import psutil
 import pytest
 
-from harness.servers import LlamaServerConfig, ManagedServer, ServerError, point_solver_at, server_config
+from harness.servers import LlamaServerConfig, ManagedServer, RecordingConfig, ServerError, attach, server_config
 from harness.servers.install import model_path, server_path
 
 # CI builds the server first (.ci/run: make llm-server); elsewhere the real-model tests need it built.
@@ -36,7 +36,7 @@ def test_a_server_that_dies_while_starting_says_so_with_its_log(tmp_path):
         server.start()
 
 
-def test_settings_and_solvers_are_checked_before_anything_starts():
+def test_settings_and_solvers_are_checked_before_anything_starts(tmp_path):
     assert server_config({"name": "none"}) is None
     with pytest.raises(ValueError, match="unknown server 'vllm'"):
         server_config({"name": "vllm"})
@@ -45,11 +45,31 @@ def test_settings_and_solvers_are_checked_before_anything_starts():
     with pytest.raises(ValueError, match="parallel must be a whole number of at least 1"):
         server_config({"name": "llama_cpp", "parallel": 0})
     with pytest.raises(ValueError, match="solver=random uses none"):
-        point_solver_at({"name": "random"}, "http://127.0.0.1:1/v1")
+        attach({"name": "random"}, {"name": "llama_cpp"}, tmp_path)
     with pytest.raises(ValueError, match="usage of one choice only when n > 1.*solver.n=1"):
-        point_solver_at({"name": "llm", "n": 4}, "http://127.0.0.1:1/v1")
-    assert point_solver_at({"name": "evolve", "llm": {"model": "m", "n": 1}}, "http://x/v1")["llm"]["base_url"] == \
-        "http://x/v1"
+        attach({"name": "llm", "n": 4}, {"name": "llama_cpp"}, tmp_path)
+    with pytest.raises(ValueError, match="solver=evolve has no solver.llm"):
+        attach({"name": "evolve"}, {"name": "recording"}, tmp_path)
+    with pytest.raises(ValueError, match="needs server.path, or the solver's record_dir"):
+        attach({"name": "llm"}, {"name": "recording"}, tmp_path)
+    assert server_config({"name": "recording"}) == RecordingConfig("")
+    # A recording stands in for the server: the solver replays it, wherever its LLM is.
+    settings, meter = attach({"name": "evolve", "llm": {"n": 1, "record_dir": str(tmp_path)}}, {"name": "recording"},
+                             tmp_path)
+    assert settings["llm"] == {"n": 1, "name": "replay", "recording": str(tmp_path), "record_dir": None}
+    assert meter.spent(1000) == 0.0 and not meter.counts_cpu  # it noted no server CPU: latency stays the compute
+
+
+def test_a_recording_counts_its_servers_cpu_at_the_recorded_rate_per_token(tmp_path):
+    from harness.servers import record_server_cpu
+
+    solver = {"name": "llm", "n": 1, "record_dir": str(tmp_path)}
+    record_server_cpu(solver, {"run_id": "a", "seed": 0, "server_cpu_s": 30.0, "tokens": 1000})
+    record_server_cpu(solver, {"run_id": "b", "seed": 1, "server_cpu_s": 10.0, "tokens": 1000})
+    settings, meter = attach(solver, {"name": "recording"}, tmp_path)
+    assert settings["name"] == "replay" and settings["record_dir"] is None  # a replay records nothing
+    assert meter.counts_cpu and meter.spent(500) == pytest.approx(10.0)  # 40 s over 2,000 tokens
+    assert meter.describe() == {"name": "recording", "path": str(tmp_path), "cpu_per_token": 0.02}
 
 
 @needs_build
@@ -92,12 +112,15 @@ def test_a_real_model_served_on_loopback_is_measured_and_replays_exactly(ray_loc
     assert all(c.laddr.port != server.port for c in psutil.net_connections(kind="inet")
                if c.status == psutil.CONN_LISTEN)
 
-    offline = [s for s in settings if not s.startswith(("server", "solver=", "solver.record_dir"))]
-    replayed = run_job(demo_config([*offline, "solver=replay", f"solver.recording={tmp_path / 'recording'}"]),
-                       progress=False)
+    # The recording stands in for the server (as `make report` replays): the same analysis, and
+    # the server's CPU counted at its recorded rate per token.
+    offline = [s for s in settings if not s.startswith("server")]
+    replayed = run_job(demo_config([*offline, "server=recording"]), progress=False)
     expected = reference_tables(result.run_dir)  # counts, curves (without compute), estimates
     for name, table in reference_tables(replayed.run_dir).items():
         assert table.equals(expected[name]), name
+    assert replayed.summary["spend"]["server_cpu_s"] == pytest.approx(spend["server_cpu_s"], abs=0.01)
+    assert replayed.summary["server"]["name"] == "recording"
 
 
 @needs_build
@@ -121,3 +144,62 @@ def test_this_llama_server_reports_one_choices_usage_when_n_is_above_one(tmp_pat
                      if line.startswith("llamacpp:tokens_predicted_total"))
     assert len(reply["choices"]) == 3 and predicted > 16  # three choices, more than one choice's worth
     assert reply["usage"]["completion_tokens"] <= 16 < predicted  # but usage counts no more than one of them
+
+
+@needs_build
+@pytest.mark.slow
+def test_constrained_answers_are_always_one_answer_block_in_the_statements_format(ray_local, tmp_path):
+    """SmolLM2 free-form almost never wrote an answer block here (README); with each family's
+    grammar every completion is one, in the statement's format. (The grammar is the format, not
+    the rules: `09` or a zero denominator still verifies as malformed, as it should.)"""
+    from harness.demo import demo_config
+    from harness.job import run_job
+    from harness.record import read_attempts
+    from harness.servers.install import ensure_installed
+
+    ensure_installed()
+    result = run_job(demo_config([
+        "server=llama_cpp", "solver=llm", "solver.constrain=true", "solver.max_tokens=48", "solver.n=1",
+        "solver.max_concurrency=4", "solver.timeout_s=300", "solver.api_key_env=", "bank=llm_small",
+        "attempts=4", f"results_dir={tmp_path}"]), progress=False)
+    attempts = read_attempts(result.run_dir).to_pandas()
+    assert len(attempts) == 6 * 4 and (attempts["candidate"] != "").all()  # an answer block every time
+    integers = attempts[attempts["problem_id"].str.startswith(("three_cubes", "erdos_straus", "egyptian"))]
+    assert integers["candidate"].str.fullmatch(r"-?\d+, -?\d+, -?\d+").all()
+    assert attempts.loc[attempts["problem_id"].str.startswith("pell"), "candidate"].str.fullmatch(r"\d+, \d+").all()
+    ramsey = attempts[attempts["problem_id"].str.startswith("ramsey")]
+    assert ramsey["candidate"].str.fullmatch("[01]{10}").all()
+
+
+@needs_build
+@pytest.mark.slow
+def test_a_server_that_dies_mid_run_fails_the_rest_of_its_window_and_the_run_finishes(ray_local, tmp_path):
+    import threading
+    import time
+
+    from harness.demo import demo_config
+    from harness.job import run_job
+    from harness.record import read_attempts
+    from harness.servers import _RUNNING
+    from harness.servers.install import ensure_installed
+
+    ensure_installed()
+    recording = tmp_path / "recording"
+
+    def kill_after_the_first_batch():
+        while not any(recording.glob("*.jsonl")):  # a batch's completions are recorded when it ends
+            time.sleep(0.05)
+        for server in _RUNNING.values():
+            psutil.Process(server.pid).kill()
+
+    threading.Thread(target=kill_after_the_first_batch, daemon=True).start()
+    result = run_job(demo_config([
+        "server=llama_cpp", "solver=llm", "solver.max_tokens=16", "solver.n=1", "solver.max_concurrency=2",
+        "solver.retries=1", "solver.backoff_s=0.01", "solver.api_key_env=", f"solver.record_dir={recording}",
+        "attempts=24", "batch_size=4", "workers=1", f"results_dir={tmp_path}"]), progress=False)
+    _RUNNING.clear()
+    attempts = read_attempts(result.run_dir).to_pandas()
+    assert len(attempts) == 3 * 24 and not attempts.duplicated(["problem_id", "attempt"]).any()
+    failed = attempts[attempts["tier"] == "error"]
+    assert 0 < len(failed) < len(attempts)  # answered before the kill, failed after it
+    assert failed["error"].str.startswith("llm request failed").all()

@@ -93,3 +93,21 @@ def test_an_llm_can_be_the_mutation_operator():
     assert len(failed) > 0 and failed["error"].str.contains("HTTP 500").all()  # one request in three fails
     assert all("(score " in p and problem.statement in p for p in prompts)
     assert len(table) == 160
+
+
+def test_the_llm_operators_completions_are_recorded_and_replayed(tmp_path):
+    from harness.fake_llm import FakeLLMServer, bank_responder
+
+    problem = three_cubes(k=3, bound=5)
+    settings = {"api_key_env": None, "retries": 0, "n": 2, "record_dir": str(tmp_path / "rec")}
+    with FakeLLMServer(bank_responder([problem], hit_rate=0.5)) as server:
+        live = attempt_table(problem, EvolveSolver(generation=16, llm={"base_url": server.url, **settings}),
+                             3, 0, 96).to_pandas()
+        asked = server.choices
+    replay = {**settings, "name": "replay", "recording": str(tmp_path / "rec"), "record_dir": None}
+    replayed = attempt_table(problem, EvolveSolver(generation=16, llm=replay), 3, 0, 96).to_pandas()
+    assert asked > 10 and (live["prompt_tokens"] > 0).sum() == asked
+    columns = ["attempt", "candidate", "tier", "canonical", "prompt_tokens", "completion_tokens"]
+    assert replayed[columns].equals(live[columns])  # the same search, step by step, with no server
+    with pytest.raises(ValueError, match="llm.name is 'vllm'"):
+        EvolveSolver(llm={"name": "vllm"})

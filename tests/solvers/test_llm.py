@@ -7,7 +7,7 @@ from harness.bank import bank_from_config_name
 from harness.fake_llm import FakeLLMServer, fixed_responder
 from harness.attempts import attempt_table
 from harness.solvers import make_solver
-from harness.solvers.llm import _group_starts, _share
+from harness.solvers.llm import _share, request_groups
 
 PRICES = {"m": {"prompt": 1.5, "completion": 4.0}}
 
@@ -83,8 +83,10 @@ def test_requests_in_flight_are_bounded_by_max_concurrency(problem):
 
 
 def test_requests_are_aligned_to_n_whatever_the_batch():
-    assert _group_starts(0, 10, 4) == [0, 4, 8]
-    assert _group_starts(6, 13, 4) == [6, 8, 12]
+    assert request_groups(range(0, 10), 4) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert request_groups(range(6, 13), 4) == [[6, 7], [8, 9, 10, 11], [12]]
+    # evolve's operator asks for scattered attempts (one island's slots): up to n per request
+    assert request_groups([0, 4, 8, 12, 16], 4) == [[0, 4, 8, 12], [16]]
     assert _share(10, 3) == [4, 3, 3] and _share(0, 2) == [0, 0]
 
 
@@ -145,3 +147,47 @@ def test_stop_strings_and_server_specific_sampling_are_sent(problem):
     assert body["max_tokens"] == 512
     with pytest.raises(ValueError, match="extra_body may not set seed"):
         make_solver({"name": "llm", "extra_body": {"seed": 1}})
+
+
+def test_constrained_requests_carry_the_problems_answer_grammar(problem):
+    from harness.grammar import completion_grammar
+
+    with FakeLLMServer() as server:
+        run(problem, llm(server, n=1, constrain=True), 0, 2)
+        run(problem, llm(server, n=1), 0, 1)
+    constrained, free = server.bodies[0], server.bodies[-1]
+    assert constrained["grammar"] == completion_grammar(problem.answer_grammar)
+    assert 'integer (", " integer){2}' in constrained["grammar"]  # three integers, as the statement asks
+    assert "grammar" not in free
+    with pytest.raises(ValueError, match="extra_body may not set grammar"):
+        make_solver({"name": "llm", "constrain": True, "extra_body": {"grammar": "root ::= x"}})
+
+
+def test_a_family_without_a_grammar_is_asked_unconstrained_and_says_so(problem):
+    class Bare:  # a search space that cannot say what its candidates look like
+        def sample(self, rng):
+            return "1, 1, 1"
+
+    class Plain(type(problem)):
+        @property
+        def space(self):
+            return Bare()
+
+    plain = Plain(**{name: getattr(problem, name) for name in problem.__dataclass_fields__})
+    assert plain.answer_grammar is None
+    with FakeLLMServer() as server:
+        table = run(plain, llm(server, n=1, constrain=True), 0, 2)
+    assert "grammar" not in server.bodies[0]
+    assert table["note"].str.contains("no answer grammar").all()
+
+
+def test_several_endpoints_share_the_requests_by_how_busy_they_are(problem):
+    with FakeLLMServer(latency_s=0.1) as a, FakeLLMServer(latency_s=0.1) as b:
+        solver = llm(a, n=1, max_concurrency=4, base_url=[a.url, b.url])
+        table = run(problem, solver, 0, 24)
+        assert len(table) == 24 and a.requests + b.requests == 24
+        assert a.max_in_flight == b.max_in_flight == 2  # the least busy is asked: 4 in flight, 2 each
+        with pytest.raises(ValueError, match="base_url is an empty list"):
+            llm(a, base_url=[])
+        with pytest.raises(ValueError, match="cannot be reached"):
+            llm(a, base_url=[a.url, "http://127.0.0.1:9/v1"]).preflight()
