@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -145,9 +146,8 @@ def conclusion(f: Findings) -> str:
         lines.append(f"Share of solved problems that got an interesting solution: {shares}; in the reference "
                      f"funnel {num(reference)}% ({REFERENCE_FUNNEL['interesting']} of {REFERENCE_FUNNEL['solved']}).")
     solvers = ", ".join(sorted({a.solver for a in f.arms}))
-    recordings = sorted({str(r.config.get("server", {}).get("path") or "the solver's record_dir")
-                         for a in model_arms(f.arms) for r in a.runs if recorded(r)})
-    scripted = f" (model answers replayed from {', '.join(recordings)})" if recordings else ""
+    recordings = sorted({recording_of(r) for a in model_arms(f.arms) for r in a.runs if recorded(r)})
+    scripted = f" (model answers replayed from recordings in {', '.join(recordings)})" if recordings else ""
     lines += ["", *problem_sentences(study), "", (
         "What this does not show: these are toy problems, verified exactly, attacked by the solvers "
         f"{solvers}{scripted}, "
@@ -198,6 +198,13 @@ def recorded(run) -> bool:
     return (run.summary.get("server") or {}).get("name") == "recording"
 
 
+def recording_of(run) -> str:
+    """Where a replayed run's recordings live, as the run's config names it (relative)."""
+    settings = run.config.get("solver", {})
+    path = run.config.get("server", {}).get("path") or (settings.get("llm") or settings).get("record_dir") or "?"
+    return str(PurePath(path).parent)
+
+
 def answers(arm: Arm) -> str:
     settings = arm.runs[0].config.get("solver", {})
     llm = settings.get("llm") or settings
@@ -241,21 +248,23 @@ def real_model_section(f: Findings) -> list[str]:
                   "example_is_solution": "prompt's example solves it",
                   "model_beyond_example": "model, beyond the example"}), ""]
     for arm, part in r.groupby("arm", sort=True):
+        total = lambda column: num(round(float(part[column].sum()), 9))  # noqa: E731 (means of thirds: 3, not 3.00)
         solved = int((part["model_valid"] > 0).sum())
         random_solved = int((part["random_valid"] > 0).sum())
         at_compute = int((part["random_valid_at_compute"] > 0).sum())
         first = part.iloc[0]
         echoed = part[part["example_is_solution"] & (part["model_valid"] > 0)]
+        capped = (f"; all it ran, {num(first['random_compute_s'])} CPU s against this arm's "
+                  f"{num(first['compute_s'])}" if first["random_capped"] else "")
         lines.append(
-            f"- {arm}: in {first['attempts']:,} attempts per problem it found solutions on {solved} of "
-            f"{len(part)} problems (mean per seed: {num(part['model_valid'].sum())} distinct, "
-            f"{num(part['model_novel'].sum())} novel); random search at equal attempts on {random_solved} "
-            f"({num(part['random_valid'].sum())}, {num(part['random_novel'].sum())}), at equal compute "
-            f"({num(first['random_attempts_at_compute'])} attempts per problem"
-            f"{', all it ran' if first['random_capped'] else ''}) on {at_compute} "
-            f"({num(part['random_valid_at_compute'].sum())}, {num(part['random_novel_at_compute'].sum())}). "
+            f"- {arm}: in {first['attempts']:,} attempts per problem it found solutions (in some seed) on "
+            f"{solved} of {len(part)} problems (mean per seed: {total('model_valid')} distinct, "
+            f"{total('model_novel')} novel); random search at equal attempts on {random_solved} "
+            f"({total('random_valid')}, {total('random_novel')}), at equal compute "
+            f"({num(first['random_attempts_at_compute'])} attempts per problem{capped}) on {at_compute} "
+            f"({total('random_valid_at_compute')}, {total('random_novel_at_compute')}). "
             f"On {len(echoed)} of its {solved} solved problems the prompt's own example answer is a solution; "
-            f"beyond those examples it found {num(part['model_beyond_example'].sum())} distinct solutions per seed.")
+            f"beyond those examples: {total('model_beyond_example')} distinct solutions per seed.")
     return lines
 
 

@@ -178,7 +178,7 @@ def real_model(table: pd.DataFrame, path: Path) -> Path | None:
     bars = [(arm, part.set_index("problem_id")["model_valid"]) for arm, part in table.groupby("arm", sort=True)]
     random = table.drop_duplicates("problem_id").set_index("problem_id")
     bars += [("random, equal attempts", random["random_valid"]),
-             ("random, at the costliest model arm's compute",
+             ("random, equal compute (or all it ran, if less)",
               table.groupby("problem_id")["random_valid_at_compute"].max())]
     fig, ax = plt.subplots(figsize=(11, 4.8), constrained_layout=True)
     width = 0.8 / len(bars)

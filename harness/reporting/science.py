@@ -268,6 +268,7 @@ def model_against_random(arms: list[Arm]) -> pd.DataFrame:
             rows.append({
                 "bank": model.bank, "problem_id": pid, "arm": model.name, "solver": model.solver,
                 "attempts": model.attempts, "compute_s": compute, "random_arm": base.name,
+                "random_compute_s": float(baseline["compute_s"].iloc[-1]),
                 **{f"model_{t}": found_by(model, pid, t, model.attempts) for t in ("valid", "novel")},
                 **{f"random_{t}": found_by(base, pid, t, model.attempts) for t in ("valid", "novel")},
                 "random_attempts_at_compute": equal, "random_capped": compute > baseline["compute_s"].iloc[-1],

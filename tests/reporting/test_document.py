@@ -75,7 +75,9 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
                         "hand-made runs", 0.04)
     section = render(findings, "2026-12-01").split("## A real model")[1].split("## Calibration")[0]
     assert "| llm_a | replay | constrained (grammar) | 1,000 | 2 | 1.67 | 90 | 0.100 | recording |" in section
-    assert ("llm_a: in 1,000 attempts per problem it found solutions on 1 of 3 problems (mean per seed: 1 distinct, "
-            "1 novel); random search at equal attempts on 2 (2, 2), at equal compute (1,000 attempts per problem, "
-            "all it ran) on 2 (2, 2). On 1 of its 1 solved problems the prompt's own example answer is a solution; "
-            "beyond those examples it found 0 distinct solutions per seed.") in section
+    assert ("llm_a: in 1,000 attempts per problem it found solutions (in some seed) on 1 of 3 problems (mean per "
+            "seed: 1 distinct, 1 novel); random search at equal attempts on 2 (2, 2), at equal compute (1,000 "
+            "attempts per problem; all it ran, 1 CPU s against this arm's 100) on 2 (2, 2). On 1 of its 1 solved "
+            "problems the prompt's own example answer is a solution; beyond those examples: 0 distinct solutions "
+            "per seed.") in section
+    assert "model answers replayed from recordings in ." in render(findings, "2026-12-01")  # rec/ is in .
