@@ -69,7 +69,8 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
          tqdm(pairs, desc="yield curves", unit="curve", disable=not progress)], ignore_index=True)
     verdicts = science.verdicts(arms, n_boot=n_boot)
     funnel = science.funnel(arms)
-    equal_cost = pd.concat([science.equal_cost(arms, usd_per_core_hour, axis) for axis in ("usd", "compute_s", "attempts")],
+    equal_cost = pd.concat([science.equal_cost(arms, usd_per_core_hour, axis)
+                            for axis in ("usd", "compute_s", "attempts")],
                            ignore_index=True)
     calibration = science.calibration(arms, curves)
     real_model = science.model_against_random(arms)

@@ -75,6 +75,7 @@ class NoServer:
 
 class ProcessMeter:
     """A managed server's process CPU, measured."""
+
     counts_cpu = True
 
     def __init__(self, server: ManagedServer) -> None:
@@ -93,6 +94,7 @@ class ProcessMeter:
 @dataclass(frozen=True)
 class RecordedMeter:
     """A replayed server's CPU: its live runs' CPU seconds per token, times the tokens."""
+
     path: str
     cpu_per_token: float
 
@@ -188,5 +190,5 @@ def recorded_cpu_per_token(path: Path) -> float:
     return sum(float(row["server_cpu_s"]) for row in rows) / tokens if tokens else 0.0
 
 
-__all__ = ["CpuMeter", "LlamaServerConfig", "ManagedServer", "NoServer", "ProcessMeter", "RecordingConfig", "ServerError", "attach",
-           "ensure_server", "record_server_cpu", "server_config"]
+__all__ = ["CpuMeter", "LlamaServerConfig", "ManagedServer", "NoServer", "ProcessMeter", "RecordedMeter",
+           "RecordingConfig", "ServerError", "attach", "ensure_server", "record_server_cpu", "server_config"]

@@ -105,7 +105,8 @@ class LLMSolver:
         object.__setattr__(self, "stop", tuple(str(text) for text in self.stop))
         if not isinstance(self.constrain, bool):
             raise ValueError(f"constrain is true or false, got {self.constrain!r}")
-        reserved = sorted(set(self.extra_body) & (RESERVED_FIELDS | ({self.grammar_field} if self.constrain else set())))
+        owned = RESERVED_FIELDS | ({self.grammar_field} if self.constrain else set())
+        reserved = sorted(set(self.extra_body) & owned)
         if reserved:
             raise ValueError(f"extra_body may not set {', '.join(reserved)}: the solver sets them itself")
         if self.record_dir is not None:  # workers may run elsewhere: fix the path on the driver

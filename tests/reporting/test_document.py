@@ -31,7 +31,8 @@ def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
     curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
     findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
                         science.equal_cost(arms), science.calibration(arms, curves),
-                        science.model_against_random(arms), {"slopes": "slopes.png", "funnel": "funnel.png", "equal_cost": "equal_cost.png"},
+                        science.model_against_random(arms),
+                        {"slopes": "slopes.png", "funnel": "funnel.png", "equal_cost": "equal_cost.png"},
                         "hand-made runs", 0.04, experiment="toy", description="Why this sweep.")
     text = render(findings, "2026-11-23")
     assert re.findall(r"^## (.+)$", text, flags=re.M) == list(SECTIONS)
@@ -55,7 +56,8 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
                                                                               "novel": 30},
                          server={"name": "recording"})
         r.config.update(solver={"name": "replay", "constrain": True}, server={"name": "recording", "path": "rec"})
-    both = [("pell/D=2,B=20", "(3, 2)", 0, 0, None, 900, 900, 0), ("golomb/m=4,L=6", "(0, 1, 4, 6)", 2, 2, None, 9, 9, 0)]
+    both = [("pell/D=2,B=20", "(3, 2)", 0, 0, None, 900, 900, 0),
+            ("golomb/m=4,L=6", "(0, 1, 4, 6)", 2, 2, None, 9, 9, 0)]
     randoms = [run(s, both, arm="random_a") for s in (0, 1)]
     arms = group_arms(model + randoms)
     table = science.model_against_random(arms).set_index("problem_id")
