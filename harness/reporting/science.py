@@ -234,15 +234,15 @@ def found_by(arm: Arm, problem_id: str, tier: str, attempts: float) -> float:
     return float(np.mean(counts))
 
 
+EXAMPLE = re.compile(r"e\.g\. `([^`]+)`")  # how statements show the answer format
+
+
 def example_solution(problem) -> str | None:
     """The canonical form of the example answer the statement itself gives, when that example
     is a solution (a model may copy it); None otherwise."""
     match = EXAMPLE.search(problem.statement)
     verdict = problem.verify(match.group(1)) if match else None
     return verdict.canonical if verdict is not None and verdict.tier.rank else None
-
-
-EXAMPLE = re.compile(r"e\.g\. `([^`]+)`")  # how statements show the answer format
 
 
 def model_against_random(arms: list[Arm]) -> pd.DataFrame:

@@ -96,12 +96,12 @@ class LLMSolver:
                 if kind not in ("prompt", "completion"):
                     raise ValueError(f"prices.{model} has {kind!r}; its keys are prompt and completion")
                 number(f"prices.{model}.{kind}", usd, 0.0)
-        urls = (self.base_url,) if isinstance(self.base_url, str) else tuple(self.base_url)
-        if not urls:
+        if not isinstance(self.base_url, str):  # a list from the config: kept as a tuple (hashable)
+            object.__setattr__(self, "base_url", tuple(self.base_url))
+        if not self.endpoints:
             raise ValueError("base_url is an empty list: give at least one endpoint")
-        for url in urls:
+        for url in self.endpoints:
             check_base_url(url)
-        object.__setattr__(self, "base_url", urls[0] if len(urls) == 1 else urls)
         object.__setattr__(self, "stop", tuple(str(text) for text in self.stop))
         if not isinstance(self.constrain, bool):
             raise ValueError(f"constrain is true or false, got {self.constrain!r}")
