@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.analysis.runs import SeededRuns
 from harness.bank import bank_entries, bank_spec
 from harness.config import JobConfig
 from harness.job import run_job
@@ -44,14 +45,14 @@ def calibrate(instance_lists: list[str], attempts: int, results_dir: Path, seed:
         resolved={"instance_lists": instance_lists, "attempts": attempts, "seed": seed},
     )
     result = run_job(config)
-    found = pd.read_csv(result.run_dir / "discoveries.csv")
+    found = SeededRuns((pd.read_csv(result.run_dir / "discoveries.csv", dtype={"canonical": str}),), attempts,
+                       exchangeable=True)
     steps = decades(attempts)
     rows = []
     for entry in bank_entries(spec):
-        mine = found[found["problem_id"] == entry.problem.id]
-        novel = [int((mine["first_novel"].dropna() < k).sum()) for k in steps]
-        valid = int((mine["first_valid"].dropna() < attempts).sum())
-        interesting = int((mine["first_interesting"].dropna() < attempts).sum())
+        mine = found.restrict([entry.problem.id])
+        novel = [int(n) for n in mine.found_within("novel", steps)[0]]
+        valid, interesting = (int(mine.found_within(tier, [attempts])[0, 0]) for tier in ("valid", "interesting"))
         rows.append({
             "problem": entry.problem.id, "declared": entry.regime,
             **{f"novel@{k:.0e}".replace("+0", ""): n for k, n in zip(steps, novel)},

@@ -4,97 +4,66 @@
     harness-compare --experiment NAME [--filter "tags.solver = 'random'"]
         [--x attempts|tokens|cost_usd|compute_s] [--problem ID] [--mean-over-seeds]
 
-Each run contributes its estimated curve (artifact estimate.csv: rarefied, extrapolated,
-with bands) or, for adaptive solvers, its observed curve (curve.csv); with --problem, the
-observed curve of that one problem (discoveries.csv). --x puts the runs at equal cost
+Each run's curve is the one harness.analysis gives (the same as harness-report's): for an
+i.i.d. solver rarefied and extrapolated to twice its volume, with bands; for an adaptive one its
+observed accumulation. With --problem, that one problem's curve. --x puts the runs at equal cost
 instead of equal attempts (the run's own spend, interpolated between its logged steps and
-extrapolated at its average rate). --mean-over-seeds averages the runs of each solver, with
-a seed-to-seed 95% band: how adaptive solvers are compared.
+extrapolated at its average rate). --mean-over-seeds takes the runs of each arm (one solver on
+one bank at one volume) together, as the report does: i.i.d. seeds pooled as more attempts,
+adaptive seeds averaged with a seed-to-seed 95% band.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
-from mlflow.tracking import MlflowClient  # noqa: E402
-
-from harness.analysis.observed import seed_average, spend_at  # noqa: E402
+from harness.analysis.observed import spend_at  # noqa: E402
+from harness.analysis.runs import TIERS, SeededRuns, verdict, yield_curve  # noqa: E402
 from harness.problem import DISCOVERY_TIERS  # noqa: E402
 from harness.report import COST_AXES, VOLUME_AXES, plt  # noqa: E402
-from harness.tracking import TrackingError, TrackingSpec, one_line, open_client  # noqa: E402
-
-TIERS = [t.value for t in DISCOVERY_TIERS]
-
-
-def problem_curve(discoveries: pd.DataFrame, problem: str, steps: np.ndarray) -> pd.DataFrame:
-    """The observed discoveries of one problem, per tier, within the first m attempts."""
-    found = discoveries[discoveries["problem_id"] == problem]
-    rows = [{"tier": tier, "m": m, "estimate": float((found[f"first_{tier}"].dropna() < m).sum())}
-            for tier in TIERS for m in steps]
-    table = pd.DataFrame(rows)
-    return table.assign(lower=table["estimate"], upper=table["estimate"], method="observed")
+from harness.reporting.arms import group_arms  # noqa: E402
+from harness.reporting.runs import ReportError, RunData, runs_from_mlflow  # noqa: E402
+from harness.reporting.science import spend_curves  # noqa: E402
+from harness.tracking import TrackingError, TrackingSpec, open_client  # noqa: E402
 
 
-def run_curves(client: MlflowClient, run_id: str, problem: str | None = None) -> pd.DataFrame:
-    """One run's curves in long form: run, label, solver, seed, tier, m, estimate, lower,
-    upper, method, and the spend at m on every cost axis."""
-    try:
-        run = client.get_run(run_id)
-    except Exception as exc:  # MLflow raises its own exception for an unknown id
-        raise SystemExit(f"harness-compare: error: no run {run_id} in {client.tracking_uri} ({one_line(exc)})") \
-            from None
-    tags = run.data.tags
-    names = {a.path for a in client.list_artifacts(run_id)}
-    if "curve.csv" not in names:
-        raise SystemExit(f"harness-compare: error: run {run_id} has no curve artifacts")
-    with tempfile.TemporaryDirectory() as scratch:
-        def read(name: str) -> pd.DataFrame:
-            try:
-                return pd.read_csv(client.download_artifacts(run_id, name, scratch))
-            except (ValueError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
-                raise SystemExit(f"harness-compare: error: run {run_id}: {name} is damaged ({one_line(exc)})") \
-                    from None
-
-        observed = read("curve.csv")
-        if problem is not None:
-            table = problem_curve(read("discoveries.csv"), problem, observed["attempts"].to_numpy())
-        elif "estimate.csv" in names:
-            table = read("estimate.csv")
-        else:
-            table = observed.melt(id_vars="attempts", value_vars=TIERS, var_name="tier",
-                                  value_name="estimate").rename(columns={"attempts": "m"})
-            table = table.assign(lower=table["estimate"], upper=table["estimate"], method="observed")
-    for axis in COST_AXES:
-        table[axis] = spend_at(observed, table["m"].to_numpy(), axis) if axis in observed else 0.0
-    solver, seed = tags.get("solver", "?"), tags.get("seed", "?")
-    return table.assign(run_id=run_id, solver=solver, seed=seed, label=f"{solver} s{seed} ({run_id[:8]})",
-                        verdict=table["tier"].map(lambda t: tags.get(f"verdict_{t}", "")))
+def curves_of(runs: SeededRuns, spend: pd.DataFrame, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+    """The analysis' curve of each tier, its verdict, and the spend at m on every cost axis
+    (`spend`: attempts and the cost columns, as a run's curve.csv; per seed for pooled runs)."""
+    table = pd.concat([yield_curve(runs, tier, n_boot, seed).assign(
+        tier=tier, verdict=verdict(runs, tier, n_boot, seed).verdict.value) for tier in TIERS], ignore_index=True)
+    seeds = len(runs.discoveries) if runs.exchangeable else 1
+    for axis in COST_AXES:  # m pooled attempts cost what m / seeds attempts of one seed cost, seeds times
+        table[axis] = seeds * spend_at(spend, table["m"].to_numpy() / seeds, axis) if axis in spend else 0.0
+    return table
 
 
-def mean_over_seeds(curves: pd.DataFrame) -> pd.DataFrame:
-    """Each solver's runs averaged at equal attempts, with a seed-to-seed band."""
+def run_curves(run: RunData, problem: str | None = None, n_boot: int = 200) -> pd.DataFrame:
+    """One run's curves in long form: run, label, solver, seed, tier, m, estimate, lower, upper,
+    method, verdict and the spend at m on every cost axis."""
+    runs = SeededRuns((run.discoveries,), run.attempts, run.exchangeable)
+    table = curves_of(runs.restrict([problem]) if problem else runs, run.curve, n_boot, seed=run.seed)
+    return table.assign(run_id=run.run_id, solver=run.solver, seed=str(run.seed),
+                        label=f"{run.solver} s{run.seed} ({run.run_id[:8]})")
+
+
+def arm_curves(runs: list[RunData], problem: str | None = None, n_boot: int = 200) -> pd.DataFrame:
+    """Each arm's runs taken together, as the report takes them (seed 0 for the bootstrap)."""
     out = []
-    for (solver, tier), part in curves.groupby(["solver", "tier"], sort=True):
-        runs = [r.rename(columns={"m": "attempts"}) for _, r in part.groupby("run_id")]
-        if len(runs) < 2:
-            out.append(part.assign(label=f"{solver} (1 seed)"))
-            continue
-        mean = seed_average(runs, "estimate")
-        spend = pd.concat(runs).groupby("attempts")[list(COST_AXES)].mean().reset_index()
-        merged = mean.merge(spend, on="attempts").rename(columns={"attempts": "m", "mean": "estimate"})
-        method = runs[0][["attempts", "method"]].rename(columns={"attempts": "m"})  # keeps extrapolation dashed
-        out.append(merged.merge(method, on="m").assign(
-            tier=tier, solver=solver, label=f"{solver} (mean of {len(runs)} seeds)", run_id="", seed="", verdict=""))
+    for arm in group_arms(runs):
+        seeded = arm.seeded()
+        spend = spend_curves(arm)  # the report's spend of the arm: the mean of its seeds at each step
+        how = f"{len(arm.runs)} seeds pooled" if arm.exchangeable else f"mean of {len(arm.runs)} seeds"
+        out.append(curves_of(seeded.restrict([problem]) if problem else seeded, spend, n_boot).assign(
+            run_id="", solver=arm.solver, seed="", arm=arm.name, label=f"{arm.name} ({how})"))
     return pd.concat(out, ignore_index=True)
 
 
@@ -124,14 +93,6 @@ def compare(curves: pd.DataFrame, out: Path, x: str = "attempts", title: str = "
     return figure, table
 
 
-def find_runs(client: MlflowClient, experiment: str, filter_string: str) -> list[str]:
-    found = client.get_experiment_by_name(experiment)
-    if found is None:
-        raise SystemExit(f"harness-compare: error: no experiment {experiment!r}")
-    runs = client.search_runs([found.experiment_id], filter_string=filter_string)
-    return [r.info.run_id for r in runs if r.info.status == "FINISHED"]
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="harness-compare", description=__doc__.splitlines()[0])
     parser.add_argument("run_ids", nargs="*", help="MLflow run ids")
@@ -150,18 +111,17 @@ def main(argv: list[str] | None = None) -> None:
         client = open_client(args.tracking_uri or TrackingSpec().resolved_uri(args.results_dir), must_exist=True)
     except TrackingError as exc:
         raise SystemExit(f"harness-compare: error: {exc}") from None
-    run_ids = args.run_ids or find_runs(client, args.experiment, args.filter)
-    if not run_ids:
-        raise SystemExit("harness-compare: error: no finished runs match")
     try:
-        curves = pd.concat([run_curves(client, r, args.problem) for r in run_ids], ignore_index=True)
+        runs = runs_from_mlflow(client, args.experiment, filter_string=args.filter, run_ids=args.run_ids)
+        curves = (arm_curves(runs, args.problem) if args.mean_over_seeds else
+                  pd.concat([run_curves(r, args.problem) for r in runs], ignore_index=True))
+    except ReportError as exc:
+        raise SystemExit(f"harness-compare: error: {exc}") from None
     except KeyError as exc:  # an artifact that parses but lacks its columns
-        raise SystemExit(f"harness-compare: error: a run's curve artifacts lack the column {exc}") from None
-    if args.mean_over_seeds:
-        curves = mean_over_seeds(curves)
+        raise SystemExit(f"harness-compare: error: a run's artifacts lack the column {exc}") from None
     out = args.out or args.results_dir / "compare" / time.strftime("%Y-%m-%d_%H-%M-%S")
     figure, table = compare(curves, out, args.x, args.problem or "")
-    print(f"compared {len(run_ids)} runs\n  figure: {figure}\n  table:  {table}", file=sys.stdout)
+    print(f"compared {len(runs)} runs\n  figure: {figure}\n  table:  {table}", file=sys.stdout)
 
 
 if __name__ == "__main__":

@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import ray
 import yaml
 from tqdm import tqdm
 
 from harness.analysis import DiscoveryLog, log_spaced_steps
-from harness.analysis.fits import fit_coverage_power_law
-from harness.analysis.run import analyse_run, curves_table, family_verdicts, solved_curve
-from harness.analysis.run import summary as analysis_summary
+from harness.analysis.observed import early_limit
+from harness.analysis.forecast import fit_coverage_power_law
+from harness.analysis.runs import (SeededRuns, analyse, curves_table, family_verdicts, prices, prices_summary,
+                                  solved_curve)
+from harness.analysis.runs import summary as analysis_summary
 from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.locks import Busy, file_lock
@@ -122,9 +125,10 @@ def open_run(config: JobConfig, run_id: str, batch_size: int) -> tuple[Path, Che
     return run_dir, Checkpoint(batch_size, config.attempts, shards=(), done=frozenset())
 
 
-def estimate_yield(discoveries, config: JobConfig, solver: str, problems: int, run_dir: Path, tracker) -> dict:
-    """Rarefied and extrapolated curves per tier, Chao estimates and the thesis verdicts."""
-    analyses = analyse_run(discoveries, config.attempts, exchangeable=True, solver=solver, seed=config.seed)
+def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, solver: str, run_dir: Path,
+                   tracker) -> dict:
+    """Rarefied and extrapolated curves per tier, Chao estimates, prices and the thesis verdicts."""
+    analyses = analyse(runs, seed=config.seed)
     curves = curves_table(analyses)
     curves.to_csv(run_dir / "estimate.csv", index=False)
     plot_estimates(curves, run_dir / "estimate.png", f"{solver} on {config.bank_name}: estimated yield, 95% bands")
@@ -133,24 +137,27 @@ def estimate_yield(discoveries, config: JobConfig, solver: str, problems: int, r
         for column in ("estimate", "lower", "upper"):
             wide[f"est_{a.tier}" + ("" if column == "estimate" else f"_{column}")] = a.curve[column].to_numpy()
     tracker.log_curve(wide, step_column="m")
+    finite = lambda x: x if np.isfinite(x) else -1.0  # noqa: E731 (MLflow keeps no infinity: -1 says "never")
     tracker.log_metrics({
         **{f"chao_{a.tier}": a.chao.estimate for a in analyses},
         **{f"coverage_{a.tier}": a.verdict.coverage for a in analyses},
         **{f"slope_{a.tier}": a.verdict.slope.slope for a in analyses if a.verdict.slope},
+        **{f"more_attempts_90_{a.tier}": finite(a.price.more_attempts) for a in analyses},
+        **{f"attempts_per_discovery_{a.tier}": finite(a.price.per_discovery) for a in analyses},
     })
-    tracker.set_tags({f"verdict_{a.tier}": a.verdict.verdict for a in analyses})
-    solved = solved_curve(discoveries, problems, config.attempts, log_spaced_steps(config.attempts))
+    tracker.set_tags({f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
+    solved = solved_curve(runs, problems, log_spaced_steps(config.attempts))
     solved.to_csv(run_dir / "solved.csv", index=False)
     tracker.log_curve(solved.rename(columns={"solved": "est_solved", "share": "est_solved_share"}), "m")
-    try:  # log(share solved) = a m^b, the power law of repeated-sampling coverage
+    try:  # -log(share solved) = a m^b, the power law of repeated-sampling coverage
         a, b = fit_coverage_power_law(solved["m"], solved["share"])
         tracker.log_metrics({"solved_powerlaw_a": a, "solved_powerlaw_b": b})
     except ValueError:
         a = b = None  # too few points strictly between 0 and 1
-    by_family = family_verdicts(discoveries, config.attempts, seed=config.seed)
-    return {**analysis_summary(analyses), "solved_powerlaw": {"a": a, "b": b}, "by_family": {
-        family: {tier: {"verdict": v.verdict, "reason": v.reason} for tier, v in verdicts.items()}
-        for family, verdicts in by_family.items()}}
+    per_problem = prices(runs, problems)
+    per_problem.to_csv(run_dir / "prices.csv", index=False)
+    return {**analysis_summary(analyses), "solved_powerlaw": {"a": a, "b": b},
+            "by_family": family_verdicts(runs, problems, seed=config.seed), "prices": prices_summary(per_problem)}
 
 
 def solver_settings(solver) -> dict[str, Any]:
@@ -214,7 +221,8 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         if not config.resume:
             own_run(owned, run_dir)
         dispatch = Dispatch(workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
-        log = DiscoveryLog(solving_is_compute=not meter.counts_cpu)  # else the server's CPU is counted
+        log = DiscoveryLog(solving_is_compute=not meter.counts_cpu,  # else the server's CPU is counted
+                           early=early_limit(config.attempts))
         for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):  # what a resumed run had done
             log.update(shard)
         resumed_with = log.attempts
@@ -266,7 +274,7 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
             "server": meter.describe(),
             "batch_size": dispatch.batch_size, "startup_s": round(began - launched, 3), "elapsed_s": round(elapsed, 3),
             "attempts_per_s": round((log.attempts - resumed_with) / elapsed, 1), "run_dir": str(run_dir),
-            "resumed_with": resumed_with,
+            "resumed_with": resumed_with, "early_attempts": log.early,
             "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
         }
         plot_yield(curve, run_dir / "yield.png",
@@ -278,8 +286,10 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         if plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{solver.name} on {config.bank_name}: yield by cost"):
             artifacts.append("yield_cost.png")
         if solver.exchangeable:
-            summary["analysis"] = estimate_yield(discoveries, config, solver.name, len(problems), run_dir, tracker)
-            artifacts += ["estimate.csv", "estimate.png", "solved.csv"]
+            runs = SeededRuns((discoveries,), config.attempts, exchangeable=True, early=log.early)
+            summary["analysis"] = estimate_yield(runs, [p.id for p in problems], config, solver.name, run_dir,
+                                                 tracker)
+            artifacts += ["estimate.csv", "estimate.png", "solved.csv", "prices.csv"]
         write_json(run_dir / "summary.json", summary)
         tracker.log_artifacts([run_dir / name for name in artifacts])
         if summary["tiers"]["error"] == log.attempts:

@@ -3,7 +3,6 @@ import pandas as pd
 import pytest
 
 from harness.analysis.observed import spend_at
-from harness.compare import mean_over_seeds, problem_curve
 
 
 def test_spend_is_interpolated_between_steps_and_extrapolated_at_the_average_rate():
@@ -11,30 +10,34 @@ def test_spend_is_interpolated_between_steps_and_extrapolated_at_the_average_rat
     assert spend_at(curve, np.array([1, 55, 100, 200]), "tokens").tolist() == [5.0, 225.0, 400.0, 800.0]
 
 
-def test_problem_curve_counts_that_problems_first_arrivals():
-    discoveries = pd.DataFrame({
-        "problem_id": ["a", "a", "b"], "first_valid": [0, 5, 1], "first_novel": [None, 5, 1],
-        "first_interesting": [None, None, None]})
-    table = problem_curve(discoveries, "a", np.array([1, 5, 6]))
-    by_tier = {tier: part["estimate"].tolist() for tier, part in table.groupby("tier")}
-    assert by_tier == {"valid": [1, 1, 2], "novel": [0, 0, 1], "interesting": [0, 0, 0]}
+def test_a_runs_curves_are_the_analysis_curves_with_spend_at_m(run):
+    from harness.compare import run_curves
+
+    one = run(0, [["pell/D=2,B=20", "(3, 2)", 0, 0, None, 10, 10, 0], ["golomb/m=4,L=6", "(0, 1, 4, 6)", 4, None, None,
+                                                                          1, 0, 0]], exchangeable=False)
+    table = run_curves(one)
+    valid = table[table["tier"] == "valid"]
+    assert valid["method"].eq("observed").all() and valid["estimate"].iloc[-1] == 2
+    assert valid["compute_s"].iloc[-1] == pytest.approx(1.0)  # the run's own spend at its last step
+    pell = run_curves(one, problem="pell/D=2,B=20")
+    assert pell[pell["tier"] == "valid"]["estimate"].iloc[-1] == 1
+    assert set(table["verdict"]) <= {"proportional", "diminishing", "saturated", "no discoveries", "undecided"}
 
 
-def test_seed_mean_has_a_band_and_keeps_single_seed_solvers_apart():
-    def run(run_id, solver, values):
-        m = np.array([1, 10, 100])
-        return pd.DataFrame({"run_id": run_id, "solver": solver, "seed": run_id[-1], "label": run_id, "tier": "valid",
-                             "m": m, "estimate": values, "lower": values, "upper": values, "method": "observed",
-                             "tokens": m * 2.0, "cost_usd": 0.0, "compute_s": m * 0.1, "verdict": ""})
-    curves = pd.concat([run("e0", "evolve", [0, 1, 3]), run("e1", "evolve", [0, 3, 5]), run("r0", "random", [0, 1, 1])])
-    mean = mean_over_seeds(curves)
-    evolve = mean[mean["solver"] == "evolve"]
-    assert evolve["label"].iloc[0] == "evolve (mean of 2 seeds)"
-    assert evolve["estimate"].tolist() == [0, 2, 4] and evolve["tokens"].tolist() == [2, 20, 200]
-    sd = np.std([3, 5], ddof=1)
-    assert (evolve["lower"] >= 0).all()
-    assert evolve["upper"].iloc[-1] == pytest.approx(4 + 1.96 * sd / np.sqrt(2), rel=1e-3)
-    assert set(mean[mean["solver"] == "random"]["label"]) == {"random (1 seed)"}
+def test_arms_pool_iid_seeds_and_average_adaptive_ones(run):
+    from harness.compare import arm_curves
+
+    rows = [["pell/D=2,B=20", "(3, 2)", 0, 0, None, 10, 10, 0]]
+    adaptive = [run(s, rows if s else [], arm="e", solver="evolve", exchangeable=False) for s in (0, 1)]
+    iid = [run(s, rows, arm="r") for s in (0, 1)]
+    curves = arm_curves(adaptive + iid)
+    evolve = curves[(curves["arm"] == "e") & (curves["tier"] == "valid")]
+    assert evolve["label"].iloc[0] == "e (mean of 2 seeds)" and evolve["estimate"].iloc[-1] == 0.5
+    assert (evolve["lower"] >= 0).all() and evolve["upper"].iloc[-1] > 0.5  # a seed-to-seed band
+    random = curves[(curves["arm"] == "r") & (curves["tier"] == "valid")]
+    assert random["label"].iloc[0] == "r (2 seeds pooled)" and random["m"].max() == 2 * 2 * 1000
+    # 2,000 pooled attempts cost what 1,000 of one seed cost, twice
+    assert random.loc[random["m"] == 2000, "compute_s"].iloc[0] == pytest.approx(2.0)
 
 
 def test_an_unknown_run_id_or_a_missing_store_is_one_clear_error(tmp_path):

@@ -17,6 +17,14 @@ from harness.record import SPEND_COLUMNS
 
 NEVER = np.iinfo(np.int64).max
 SPEND_BINS = 1 << 16  # spend bins (5 floats each) per run: 2.6 MB
+# Forecasts are checked from the first 1% of a run's attempts: the discovery table keeps each
+# discovery's counts there too (columns early_<tier>), so the check needs no attempt records.
+EARLY_SHARE = 0.01
+
+
+def early_limit(attempts: int) -> int:
+    """Attempts per problem in a run's early part (the first EARLY_SHARE of them)."""
+    return max(1, int(attempts * EARLY_SHARE))
 
 
 def log_spaced_steps(last: int, points: int = 40) -> np.ndarray:
@@ -30,11 +38,13 @@ def log_spaced_steps(last: int, points: int = 40) -> np.ndarray:
 class DiscoveryLog:
     """For each discovery (problem_id, canonical): the first attempt reaching each tier."""
 
-    def __init__(self, solving_is_compute: bool = True) -> None:
+    def __init__(self, solving_is_compute: bool = True, early: int = 0) -> None:
         # False when a server's CPU is counted instead: a request's latency is then waiting, not work.
         self.solving_is_compute = solving_is_compute
+        self.early = early  # attempts below this index are counted apart as well (early_limit)
         self.first: dict[tuple[str, str], list[int]] = {}
         self.found: dict[tuple[str, str], list[int]] = {}  # attempts reaching each tier level
+        self.found_early: dict[tuple[str, str], list[int]] = {}  # the same, among attempts < early
         self.tiers = Counter()  # attempts per tier
         self.attempts = 0
         # Spend summed over problems, per bin of `_width` attempt indices (see _add_spend).
@@ -53,9 +63,11 @@ class DiscoveryLog:
             key = (pid, canonical)
             first = self.first.setdefault(key, [NEVER, NEVER, NEVER])
             found = self.found.setdefault(key, [0, 0, 0])
+            early = self.found_early.setdefault(key, [0, 0, 0])
             for level in range(Tier(tier).rank):
                 first[level] = min(first[level], attempt)
                 found[level] += 1
+                early[level] += attempt < self.early
 
     def _add_spend(self, table: pa.Table) -> None:
         """Bins of one attempt index while there are at most SPEND_BINS of them; past that,
@@ -114,12 +126,13 @@ class DiscoveryLog:
         return pd.concat([pd.DataFrame(columns), self.spend(steps)], axis=1)
 
     def discovery_table(self) -> pd.DataFrame:
-        """One row per discovery: per tier, its first attempt and how many attempts reached it."""
+        """One row per discovery: per tier, its first attempt, how many attempts reached it, and
+        how many of the early ones (index below `early`) did."""
         columns = ["problem_id", "canonical", *(f"first_{t.value}" for t in DISCOVERY_TIERS),
-                   *(f"found_{t.value}" for t in DISCOVERY_TIERS)]
+                   *(f"found_{t.value}" for t in DISCOVERY_TIERS), *(f"early_{t.value}" for t in DISCOVERY_TIERS)]
         rows = [
-            (pid, canonical, *(v if v != NEVER else None for v in first), *self.found[(pid, canonical)])
-            for (pid, canonical), first in sorted(self.first.items())  # batch arrival order must not matter
+            (*key, *(v if v != NEVER else None for v in first), *self.found[key], *self.found_early[key])
+            for key, first in sorted(self.first.items())  # batch arrival order must not matter
         ]
         return pd.DataFrame(rows, columns=columns).astype({f"first_{t.value}": "Int64" for t in DISCOVERY_TIERS})
 

@@ -95,6 +95,33 @@ def chao(counts, *, sampling_units: int | None = None, kind: str = "incidence",
     return ChaoEstimate(s.observed + f0, math.sqrt(var), lower, upper, s.observed)
 
 
+def additional_attempts(counts, *, sampling_units: int | None = None, kind: str = "incidence",
+                        fraction: float = 0.9) -> float:
+    """Further attempts after which the expected yield reaches `fraction` of Chao's asymptote:
+    the extrapolation S(T + t) = S_obs + f0 [1 - (1 - f1 / (T f0 + f1))^t] (as `estimates`
+    draws it, f0 as `chao` estimates it) solved for t, rounded up. 0 when S_obs already reaches
+    that share; inf for fraction 1 while anything is left undetected."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must lie in (0, 1], got {fraction}")
+    s = sample(counts, sampling_units, kind)
+    f0, f1, n = undetected(s), s.f(1), s.size
+    missing = fraction * (s.observed + f0) - s.observed  # still to find
+    if missing <= 1e-9 or f0 == 0:
+        return 0.0
+    if missing >= f0:
+        return math.inf
+    step = 1.0 - f1 / (n * f0 + f1)
+    return float(math.ceil(math.log1p(-missing / f0) / math.log(step) - 1e-9))
+
+
+def attempts_per_discovery(counts, *, sampling_units: int | None = None, kind: str = "incidence") -> float:
+    """Expected attempts per new discovery at the end of the run: 1 / (S(T + 1) - S(T)) of the same
+    extrapolation, (T f0 + f1) / (f0 f1); inf when nothing is left to find (f1 = 0 or f0 = 0)."""
+    s = sample(counts, sampling_units, kind)
+    f0, f1, n = undetected(s), s.f(1), s.size
+    return math.inf if f0 == 0 or f1 == 0 else (n * f0 + f1) / (f0 * f1)
+
+
 def pass_at_k(n: int, c: int, k: int) -> float:
     """P(at least one of k draws without replacement from n attempts, c of them correct, is
     correct) = 1 - C(n-c, k)/C(n, k), as a stable product."""

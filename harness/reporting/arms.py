@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from harness.analysis.runs import SeededRuns
 from harness.reporting.runs import ReportError, RunData
 
 
@@ -33,6 +34,12 @@ class Arm:
     @property
     def problems(self) -> dict[str, tuple[str, ...]]:
         return self.runs[0].problems
+
+    def seeded(self, family: str | None = None) -> SeededRuns:
+        """The arm's runs as the analysis takes them, restricted to one family if given."""
+        early = {int(run.summary.get("early_attempts", 0)) for run in self.runs}
+        return SeededRuns(tuple(self.discoveries(family)), self.attempts, self.exchangeable,
+                          early=early.pop() if len(early) == 1 else 0)
 
     def discoveries(self, family: str | None = None) -> list[pd.DataFrame]:
         """Each seed's discovery table, restricted to one family if given."""

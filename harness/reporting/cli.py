@@ -23,6 +23,7 @@ from tqdm import tqdm
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
+from harness.audit import audit_runs  # noqa: E402
 from harness.reporting import figures, science  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
 from harness.reporting.document import Findings, render  # noqa: E402
@@ -73,7 +74,15 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
                             for axis in ("usd", "compute_s", "attempts")],
                            ignore_index=True)
     calibration = science.calibration(arms, curves)
+    with tqdm(total=2, desc="forecast checks", unit="table", disable=not progress) as bar:
+        forecast_check = science.forecast_check(arms, n_boot=n_boot)
+        bar.update()
+        solved_forecast = science.solved_forecast(arms, n_boot=n_boot)
+        bar.update()
+    prices = science.prices(arms)
     real_model = science.model_against_random(arms)
+    audit, disputes = audit_runs(runs, progress=lambda items: tqdm(items, desc="verifier audit", unit="run",
+                                                                   disable=not progress))
     spend = {arm.name: science.spend_curves(arm, usd_per_core_hour) for arm in arms}
 
     names: dict[str, str] = {}
@@ -92,12 +101,15 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
         names["tokens"] = spent_tokens.name
 
     tables = {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
-              "calibration": calibration, "real_model": real_model, "runs": runs_table(arms)}
+              "calibration": calibration, "forecast_check": forecast_check, "solved_forecast": solved_forecast,
+              "prices": prices, "real_model": real_model, "audit": audit, "audit_disputes": disputes,
+              "runs": runs_table(arms)}
     for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")  # committed: small, stable diffs
     first = arms[0].runs[0]
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
-                        usd_per_core_hour,
+                        usd_per_core_hour, forecast_check=forecast_check, solved_forecast=solved_forecast,
+                        prices=prices, audit=audit, disputes=disputes,
                         experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import numpy as np
@@ -12,7 +12,9 @@ from harness.reporting.arms import Arm
 from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
 
 SECTIONS = ("Conclusion", "The sweep", "Yield curves", "Slope and verdict", "Discoveries left undetected",
-            "Funnel", "Equal cost", "A real model", "Calibration", "Reproducing")
+            "Forecasts", "The price of the next discovery", "Funnel", "Equal cost", "A real model", "Calibration",
+            "Verifier audit", "Reproducing")
+TRUSTED_SHARE = 0.9  # a forecast reach is trusted when this share of its checked rows fell inside the band
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class Findings:
     usd_per_core_hour: float
     experiment: str = ""
     description: str = ""  # the runs' own `description` setting
+    forecast_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.forecast_check
+    solved_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.solved_forecast
+    prices: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.prices
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_runs: per family
+    disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
 
 
 def num(x, digits: int = 3) -> str:
@@ -54,6 +61,13 @@ def table(frame: pd.DataFrame, columns: dict[str, str]) -> str:
     rule = "| " + " | ".join("---" for _ in columns) + " |"
     rows = ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for _, r in frame.iterrows()]
     return "\n".join([head, rule, *rows])
+
+
+def reached(row) -> str:
+    values = [row.get(f"reached_{share}") for share in ("0.5", "0.9", "0.99")]
+    if row["verdict"] != "saturated" or any(v is None or not math.isfinite(v) for v in values):
+        return ""
+    return " / ".join(num(v) for v in values)
 
 
 def interval(row) -> str:
@@ -145,6 +159,18 @@ def conclusion(f: Findings) -> str:
         reference = REFERENCE_FUNNEL["interesting"] / REFERENCE_FUNNEL["solved"] * 100
         lines.append(f"Share of solved problems that got an interesting solution: {shares}; in the reference "
                      f"funnel {num(reference)}% ({REFERENCE_FUNNEL['interesting']} of {REFERENCE_FUNNEL['solved']}).")
+    checked = trust(f.forecast_check) if len(f.forecast_check) else pd.DataFrame()
+    observed = checked[checked["against"] == "observed"] if len(checked) else checked
+    if len(observed):
+        held = observed.groupby("reach")[["inside", "rows"]].sum()
+        lines.append("Forecasts from the first 1% of each i.i.d. arm's attempts held the actual count inside their "
+                     "95% band in " + ", ".join(f"{int(r['inside'])} of {int(r['rows'])} rows at {reach}x"
+                                                for reach, r in held.iterrows()) + " (see Forecasts).")
+    if len(f.audit):
+        valid, disputed = int(f.audit["valid_checked"].sum()), int(f.audit["valid_disputed"].sum())
+        wrong, against = int(f.audit["wrong_checked"].sum()), int(f.audit["wrong_disputed"].sum())
+        lines.append(f"An independent checker re-checked all {valid:,} solution verdicts and {wrong:,} wrong ones: "
+                     f"it disputed {disputed} and {against} (see Verifier audit).")
     solvers = ", ".join(sorted({a.solver for a in f.arms}))
     recordings = sorted({recording_of(r) for a in model_arms(f.arms) for r in a.runs if recorded(r)})
     scripted = f" (model answers replayed from recordings in {', '.join(recordings)})" if recordings else ""
@@ -268,6 +294,146 @@ def real_model_section(f: Findings) -> list[str]:
     return lines
 
 
+def band(row, column: str = "estimate") -> str:
+    return f"{num(row[column])} [{num(row['lower'])}, {num(row['upper'])}]"
+
+
+def forecast_table(f: Findings) -> pd.DataFrame:
+    """Per i.i.d. arm and family, novel tier: found, extrapolated to 2x, forecast to 10x and 100x."""
+    rows = []
+    novel = f.curves[(f.curves["tier"] == "novel")]
+    for (arm, family), part in novel.groupby(["arm", "family"], sort=True):
+        ahead = part[part["method"] == "forecast"]
+        if not len(ahead):
+            continue
+        at = part[part["method"] == "observed"].iloc[0]
+        doubled = part[part["method"] == "extrapolation"].iloc[-1]
+        ten = ahead.iloc[int(np.argmin(np.abs(ahead["m"] - 10 * at["m"])))]
+        rows.append({"arm": arm, "family": family, "volume": at["m"], "found": at["estimate"],
+                     "doubled": band(doubled), "ten": band(ten), "hundred": band(ahead.iloc[-1])})
+    return pd.DataFrame(rows)
+
+
+def trust(check: pd.DataFrame) -> pd.DataFrame:
+    """Per arm, comparison and reach: rows checked, rows whose actual value lay inside the 95% band."""
+    fitted = check[check["inside"].notna()]
+    if not len(fitted):
+        return pd.DataFrame()
+    return (fitted.assign(inside=fitted["inside"].astype(bool))
+            .groupby(["arm", "against", "reach"], sort=True)
+            .agg(rows=("inside", "size"), inside=("inside", "sum")).reset_index()
+            .assign(share=lambda d: d["inside"] / d["rows"]))
+
+
+def trust_sentences(table: pd.DataFrame) -> list[str]:
+    out = []
+    for (arm, against), part in table.groupby(["arm", "against"], sort=True):
+        held = part[part["share"] >= TRUSTED_SHARE]["reach"].tolist()
+        shares = ", ".join(f"{int(r['inside'])} of {int(r['rows'])} at {int(r['reach'])}x" for _, r in part.iterrows())
+        reaches = part["reach"].tolist()
+        if held == reaches:
+            verdict = f"it held at every reach checked: trust it to {max(reaches)}x on problems like these"
+        elif held and held == reaches[:len(held)]:
+            verdict = (f"it held to {max(held)}x and not beyond: trust it to {max(held)}x, and read the dotted part "
+                       "of the curves beyond that as a guess")
+        else:
+            verdict = ("it did not hold even at the nearest reach: the dotted curves are not to be trusted "
+                       "for problems like these")
+        out.append(f"- {arm} (against the {against} value): bands held the actual value in {shares}; {verdict}.")
+    return out
+
+
+def forecasts_section(f: Findings) -> list[str]:
+    lines = [
+        "Beyond twice the volume, where Chao's extrapolation stops, each i.i.d. curve is forecast to 100x (dotted "
+        "in the yield figures): the discoveries' detection rates fitted as gamma-distributed, so incidence counts "
+        "are negative binomial (Fisher, Corbet & Williams 1943; near its log-series limit the growth is about "
+        "logarithmic), zero-truncated, by maximum likelihood; 95% bands from a parametric bootstrap. Novel tier "
+        "(all tiers in `curves.csv`, method `forecast`):", "",
+        table(forecast_table(f), {"arm": "arm", "family": "family", "volume": "attempts (pooled)",
+                                  "found": "novel found", "doubled": "2x (Chao)", "ten": "10x (forecast)",
+                                  "hundred": "100x (forecast)"}), "",
+        "### Checked against runs that went there", "",
+        "Each i.i.d. arm forecast from the first 1% of its attempts (seeds pooled) to 10x and 100x that, against "
+        "what its runs actually found by then; the synthetic arm forecast from its whole run to 10x and 100x "
+        "against its true expected yield. Rows with fewer than three discoveries at the origin are not fitted. "
+        "Table: `forecast_check.csv`.", ""]
+    check = f.forecast_check
+    if not len(check):
+        return lines + ["No i.i.d. arm in this sweep kept early counts (runs made before the check existed)."]
+    summary = trust(check)
+    lines += [table(summary, {"arm": "arm", "against": "against", "reach": "reach (x)", "rows": "rows fitted",
+                              "inside": "inside 95% band", "share": "share inside"}), "", *trust_sentences(summary), ""]
+    study = [a for a in f.arms if a.exchangeable and a.solver == "random"]
+    deep = max(study, key=lambda a: (a.attempts, a.name)) if study else None
+    shown = check[check["arm"].isin([deep.name] if deep else []) | (check["against"] == "true expected")]
+    if len(shown):
+        lines += [f"Per problem and tier, for {deep.name if deep else ''} and the synthetic urn:", "",
+                  table(shown.assign(forecast=shown.apply(lambda r: band(r) if math.isfinite(r["estimate"])
+                                                          else r["note"], axis=1)),
+                        {"arm": "arm", "problem_id": "problem", "tier": "tier", "from": "from (pooled)",
+                         "found_at_origin": "found there", "to": "to", "forecast": "forecast [95%]",
+                         "actual": "actual", "inside": "inside"}), ""]
+    solved = f.solved_forecast
+    if len(solved):
+        lines += [
+            "### Problems solved", "",
+            "The expected share of an arm's problems solved at least once, far beyond the run: each problem's "
+            "chance per attempt fitted as Beta across problems to the problems' counts of solving attempts, unsolved "
+            "ones included (beta-binomial, the distributional estimator of Schaeffer et al. 2025), 95% bootstrap "
+            "over problems; beside it the power law -log(coverage) = a k^b of Brown et al. (2024) fitted to the "
+            "rarefied coverage curve. Table: `solved_forecast.csv`.", "",
+            table(solved.assign(forecast=solved.apply(lambda r: f"{num(r['share'])} [{num(r['lower'])}, "
+                                                      f"{num(r['upper'])}]", axis=1)),
+                  {"arm": "arm", "problems": "problems", "reach": "x volume", "attempts": "attempts (pooled)",
+                   "observed": "share solved", "forecast": "forecast [95%]", "power_law": "power law"}), ""]
+    return lines
+
+
+def prices_section(f: Findings) -> list[str]:
+    if not len(f.prices):
+        return ["No i.i.d. arm in this sweep."]
+    novel = f.prices[(f.prices["tier"] == "novel") & (f.prices["observed"] > 0)]
+    left = novel[novel["more_attempts"] > 0]
+    rows = left.assign(
+        more=left.apply(lambda r: (num(r["more_attempts"]) if math.isfinite(r["more_attempts"]) else "never")
+                        + ("" if r["trusted"] else " (beyond 2x: untrusted)"), axis=1),
+        each=left["per_discovery"].map(lambda x: num(x) if math.isfinite(x) else "-"))
+    return [
+        "For each i.i.d. arm and problem: to find 90% of what that solver can find there (Chao's asymptote), how "
+        "many more attempts (pooled over seeds), by inverting the extrapolation the curves use (Chao et al. 2014); "
+        "and the expected attempts per new discovery at the end of the run. Beyond twice the run's volume the "
+        "extrapolation is not trusted, and the row says so. Novel tier, problems with a novel discovery and "
+        f"something left to find ({len(novel) - len(left)} more are at 90% already); every tier in `prices.csv`.", "",
+        table(rows, {"arm": "arm", "problem_id": "problem", "volume": "attempts (pooled)", "observed": "novel found",
+                     "chao": "Chao", "more": "to find 90% of what random search can find here: more attempts",
+                     "each": "attempts per new discovery now"}) if len(rows) else "Every row is at 90% already."]
+
+
+def audit_section(f: Findings) -> list[str]:
+    """What an independent checker said of the verifier's verdicts (harness.audit)."""
+    if not len(f.audit):
+        return ["Not audited: the runs' attempt records (their Parquet shards) were not reachable from here."]
+    a = f.audit
+    total = {column: int(a[column].sum()) for column in ("valid_checked", "valid_disputed", "wrong_checked",
+                                                          "wrong_disputed")}
+    return [
+        "Stroebl et al. (2024, \"Inference Scaling fLaws\") show that a verifier's false positives cap what "
+        "resampling can buy. Every attempt the verifier called valid (or better) in these runs, and a random "
+        "sample of the ones it called wrong, were checked again by an independent checker per family "
+        "(`harness/audit.py`: its own parsing and plain integer or rational arithmetic, no code shared with "
+        "the verifiers). Upper bounds: exact binomial (Clopper-Pearson) 95%, one-sided. Table: `audit.csv`.", "",
+        table(a, {"family": "family", "valid_checked": "valid checked", "valid_disputed": "checker disagrees",
+                  "false_valid_upper": "false-valid rate, 95% upper", "wrong_checked": "wrong checked",
+                  "wrong_disputed": "checker disagrees", "false_wrong_upper": "false-wrong rate, 95% upper"}), "",
+        f"In all: {total['valid_checked']:,} valid verdicts checked, {total['valid_disputed']} disputed; "
+        f"{total['wrong_checked']:,} wrong verdicts checked, {total['wrong_disputed']} disputed"
+        + (". The disputed attempts (all in `audit_disputes.csv`), each to be read as a possible verifier error:"
+           if len(f.disputes) else "."),
+        *([""] + [f"- {r['problem_id']}, verdict {r['tier']}: `{r['candidate']}` (run {r['run_id'][:8]})"
+                  for _, r in f.disputes.head(10).iterrows()] if len(f.disputes) else [])]
+
+
 def sweep_table(arms: list[Arm]) -> pd.DataFrame:
     rows = []
     for arm in arms:
@@ -286,7 +452,7 @@ def sweep_table(arms: list[Arm]) -> pd.DataFrame:
 
 
 def render(f: Findings, created: str) -> str:
-    v = f.verdicts.assign(slope_text=f.verdicts.apply(interval, axis=1))
+    v = f.verdicts.assign(slope_text=f.verdicts.apply(interval, axis=1), reached=f.verdicts.apply(reached, axis=1))
     exchangeable = v[v["chao"].notna()]
     detected = exchangeable[exchangeable["observed"] > 0].assign(
         chao_text=lambda d: d.apply(lambda r: f"{num(r['chao'])} [{num(r['chao_lower'])}, {num(r['chao_upper'])}]",
@@ -320,18 +486,24 @@ def render(f: Findings, created: str) -> str:
         "Slope of log(discoveries) on log(attempts) over the last decade of volume: 1 is proportional "
         "(the volume thesis), below 1 diminishing returns. Verdict: proportional if the interval "
         "contains 1, diminishing if it lies below, saturated if coverage passed 0.99 and Chao's "
-        "estimate is reached (adaptive arms: no seed found anything new in the last decade). "
+        "estimate is reached (adaptive arms: no seed found anything new in the last decade). A saturated "
+        "curve still has a slope when its last discoveries were first reached inside the window; the last "
+        "column says by which volume it had reached 50%, 90% and 99% of its asymptote (`reason` in the table "
+        "says it in words). "
         "Intervals: bootstrap 95%; for adaptive arms, each seed's discoveries resampled, seeds averaged. "
         "Table: `verdicts.csv`.", "",
         f"![slopes]({f.figures['slopes']})", "",
         table(v, {"family": "family", "tier": "tier", "arm": "arm", "volume": "volume",
-                  "observed": "found", "slope_text": "slope [interval]", "verdict": "verdict"}), "",
+                  "observed": "found", "slope_text": "slope [interval]", "verdict": "verdict",
+                  "reached": "saturated: 50% / 90% / 99% of it by"}), "",
         "## Discoveries left undetected", "",
         "Chao's estimate of the distinct discoveries the i.i.d. arm would make with unlimited volume "
         "(Chao2 for incidence data, log-normal 95% interval), and what it leaves undetected; rows with "
         "at least one discovery. Adaptive arms have none: their attempts are not exchangeable.", "",
         table(detected, {"family": "family", "tier": "tier", "arm": "arm", "observed": "found",
                          "chao_text": "Chao [95%]", "undetected": "undetected", "coverage": "coverage"}), "",
+        "## Forecasts", "", *forecasts_section(f), "",
+        "## The price of the next discovery", "", *prices_section(f), "",
         "## Funnel", "",
         f"Per arm, mean per seed, beside the reported funnel of an LLM on about "
         f"{REFERENCE_FUNNEL['problems']} open problems: {REFERENCE_FUNNEL['solved']} solved, "
@@ -363,6 +535,7 @@ def render(f: Findings, created: str) -> str:
         table(f.calibration, {"arm": "arm", "family": "family", "m": "attempts", "method": "method",
                               "estimate": "estimate", "lower": "lower", "upper": "upper", "truth": "true",
                               "inside": "inside"}) if len(f.calibration) else "No synthetic arm in this sweep.", "",
+        "## Verifier audit", "", *audit_section(f), "",
         "## Reproducing", "",
         "`make report` deletes the sweep's runs, runs `harness-run experiment=volume_thesis` (same seeds) "
         "and this report again. Attempts are seeded per (seed, problem, attempt), so every count of "

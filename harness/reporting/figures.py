@@ -47,12 +47,17 @@ def family_yield(curves: pd.DataFrame, arms: list[Arm], family: str, path: Path)
             how = f"i.i.d., {len(arm.runs)} seeds pooled" if arm.exchangeable else f"adaptive, mean of {len(arm.runs)}"
             members = arm.problems[family]
             which = members[0] if len(members) == 1 else f"{len(members)} problems"
-            ax.fill_between(part["m"], part["lower"], part["upper"], color=colour, alpha=0.18, linewidth=0)
-            seen = part[part["method"] != "extrapolation"]
+            near, far = part[part["method"] != "forecast"], part[part["method"] == "forecast"]
+            ax.fill_between(near["m"], near["lower"], near["upper"], color=colour, alpha=0.18, linewidth=0)
+            seen = near[near["method"] != "extrapolation"]
             ax.plot(seen["m"], seen["estimate"], color=colour, label=f"{arm.label}, {which} ({how})")
-            ahead = part[part["m"] >= seen["m"].max()]
+            ahead = near[near["m"] >= seen["m"].max()]
             if len(ahead) > 1:
                 ax.plot(ahead["m"], ahead["estimate"], color=colour, linestyle="--")
+            if len(far):  # the fitted forecast, from where the extrapolation ends, with a lighter band
+                far = pd.concat([ahead.tail(1), far])
+                ax.fill_between(far["m"], far["lower"], far["upper"], color=colour, alpha=0.08, linewidth=0)
+                ax.plot(far["m"], far["estimate"], color=colour, linestyle=":")
             truth = truth_curve(arm, family, part["m"].to_numpy()) if tier == "valid" else None
             if truth is not None:
                 ax.plot(part["m"], truth, color="black", linestyle=":", label=f"{arm.solver}: true expected")
@@ -65,8 +70,8 @@ def family_yield(curves: pd.DataFrame, arms: list[Arm], family: str, path: Path)
         ax.grid(True, which="both", alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small",
-               title="solver on bank, volume, problems (one panel per tier; dashed: extrapolated; "
-                     "bands: 95%)", title_fontsize="small")
+               title="solver on bank, volume, problems (one panel per tier; dashed: extrapolated to 2x; "
+                     "dotted: forecast to 100x; bands: 95%)", title_fontsize="small")
     return _save(fig, path)
 
 

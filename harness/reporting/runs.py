@@ -18,6 +18,7 @@ import yaml
 
 from harness.bank import build_bank, spec_from_config
 from harness.problem import Problem
+from harness.tracking import one_line
 
 FILES = ("summary.json", "config.yaml", "curve.csv", "discoveries.csv")
 
@@ -141,14 +142,26 @@ def runs_from_directory(directory: Path, on_skip: Callable[[str], None] = _quiet
     return runs
 
 
-def runs_from_mlflow(client, experiment: str, on_skip: Callable[[str], None] = _quiet) -> list[RunData]:
-    """Every finished run of an MLflow experiment, its artifacts downloaded; each run that is
-    not finished (running, failed, killed) is reported to `on_skip`."""
-    found = client.get_experiment_by_name(experiment)
-    if found is None:
-        raise ReportError(f"no MLflow experiment {experiment!r} at {client.tracking_uri}")
+def runs_from_mlflow(client, experiment: str | None = None, on_skip: Callable[[str], None] = _quiet,
+                     filter_string: str = "", run_ids=()) -> list[RunData]:
+    """The finished runs of an MLflow experiment (optionally filtered), or the runs `run_ids`,
+    their artifacts downloaded: the one MLflow reader of harness-report and harness-compare.
+    Each run of the experiment that is not finished (running, failed, killed) goes to `on_skip`."""
+    if run_ids:
+        found = []
+        for run_id in run_ids:
+            try:
+                found.append(client.get_run(run_id))
+            except Exception as exc:  # MLflow raises its own exception for an unknown id
+                raise ReportError(f"no run {run_id} in {client.tracking_uri} ({one_line(exc)})") from None
+    else:
+        experiment_found = client.get_experiment_by_name(experiment)
+        if experiment_found is None:
+            raise ReportError(f"no MLflow experiment {experiment!r} at {client.tracking_uri}")
+        found = client.search_runs([experiment_found.experiment_id], filter_string=filter_string,
+                                   order_by=["attributes.start_time ASC"], max_results=10_000)
     runs = []
-    for run in client.search_runs([found.experiment_id], order_by=["attributes.start_time ASC"], max_results=10_000):
+    for run in found:
         if run.info.status != "FINISHED":
             on_skip(f"run {run.info.run_id} ({run.info.run_name}): {run.info.status.lower()}")
             continue
@@ -157,8 +170,9 @@ def runs_from_mlflow(client, experiment: str, on_skip: Callable[[str], None] = _
                 try:
                     client.download_artifacts(run.info.run_id, name, scratch)
                 except Exception as exc:  # MLflow raises several types for a missing artifact
-                    raise ReportError(f"run {run.info.run_id}: cannot download {name} ({exc})") from None
+                    raise ReportError(f"run {run.info.run_id}: cannot download {name} ({one_line(exc)})") from None
             runs.append(read_run(Path(scratch), run.info.run_id))
     if not runs:
-        raise ReportError(f"MLflow experiment {experiment!r} has no finished runs")
+        raise ReportError(f"no finished runs match in {client.tracking_uri}" if run_ids or filter_string
+                          else f"MLflow experiment {experiment!r} has no finished runs")
     return runs

@@ -1,140 +1,127 @@
-"""The numbers of a sweep report: curves, slopes and verdicts, Chao, funnels, equal cost.
-
-Exchangeable arms: the seeds of an arm are independent streams of i.i.d. attempts, so they
-are pooled (incidence counts summed, seeds x attempts sampling units), rarefied up to the
-pooled volume and extrapolated to twice it, with bootstrap bands (harness.analysis).
-Adaptive arms (evolve): attempts depend on earlier verdicts, so nothing is rarefied or
-extrapolated; their curve is the observed accumulation, averaged over seeds with a
-seed-to-seed band, and the slope's interval comes from resampling each seed's discoveries.
-"""
+"""The numbers of a sweep report: curves, slopes and verdicts, Chao, forecasts and their check,
+prices, funnels, equal cost. Every estimator is harness.analysis's, applied per arm and family
+(the arm's seeds as SeededRuns); this module only arranges the rows."""
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 import pandas as pd
 
-from harness.analysis.fits import thesis_verdict
-from harness.analysis.observed import log_spaced_steps, seed_average
-from harness.analysis.richness import chao, richness
-from harness.problem import DISCOVERY_TIERS
+from harness.analysis import runs as analysis
+from harness.analysis.forecast import MIN_DISCOVERIES, fit_coverage_power_law, forecast_richness, forecast_solved
+from harness.analysis.observed import log_spaced_steps
+from harness.analysis.runs import TIERS
 from harness.reporting.arms import Arm
 from harness.solvers.synthetic import SyntheticSolver
 
-TIERS = [t.value for t in DISCOVERY_TIERS]
 # The data point of the debate: about 700 open problems attacked with an LLM, 13 solved,
 # 1 of the solutions judged interesting.
 REFERENCE_FUNNEL = {"problems": 700, "solved": 13, "interesting": 1}
 USD_PER_CORE_HOUR = 0.04  # assumed price of compute, to put CPU seconds and tokens on one axis
 
 
-def pooled_counts(arm: Arm, family: str, tier: str) -> np.ndarray:
-    """Incidence count of each distinct discovery of `family` at `tier`, summed over seeds."""
-    tables = [t for t in arm.discoveries(family) if len(t)]
-    if not tables:
-        return np.zeros(0, dtype=np.int64)
-    found = pd.concat(tables).groupby(["problem_id", "canonical"])[f"found_{tier}"].sum()
-    return found[found > 0].to_numpy(dtype=np.int64)
-
-
-def observed_counts(discoveries: pd.DataFrame, tier: str, steps: np.ndarray) -> np.ndarray:
-    """Distinct discoveries reaching `tier` within the first m attempts, for each m."""
-    firsts = np.sort(discoveries[f"first_{tier}"].dropna().to_numpy(dtype=np.int64))
-    return np.searchsorted(firsts, steps, side="left")
-
-
-def pooled_units(arm: Arm) -> int:
-    return arm.attempts * len(arm.runs)
-
-
 def family_curve(arm: Arm, family: str, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
-    """Per tier: m, estimate, lower, upper, method (rarefaction, observed, extrapolation)."""
-    out = []
-    if arm.exchangeable:
-        units = pooled_units(arm)
-        steps = np.union1d(log_spaced_steps(2 * units, points=50), [units])  # where rarefaction meets extrapolation
-        for tier in TIERS:
-            curve = richness(pooled_counts(arm, family, tier), sampling_units=units, at=steps, n_boot=n_boot,
-                             seed=seed)
-            out.append(curve.drop(columns="coverage").assign(tier=tier))
-    else:
-        steps = log_spaced_steps(arm.attempts, points=40)
-        for tier in TIERS:
-            per_seed = [pd.DataFrame({"attempts": steps, "n": observed_counts(d, tier, steps)})
-                        for d in arm.discoveries(family)]
-            if len(per_seed) > 1:
-                mean = seed_average(per_seed, "n").rename(columns={"attempts": "m", "mean": "estimate"})
-            else:
-                n = per_seed[0]["n"].to_numpy(dtype=float)
-                mean = pd.DataFrame({"m": steps, "estimate": n, "lower": n, "upper": n})
-            out.append(mean[["m", "estimate", "lower", "upper"]].assign(method="observed", tier=tier))
-    return pd.concat(out, ignore_index=True).assign(arm=arm.name, family=family)
-
-
-def _log_slope(m: np.ndarray, n: np.ndarray) -> float:
-    keep = n > 0
-    if keep.sum() < 2 or len(np.unique(m[keep])) < 2:
-        return float("nan")
-    return float(np.polyfit(np.log(m[keep]), np.log(n[keep]), 1)[0])
-
-
-def _adaptive_verdict(arm: Arm, family: str, tier: str, n_boot: int, seed: int) -> dict:
-    """Slope of the seed-mean observed curve over the last decade of volume. Its interval is a
-    bootstrap: each seed's discoveries resampled (their first attempts), the seeds averaged.
-    Saturated when no seed found anything new in that decade."""
-    lo, hi = max(1, arm.attempts // 10), arm.attempts
-    steps = np.unique(np.geomspace(lo, hi, 12).astype(np.int64))
-    firsts = [np.sort(d[f"first_{tier}"].dropna().to_numpy(dtype=np.int64)) for d in arm.discoveries(family)]
-    per_seed = np.vstack([np.searchsorted(f, steps, side="left") for f in firsts]).astype(float)
-    mean = per_seed.mean(axis=0)
-    rng = np.random.default_rng(seed)
-    boots = np.array([
-        _log_slope(steps, np.mean([np.searchsorted(np.sort(rng.choice(f, len(f))), steps, side="left")
-                                   if len(f) else np.zeros(len(steps)) for f in firsts], axis=0))
-        for _ in range(n_boot)])
-    boots = boots[np.isfinite(boots)]
-    lower, upper = np.percentile(boots, [2.5, 97.5]) if len(boots) > 1 else (np.nan, np.nan)
-    row = {"volume": hi, "observed": float(mean[-1]), "slope": _log_slope(steps, mean),
-           "slope_lower": float(lower), "slope_upper": float(upper), "window": f"{lo}-{hi}",
-           "interval": "bootstrap 95%, within seeds", "coverage": np.nan, "chao": np.nan, "chao_lower": np.nan,
-           "chao_upper": np.nan}
-    if mean[-1] == 0:
-        verdict = "no discoveries"
-    elif np.array_equal(per_seed[:, -1], per_seed[:, 0]):
-        verdict = "saturated"
-    elif not np.isfinite(row["slope"]) or not np.isfinite(lower):
-        verdict = "undecided"
-    else:
-        verdict = "proportional" if lower <= 1 <= upper else "diminishing"
-    return {**row, "verdict": verdict}
-
-
-def _exchangeable_verdict(arm: Arm, family: str, tier: str, n_boot: int, seed: int) -> dict:
-    counts, units = pooled_counts(arm, family, tier), pooled_units(arm)
-    v = thesis_verdict(counts, units, n_boot=n_boot, seed=seed)
-    c = chao(counts, sampling_units=units)
-    slope = v.slope
-    return {"volume": units, "observed": float(len(counts)),
-            "slope": slope.slope if slope else np.nan, "slope_lower": slope.lower if slope else np.nan,
-            "slope_upper": slope.upper if slope else np.nan,
-            "window": f"{slope.window[0]}-{slope.window[1]}" if slope else "",
-            "interval": "bootstrap 95%", "coverage": v.coverage, "chao": c.estimate, "chao_lower": c.lower,
-            "chao_upper": c.upper, "verdict": v.verdict}
+    """Per tier: m, estimate, lower, upper, method (rarefaction, observed, extrapolation, forecast)."""
+    runs = arm.seeded(family)
+    return pd.concat([analysis.yield_curve(runs, tier, n_boot, seed, forecast=True).assign(tier=tier)
+                      for tier in TIERS], ignore_index=True).assign(arm=arm.name, family=family)
 
 
 def verdicts(arms: list[Arm], n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
-    """One row per arm, family and tier: slope of yield on volume, its interval, the verdict, Chao."""
+    """One row per arm, family and tier: slope of yield on volume, its interval, the verdict, Chao,
+    and for saturated verdicts the volumes at which 50%, 90% and 99% of the asymptote were reached."""
     rows = []
     for arm in arms:
         for family, problems in arm.families.items():
+            runs = arm.seeded(family)
             for tier in TIERS:
-                numbers = (_exchangeable_verdict(arm, family, tier, n_boot, seed) if arm.exchangeable
-                           else _adaptive_verdict(arm, family, tier, n_boot, seed))
-                rows.append({"arm": arm.name, "solver": arm.solver, "family": family, "problems": problems,
-                             "tier": tier, "seeds": len(arm.runs), **numbers})
+                v, c = analysis.verdict(runs, tier, n_boot, seed), analysis.asymptote(runs, tier)
+                slope, nan = v.slope, float("nan")
+                reached = dict(v.saturation)
+                rows.append({
+                    "arm": arm.name, "solver": arm.solver, "family": family, "problems": problems, "tier": tier,
+                    "seeds": len(arm.runs), "volume": runs.units, "observed": float(v.observed),
+                    "slope": slope.slope if slope else nan, "slope_lower": slope.lower if slope else nan,
+                    "slope_upper": slope.upper if slope else nan,
+                    "window": f"{slope.window[0]}-{slope.window[1]}" if slope else "",
+                    "interval": "bootstrap 95%" if arm.exchangeable else "bootstrap 95%, within seeds",
+                    "coverage": v.coverage, "chao": c.estimate if c else nan, "chao_lower": c.lower if c else nan,
+                    "chao_upper": c.upper if c else nan, "verdict": v.verdict.value, "reason": v.reason,
+                    **{f"reached_{share:g}": reached.get(share, nan) for share in (0.5, 0.9, 0.99)},
+                })
     table = pd.DataFrame(rows)
     table["undetected"] = table["chao"] - table["observed"]
     return table
+
+
+def prices(arms: list[Arm]) -> pd.DataFrame:
+    """Per i.i.d. arm, problem and tier: the further attempts (pooled) to find 90% of Chao's
+    asymptote, attempts per new discovery at the end, and whether that lies within the doubling
+    the extrapolation is trusted for."""
+    return pd.concat([analysis.prices(arm.seeded(), [pid for ids in arm.problems.values() for pid in ids])
+                      .assign(arm=arm.name, seeds=len(arm.runs)) for arm in arms if arm.exchangeable]
+                     or [pd.DataFrame()], ignore_index=True)
+
+
+def forecast_check(arms: list[Arm], n_boot: int = 200, seed: int = 0, reaches=(10, 100)) -> pd.DataFrame:
+    """Forecasts against what happened, per problem and tier. The synthetic arm: from the whole
+    run (seeds pooled) to 10x and 100x it, against the true expected yield. Every other i.i.d. arm
+    whose runs kept early counts: from the early part (the first 1% of attempts, seeds pooled) to
+    10x and 100x it, against the distinct discoveries the runs actually made by then."""
+    rows = []
+    for arm in (a for a in arms if a.exchangeable):
+        for family, members in arm.problems.items():
+            for pid in members:
+                runs = arm.seeded(family).restrict([pid])
+                truth = truth_curve(arm, family, np.array(reaches) * runs.units, members=[pid])
+                if truth is None and not runs.early:
+                    continue  # runs made before they kept early counts
+                origin = runs if truth is not None else runs.early_part()
+                for tier in TIERS:
+                    if truth is not None and tier != "valid":
+                        continue  # the truth is known for the valid tier
+                    counts = origin.counts(tier)
+                    actual = truth if truth is not None else [runs.union_within(tier, k * origin.attempts)
+                                                              for k in reaches]
+                    enough = len(counts) >= MIN_DISCOVERIES
+                    ahead = (forecast_richness(counts, origin.units, [k * origin.units for k in reaches], n_boot,
+                                               seed=seed) if enough else None)
+                    for i, (reach, value) in enumerate(zip(reaches, actual)):
+                        f = ahead.iloc[i] if enough else {"estimate": np.nan, "lower": np.nan, "upper": np.nan}
+                        rows.append({
+                            "arm": arm.name, "problem_id": pid, "tier": tier, "from": origin.units, "reach": reach,
+                            "to": reach * origin.units, "found_at_origin": len(counts), "actual": float(value),
+                            "against": "true expected" if truth is not None else "observed",
+                            "estimate": f["estimate"], "lower": f["lower"], "upper": f["upper"],
+                            "inside": bool(f["lower"] - 1e-9 <= value <= f["upper"] + 1e-9) if enough else np.nan,
+                            "note": "" if enough else f"fewer than {MIN_DISCOVERIES} discoveries to fit"})
+    return pd.DataFrame(rows)
+
+
+def solved_forecast(arms: list[Arm], n_boot: int = 200, seed: int = 0, reach=(1, 10, 100, 1000)) -> pd.DataFrame:
+    """Per i.i.d. arm on at least five problems: the expected share of problems solved at multiples
+    of the pooled volume (beta-binomial over problems, Schaeffer et al. 2025), and Brown et al.'s
+    power law fitted to the rarefied coverage curve, beside the share actually solved."""
+    rows = []
+    for arm in (a for a in arms if a.exchangeable and sum(a.families.values()) >= 5):
+        runs, ids = arm.seeded(), [pid for members in arm.problems.values() for pid in members]
+        solving = runs.solving(ids)
+        if not (solving > 0).any():
+            continue
+        shares = forecast_solved(solving, runs.units, [k * runs.units for k in reach], n_boot, seed=seed)
+        rarefied = analysis.solved_curve(runs, ids, log_spaced_steps(runs.units))
+        try:
+            a, b = fit_coverage_power_law(rarefied["m"], rarefied["share"])
+        except ValueError:
+            a = b = float("nan")
+        for k, (_, row) in zip(reach, shares.iterrows()):
+            rows.append({"arm": arm.name, "problems": len(ids), "volume": runs.units, "reach": k,
+                         "attempts": int(row["k"]), "share": row["share"], "lower": row["lower"],
+                         "upper": row["upper"], "power_law": float(np.exp(-a * row["k"] ** b)) if math.isfinite(a)
+                         else np.nan, "observed": float((solving > 0).mean()) if k == 1 else np.nan})
+    return pd.DataFrame(rows)
 
 
 def funnel(arms: list[Arm]) -> pd.DataFrame:
@@ -204,7 +191,8 @@ def calibration(arms: list[Arm], curves: pd.DataFrame) -> pd.DataFrame:
             truth = truth_curve(arm, family, part["m"].to_numpy())
             if truth is None:
                 continue
-            for m in (pooled_units(arm) // 10, pooled_units(arm), 2 * pooled_units(arm)):
+            units = arm.seeded(family).units
+            for m in (units // 10, units, 2 * units):
                 i = int(np.argmin(np.abs(part["m"].to_numpy() - m)))
                 point = part.iloc[i]
                 rows.append({"arm": arm.name, "family": family, "m": int(point["m"]), "method": point["method"],
@@ -213,12 +201,13 @@ def calibration(arms: list[Arm], curves: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def truth_curve(arm: Arm, family: str, m: np.ndarray) -> np.ndarray | None:
-    """The synthetic solver's true expected distinct discoveries of a family at volumes m; else None."""
+def truth_curve(arm: Arm, family: str, m: np.ndarray, members=None) -> np.ndarray | None:
+    """The synthetic solver's true expected distinct discoveries of a family (or of the problems
+    `members`) at volumes m; else None."""
     if arm.solver != "synthetic":
         return None
     settings = {k: v for k, v in arm.runs[0].config["solver"].items() if k != "name"}
-    members = [p for p in arm.runs[0].bank_problems if p.id.split("/")[0] == family]
+    members = [p for p in arm.runs[0].bank_problems if (p.id in members if members else p.id.split("/")[0] == family)]
     solver = SyntheticSolver(**settings)
     return sum(solver.expected_discoveries(p, np.asarray(m)) for p in members)
 
@@ -230,8 +219,7 @@ def model_arms(arms: list[Arm]) -> list[Arm]:
 
 def found_by(arm: Arm, problem_id: str, tier: str, attempts: float) -> float:
     """Distinct discoveries of one problem reaching `tier` within its first `attempts`, mean of seeds."""
-    counts = [int((d.loc[d["problem_id"] == problem_id, f"first_{tier}"] < attempts).sum()) for d in arm.discoveries()]
-    return float(np.mean(counts))
+    return float(arm.seeded().restrict([problem_id]).found_within(tier, [math.ceil(attempts)]).mean())
 
 
 EXAMPLE = re.compile(r"e\.g\. `([^`]+)`")  # how statements show the answer format

@@ -2,16 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.analysis.fits import fit_coverage_power_law, thesis_verdict, yield_slope
-from harness.analysis.run import NotExchangeable, analyse_run, summary
-
-
-def test_power_law_fit_recovers_its_parameters():
-    k = np.array([1, 2, 4, 8, 16, 32, 64])
-    a, b = fit_coverage_power_law(k, np.exp(-2.0 * k**-0.5))
-    assert (a, b) == pytest.approx((-2.0, -0.5))
-    with pytest.raises(ValueError):
-        fit_coverage_power_law([1, 2], [1.0, 1.0])
+from harness.analysis.fits import YieldVerdict, adaptive_verdict, log_log_slope, thesis_verdict, yield_slope
+from harness.analysis.runs import SeededRuns, analyse, family_verdicts, solved_curve, summary
 
 
 def test_never_repeated_discoveries_grow_in_proportion():
@@ -39,30 +31,79 @@ def test_nothing_found_and_bad_windows():
         yield_slope([1, 2], 100, window=(50, 500))
 
 
-def test_adaptive_solvers_are_refused_with_the_reason():
-    table = pd.DataFrame({"found_valid": [1], "found_novel": [1], "found_interesting": [0]})
-    with pytest.raises(NotExchangeable, match="not exchangeable"):
-        analyse_run(table, 100, exchangeable=False, solver="evolve")
-    analyses = analyse_run(table, 100, exchangeable=True, n_boot=20)
-    assert [a.tier for a in analyses] == ["valid", "novel", "interesting"]
-    assert summary(analyses)["interesting"]["verdict"] == "no discoveries"
-    assert analyses[0].curve["m"].max() == 200  # extrapolated to twice the volume
+def test_everything_found_often_says_when_it_saturated_and_why_the_slope_is_not_zero():
+    # one discovery in 10 of 10,000 attempts is reached within the window's decade: slope > 0
+    verdict = thesis_verdict([5_000, 10], 10_000, n_boot=20)
+    # S(1,000) = 1 + 0.65, S(10,000) = 2: a slope of log(2 / 1.65) / log(10) = 0.08 beside "saturated"
+    assert verdict.verdict is YieldVerdict.SATURATED and 0.05 < verdict.slope.slope < 0.1
+    reached = dict(verdict.saturation)
+    assert reached[0.5] == 8  # S = 1 once the common one is all but certain: 1 - 2^-8 + 8 / 1,000
+    # 90% of 2: the rare one's share passes 0.8; with replacement at log(0.2) / log(0.999) = 1,608,
+    # without (rarefaction draws without replacement) a little sooner
+    assert 1_400 <= reached[0.9] <= 1_608 and 2_900 <= reached[0.99] <= 3_900
+    assert "reached its asymptote (50% by 8" in verdict.reason and "not growth beyond them" in verdict.reason
 
 
-def test_family_verdicts_and_expected_problems_solved():
-    from harness.analysis.run import family_verdicts, solved_curve
+def test_the_verdict_is_an_enum_that_reads_as_its_string():
+    assert YieldVerdict("saturated") is YieldVerdict.SATURATED and YieldVerdict.NO_DISCOVERIES == "no discoveries"
+    assert f"{YieldVerdict.PROPORTIONAL}" == "proportional"
 
+
+def test_one_log_log_fit():
+    assert log_log_slope([1, 10, 100], [2, 20, 200]) == pytest.approx(1.0)
+    assert np.isnan(log_log_slope([1, 10], [0, 5]))  # one point with n > 0
+
+
+def test_adaptive_verdicts_from_each_seeds_first_attempts():
+    # nothing new after attempt 50 in either seed: saturated, with the volumes it took
+    saturated = adaptive_verdict([np.array([0, 10, 50]), np.array([3, 40])], 1_000, n_boot=20)
+    assert saturated.verdict is YieldVerdict.SATURATED and saturated.observed == 2.5
+    # mean within the first m: 1.5 at m = 11 (>= 1.25), 2 at 41, 2.5 at 51 (>= 2.25)
+    assert dict(saturated.saturation) == {0.5: 11, 0.9: 51, 0.99: 51}
+    # one new discovery per attempt, all the way: proportional
+    growing = adaptive_verdict([np.arange(1_000), np.arange(0, 1_000, 2)], 1_000, n_boot=50)
+    assert growing.verdict is YieldVerdict.PROPORTIONAL and growing.slope.slope == pytest.approx(1, abs=0.02)
+    assert adaptive_verdict([np.array([], dtype=int)], 1_000).verdict is YieldVerdict.NO_DISCOVERIES
+
+
+def test_one_run_and_its_families():
     table = pd.DataFrame({
         "problem_id": ["a/1", "a/1", "b/2"], "canonical": ["x", "y", "z"],
+        "first_valid": [0, 3, 7], "first_novel": [0, None, 7], "first_interesting": [None, None, None],
         "found_valid": [100, 50, 1], "found_novel": [100, 0, 1], "found_interesting": [0, 0, 0],
     })
-    verdicts = family_verdicts(table, 1_000, n_boot=20)
-    assert set(verdicts) == {"a", "b"} and verdicts["a"]["interesting"].verdict == "no discoveries"
-    assert verdicts["a"]["valid"].verdict == "saturated"
-    solved = solved_curve(table, problems=3, attempts=1_000, at=[1, 1_000, 2_000])
+    runs = SeededRuns((table,), 1_000, exchangeable=True)
+    analyses = analyse(runs, n_boot=20)
+    assert [a.tier for a in analyses] == ["valid", "novel", "interesting"]
+    assert summary(analyses)["interesting"]["verdict"] == "no discoveries"
+    assert analyses[0].curve["m"].max() == 2_000  # extrapolated to twice the volume
+    assert summary(analyses)["valid"]["more_attempts_90"] is not None
+    verdicts = family_verdicts(runs, ["a/1", "b/2"], n_boot=20)
+    assert set(verdicts) == {"a", "b"} and verdicts["a"]["interesting"]["verdict"] == "no discoveries"
+    assert verdicts["a"]["valid"]["verdict"] == "saturated"
+    solved = solved_curve(runs, ["a/1", "b/2", "c/3"], at=[1, 1_000, 2_000])
     assert solved["m"].tolist() == [1, 1_000]  # rarefaction only: no extrapolation here
     assert solved["solved"].tolist() == pytest.approx([0.151, 2.0])
     assert solved["share"].iloc[-1] == pytest.approx(2 / 3)
+    adaptive = analyse(SeededRuns((table, table), 1_000, exchangeable=False), n_boot=20)
+    assert adaptive[0].curve["method"].eq("observed").all() and adaptive[0].price is None
+    assert adaptive[0].curve["estimate"].iloc[-1] == 3  # within the first 1,000 attempts, mean of equal seeds
+
+
+def test_seeds_pool_as_more_attempts_and_the_early_part_is_a_shorter_run():
+    def seed(found, early):
+        return pd.DataFrame({"problem_id": ["p/1", "p/1"], "canonical": ["x", "y"], "first_valid": [2, 60],
+                             "first_novel": [2, 60], "first_interesting": [None, None],
+                             "found_valid": found, "found_novel": found, "found_interesting": [0, 0],
+                             "early_valid": early, "early_novel": early, "early_interesting": [0, 0]})
+    runs = SeededRuns((seed([5, 1], [1, 0]), seed([3, 0], [0, 0])), 100, exchangeable=True, early=10)
+    assert runs.units == 200 and sorted(runs.counts("valid").tolist()) == [1, 8]
+    early = runs.early_part()
+    assert early.attempts == 10 and early.units == 20 and early.counts("valid").tolist() == [1]
+    assert runs.union_within("valid", 10) == 1 and runs.union_within("valid", 100) == 2
+    assert runs.found_within("valid", [3, 61]).tolist() == [[1, 2], [1, 2]]
+    with pytest.raises(ValueError, match="no early counts"):
+        SeededRuns(runs.discoveries, 100, exchangeable=True).early_part()
 
 
 def test_seed_average_of_observed_curves():

@@ -69,3 +69,28 @@ def test_bad_input_is_refused():
         chao([1, 2], kind="presence")
     with pytest.raises(ValueError, match="exceeds"):
         chao([11], sampling_units=10)
+
+
+def test_the_price_of_the_next_discoveries_by_hand():
+    from harness.analysis.richness import additional_attempts, attempts_per_discovery, estimates, sample
+
+    # Girdled: n = 168, S_obs = 26, f1 = 12, f2 = 4, f0 = 167/168 * 144/8 = 17.893, Chao 43.893.
+    # 90% of it is 39.504: 13.504 more; r = 1 - 12 / (168 f0 + 12) = 0.996024, and
+    # t = log(1 - 13.504 / 17.893) / log(r) = 352.7, so 353 more draws.
+    more = additional_attempts(GIRDLED, kind="abundance", fraction=0.9)
+    assert more == 353
+    s = sample(GIRDLED, None, "abundance")
+    before, after = estimates(s, [168 + 352, 168 + 353])[0]
+    assert before < 0.9 * 43.893 <= after + 1e-3  # the same extrapolation the curve draws
+    assert attempts_per_discovery(GIRDLED, kind="abundance") == pytest.approx((168 * 17.893 + 12) / (17.893 * 12),
+                                                                               rel=1e-4)
+    # Q2 = 0 (bias-corrected f0 = (T-1)/T f1 (f1-1)/2 = 2.7): half of 5.7 is found already; 90% of it,
+    # 5.13, needs t = log(1 - 2.13 / 2.7) / log(1 - 3 / 30) = 14.8 -> 15 more attempts
+    assert additional_attempts([1, 1, 1], sampling_units=10, fraction=0.5) == 0
+    assert additional_attempts([1, 1, 1], sampling_units=10, fraction=0.9) == 15
+    assert math.isinf(additional_attempts([1, 1, 1], sampling_units=10, fraction=1.0))
+    # Q1 = 0: nothing left undetected, nothing to pay, and no next discovery to expect
+    assert additional_attempts([2, 3, 5], sampling_units=10) == 0
+    assert math.isinf(attempts_per_discovery([2, 3, 5], sampling_units=10))
+    with pytest.raises(ValueError, match="fraction"):
+        additional_attempts([1, 2], sampling_units=10, fraction=0)

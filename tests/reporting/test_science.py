@@ -1,4 +1,4 @@
-"""The report's numbers from hand-made runs whose answers are known (`run`: tests/reporting/conftest.py)."""
+"""The report's numbers from hand-made runs whose answers are known (`run`: tests/conftest.py)."""
 import numpy as np
 import pytest
 
@@ -11,9 +11,9 @@ def test_seeds_of_an_iid_arm_are_pooled_per_discovery_and_family(run):
     b = run(1, [("pell/D=2,B=20", "3,2", 7, 7, None, 3, 3, 0), ("pell/D=3,B=30", "2,1", 0, None, None, 1, 0, 0)])
     [arm] = group_arms([b, a])
     assert arm.seeds == [0, 1] and arm.families == {"golomb": 1, "pell": 2}
-    assert sorted(science.pooled_counts(arm, "pell", "valid")) == [1, 5]
-    assert list(science.pooled_counts(arm, "pell", "novel")) == [5]
-    assert list(science.pooled_counts(arm, "golomb", "interesting")) == [9]
+    assert sorted(arm.seeded("pell").counts("valid")) == [1, 5]
+    assert list(arm.seeded("pell").counts("novel")) == [5]
+    assert list(arm.seeded("golomb").counts("interesting")) == [9]
 
     curve = science.family_curve(arm, "pell", n_boot=20)
     valid = curve[curve["tier"] == "valid"]
@@ -69,3 +69,59 @@ def test_an_arm_must_be_one_solver_at_one_volume_with_one_run_per_seed(run):
         group_arms([run(0, []), run(0, [])])
     with pytest.raises(ReportError, match="mixes runs"):
         group_arms([run(0, []), run(1, [], attempts=50)])
+
+
+def test_the_report_and_the_comparison_agree_on_every_number_they_share(run):
+    """Both take an arm's seeds through harness.analysis: the same curve, band and verdict."""
+    from harness.compare import arm_curves
+
+    rows = [("golomb/m=4,L=6", "0,1,4,6", 3, 3, None, 4, 4, 0), ("golomb/m=4,L=6", "0,2,5,6", 40, 40, None, 1, 1, 0),
+            ("golomb/m=4,L=6", "0,1,3,6", 90, None, None, 1, 0, 0)]
+    for exchangeable in (True, False):
+        runs = [run(s, rows[: 2 + s], exchangeable=exchangeable) for s in (0, 1, 2)]
+        [arm] = group_arms(runs)
+        report = science.family_curve(arm, "golomb", n_boot=30)
+        report = report[report["method"] != "forecast"]  # the comparison stops at 2x
+        compared = arm_curves(runs, problem="golomb/m=4,L=6", n_boot=30)
+        merged = report.merge(compared, on=["tier", "m"], suffixes=("_report", "_compare"))
+        assert len(merged) == len(report) == len(compared)
+        for column in ("estimate", "lower", "upper", "method"):
+            assert merged[f"{column}_report"].tolist() == merged[f"{column}_compare"].tolist()
+        verdicts = science.verdicts([arm], n_boot=30).query("family == 'golomb'").set_index("tier")["verdict"]
+        assert compared.groupby("tier")["verdict"].first().to_dict() == verdicts.to_dict()
+
+
+def test_forecasts_are_checked_from_the_early_part_against_what_the_runs_found(run):
+    from harness.reporting.document import trust, trust_sentences
+
+    rng = np.random.default_rng(0)
+
+    def seeded(seed):
+        rows, early = [], []
+        for i in range(60):  # 60 discoveries of one problem, found at random attempts of 1,000
+            hits = np.sort(rng.choice(1000, size=int(rng.integers(1, 6)), replace=False))
+            rows.append(("pell/D=2,B=20", f"s{i}", hits[0], hits[0], None, len(hits), len(hits), 0))
+            early.append(int((hits < 10).sum()))
+        r = run(seed, rows)
+        table = r.discoveries.assign(early_valid=early, early_novel=early, early_interesting=0)
+        return r.__class__(r.run_id, {**r.summary, "early_attempts": 10}, r.config, r.curve, table)
+
+    [arm] = group_arms([seeded(s) for s in (0, 1, 2)])
+    check = science.forecast_check([arm], n_boot=20)
+    pell = check[(check["problem_id"] == "pell/D=2,B=20") & (check["tier"] == "valid")]
+    assert pell["reach"].tolist() == [10, 100] and pell["from"].tolist() == [30, 30]
+    assert pell["to"].tolist() == [300, 3000]
+    # the actual value at 100x the early part (10 x 100 = all 1,000 attempts) is what the runs found
+    found = len({c for d in arm.discoveries() for c in d.loc[d["problem_id"] == "pell/D=2,B=20", "canonical"]})
+    assert pell["actual"].iloc[1] == found
+    golomb = check[check["problem_id"] == "golomb/m=4,L=6"]
+    assert golomb["note"].str.contains("fewer than 3").all() and golomb["inside"].isna().all()
+    summary = trust(check)
+    assert set(summary["reach"]) == {10, 100} and (summary["share"] <= 1).all()
+    [sentence] = trust_sentences(summary)
+    assert sentence.startswith("- a (against the observed value): bands held the actual value in")
+    prices = science.prices([arm])
+    assert set(prices["problem_id"]) == {"golomb/m=4,L=6", "pell/D=2,B=20", "pell/D=3,B=30"}
+    # pooled over three seeds, every discovery was found at least 3 times: no singletons, nothing left
+    row = prices.query("problem_id == 'pell/D=2,B=20' and tier == 'valid'").iloc[0]
+    assert row["more_attempts"] == 0 and np.isinf(row["per_discovery"]) and row["trusted"]

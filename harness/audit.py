@@ -1,0 +1,421 @@
+"""An independent second opinion on the verifier's verdicts.
+
+Stroebl et al. (2024, "Inference Scaling fLaws: The Limits of LLM Resampling with Imperfect
+Verifiers") show that a verifier's false positives cap what resampling can buy. Here every
+family has a second checker written apart from its verifier: its own reading of the candidate
+text (a regular expression for integer tuples and bit strings, a small recursive-descent parser
+for expressions; never `ast`, sympy or harness.parse) and plain integer or rational arithmetic
+(brute force over all k-subsets for Ramsey colourings). The one exception is stated:
+antiderivatives are compared numerically at 40 digits (mpmath), since F' = f cannot be checked
+in integers. The checker answers one question: is the candidate a solution (tier valid or
+better)? `audit_runs` puts it to every attempt the runs' verifier called a solution and to a
+sample of those it called wrong.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import mpmath
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import stats
+
+from harness.problem import DISCOVERY_TIERS, Problem, Tier
+from harness.record import read_checkpoint, read_shards
+
+WRONG_SAMPLE = 10_000  # wrong verdicts re-checked per family (at least, where the runs have them)
+MAX_TEXT = 2_000
+MAX_EXPONENT = 64
+
+
+class Unreadable(ValueError):
+    """The checker cannot read the candidate: not a solution, as far as it is concerned."""
+
+
+def integers(text: str, arity: int) -> tuple[int, ...]:
+    """`(1, -2, 3)`, `[1, -2, 3]` or `1, -2, 3`: exactly `arity` decimal integers."""
+    match = re.fullmatch(r"\s*([(\[]?)([-+\d\s,]*?)\s*([)\]]?)\s*", text, flags=re.ASCII)
+    if not match or len(text) > MAX_TEXT or {match.group(1), match.group(3)} not in ({""}, {"(", ")"}, {"[", "]"}):
+        raise Unreadable("not a tuple of integers")
+    parts = [p.strip() for p in match.group(2).split(",")]
+    if len(parts) == arity + 1 and parts[-1] == "" and match.group(1):  # a trailing comma
+        parts = parts[:-1]
+    if len(parts) != arity or not all(re.fullmatch(r"[-+]?\d{1,60}", p) for p in parts):
+        raise Unreadable(f"not {arity} integers")
+    return tuple(int(p) for p in parts)
+
+
+# Expressions: numbers, names, + - * / **, unary minus, calls f(e), parentheses.
+TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_]\w*)|(\*\*|[-+*/()]))")
+
+
+def tokens(text: str) -> list[str]:
+    if len(text) > MAX_TEXT:
+        raise Unreadable("too long")
+    out, at = [], 0
+    text = text.rstrip()
+    while at < len(text):
+        match = TOKEN.match(text, at)
+        if not match:
+            raise Unreadable(f"unexpected character at {at}")
+        out.append(match.group(match.lastindex))
+        at = match.end()
+    return out
+
+
+def tree(text: str):
+    """A nested tuple: ("num", int) | ("name", s) | ("neg", t) | (op, t, t) | ("call", name, t)."""
+    items = tokens(text)
+    position = 0
+
+    def peek():
+        return items[position] if position < len(items) else None
+
+    def take(expected=None):
+        nonlocal position
+        token = peek()
+        if token is None or (expected is not None and token != expected):
+            raise Unreadable(f"expected {expected or 'more'}")
+        position += 1
+        return token
+
+    def sum_():
+        node = product()
+        while peek() in ("+", "-"):
+            node = (take(), node, product())
+        return node
+
+    def product():
+        node = unary()
+        while peek() in ("*", "/"):
+            node = (take(), node, unary())
+        return node
+
+    def unary():
+        if peek() in ("+", "-"):
+            sign = take()
+            operand = unary()
+            return ("neg", operand) if sign == "-" else operand
+        return power()
+
+    def power():
+        base = atom()
+        if peek() == "**":
+            take()
+            return ("**", base, unary())  # right-associative, binds tighter than unary minus on its left
+        return base
+
+    def atom():
+        token = take()
+        if token.isdigit():
+            return ("num", int(token))
+        if token == "(":
+            node = sum_()
+            take(")")
+            return node
+        if re.fullmatch(r"[A-Za-z_]\w*", token):
+            if peek() == "(":
+                take("(")
+                argument = sum_()
+                take(")")
+                return ("call", token, argument)
+            return ("name", token)
+        raise Unreadable(f"unexpected {token!r}")
+
+    node = sum_()
+    if peek() is not None:
+        raise Unreadable(f"unexpected {peek()!r}")
+    return node
+
+
+def evaluate(node, names: dict, functions: dict, power: Callable):
+    kind = node[0]
+    if kind == "num":
+        return names["__number__"](node[1])
+    if kind == "name":
+        if node[1] not in names:
+            raise Unreadable(f"unknown name {node[1]}")
+        return names[node[1]]
+    if kind == "neg":
+        return -evaluate(node[1], names, functions, power)
+    if kind == "call":
+        if node[1] not in functions:
+            raise Unreadable(f"unknown function {node[1]}")
+        return functions[node[1]](evaluate(node[2], names, functions, power))
+    left, right = (evaluate(n, names, functions, power) for n in node[1:])
+    if kind == "+":
+        return left + right
+    if kind == "-":
+        return left - right
+    if kind == "*":
+        return left * right
+    if kind == "/":
+        if right == 0:
+            raise Unreadable("division by zero")
+        return left / right
+    return power(left, right)
+
+
+def rational_power(base: Fraction, exponent: Fraction) -> Fraction:
+    if exponent.denominator != 1 or abs(exponent) > MAX_EXPONENT or (base == 0 and exponent < 0):
+        raise Unreadable("exponent out of range")
+    return base ** int(exponent)
+
+
+class Polynomial:
+    """Rational coefficients, lowest degree first; just what a factorisation check needs."""
+
+    def __init__(self, coefficients) -> None:
+        c = [Fraction(x) for x in coefficients]
+        while len(c) > 1 and c[-1] == 0:
+            c.pop()
+        self.c = c or [Fraction(0)]
+
+    def __add__(self, other):
+        n = max(len(self.c), len(other.c))
+        return Polynomial([(self.c[i] if i < len(self.c) else 0) + (other.c[i] if i < len(other.c) else 0)
+                           for i in range(n)])
+
+    def __neg__(self):
+        return Polynomial([-x for x in self.c])
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __mul__(self, other):
+        out = [Fraction(0)] * (len(self.c) + len(other.c) - 1)
+        for i, a in enumerate(self.c):
+            for j, b in enumerate(other.c):
+                out[i + j] += a * b
+        return Polynomial(out)
+
+    def __truediv__(self, other):
+        if len(other.c) != 1:
+            raise Unreadable("division by a polynomial")
+        return Polynomial([x / other.c[0] for x in self.c])
+
+    def __eq__(self, other):
+        return self.c == other.c
+
+    def __hash__(self):
+        return hash(tuple(self.c))
+
+    @property
+    def degree(self) -> int:
+        return len(self.c) - 1
+
+
+def polynomial_power(base: Polynomial, exponent: Polynomial) -> Polynomial:
+    if exponent.degree != 0 or exponent.c[0].denominator != 1 or not 0 <= exponent.c[0] <= MAX_EXPONENT:
+        raise Unreadable("a polynomial's exponent must be a small non-negative integer")
+    out = Polynomial([1])
+    for _ in range(int(exponent.c[0])):
+        out = out * base
+    return out
+
+
+def polynomial(text: str) -> Polynomial:
+    return evaluate(tree(text), {"x": Polynomial([0, 1]), "__number__": lambda v: Polynomial([v])}, {},
+                    polynomial_power)
+
+
+def top_factors(node) -> list:
+    """The factors of a product as written, powers with integer exponents unrolled."""
+    if node[0] == "*":
+        return top_factors(node[1]) + top_factors(node[2])
+    if node[0] == "**" and node[2][0] == "num":
+        return top_factors(node[1]) * node[2][1] if node[2][1] <= MAX_EXPONENT else [node]
+    return [node]
+
+
+# One checker per family: (problem, candidate text) -> is it a solution?
+
+def three_cubes(p, text: str) -> bool:
+    x, y, z = integers(text, 3)
+    return x * x * x + y * y * y + z * z * z == p.k
+
+
+def erdos_straus(p, text: str) -> bool:
+    x, y, z = integers(text, 3)
+    # 4/n = 1/x + 1/y + 1/z  <=>  4xyz = n(yz + xz + xy), all positive
+    return min(x, y, z) >= 1 and 4 * x * y * z == p.n * (y * z + x * z + x * y)
+
+
+def egyptian(p, text: str) -> bool:
+    ds = integers(text, p.terms)
+    if min(ds) < 1 or len(set(ds)) != len(ds) or max(ds) > p.bound:
+        return False
+    common = math.prod(ds)  # a/b = sum 1/d  <=>  a * prod = b * sum(prod / d)
+    return p.a * common == p.b * sum(common // d for d in ds)
+
+
+def pell(p, text: str) -> bool:
+    x, y = integers(text, 2)
+    return x >= 0 and y >= 0 and x * x - p.d * y * y == 1
+
+
+def taxicab(p, text: str) -> bool:
+    a, b, c, d = integers(text, 4)
+    return (min(a, b, c, d) >= 1 and max(a, b, c, d) <= p.bound and sorted((a, b)) != sorted((c, d))
+            and a**3 + b**3 == c**3 + d**3)
+
+
+def golomb(p, text: str) -> bool:
+    marks = integers(text, p.marks)
+    differences = [abs(a - b) for a, b in itertools.combinations(marks, 2)]
+    return (len(set(marks)) == len(marks) and max(marks) - min(marks) <= p.bound
+            and len(set(differences)) == len(differences))
+
+
+def ramsey(p, text: str) -> bool:
+    bits = text.strip()
+    edges = [(i, j) for i in range(p.n) for j in range(i + 1, p.n)]
+    if len(bits) != len(edges) or set(bits) - {"0", "1"}:
+        return False
+    colour = dict(zip(edges, bits))
+    for group in itertools.combinations(range(p.n), p.k):  # brute force: every k-subset
+        if len({colour[e] for e in itertools.combinations(group, 2)}) == 1:
+            return False
+    return True
+
+
+def synthetic(p, text: str) -> bool:
+    (label,) = integers(text, 1)
+    return 0 <= label < p.size
+
+
+def sequence(p, text: str) -> bool:
+    node = tree(text)
+    for n, term in enumerate(p.terms, start=1):
+        value = evaluate(node, {"n": Fraction(n), "__number__": Fraction}, {}, rational_power)
+        if value != term:
+            return False
+    return True
+
+
+def factor(p, text: str) -> bool:
+    node = tree(text)
+    product = evaluate(node, {"x": Polynomial([0, 1]), "__number__": lambda v: Polynomial([v])}, {},
+                       polynomial_power)
+    if product != polynomial(p.polynomial):
+        return False
+    factors = [evaluate(f, {"x": Polynomial([0, 1]), "__number__": lambda v: Polynomial([v])}, {},
+                        polynomial_power) for f in top_factors(node)]
+    proper = [f for f in factors if f.degree >= 1]
+    return len(proper) >= 2 and all(c.denominator == 1 for f in proper for c in f.c)
+
+
+ANALYTIC = {name: getattr(mpmath, name) for name in
+            ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "sqrt")}
+DIGITS = 40
+POINTS = ("0.41", "0.87", "1.29", "1.93", "2.57")
+
+
+def antiderivative(p, text: str) -> bool:
+    """F' = f at five points, to 25 of 40 digits (numeric: the one family not checked exactly)."""
+    node, integrand = tree(text), tree(p.integrand)
+    with mpmath.workdps(DIGITS):
+        def at(expression, x):
+            names = {"x": x, "pi": mpmath.pi, "E": mpmath.e, "__number__": mpmath.mpf}
+            return evaluate(expression, names, ANALYTIC, lambda b, e: mpmath.power(b, e))
+        try:
+            for point in POINTS:
+                x = mpmath.mpf(point)
+                slope, target = mpmath.diff(lambda t: at(node, t), x), at(integrand, x)
+                if not abs(slope - target) <= mpmath.mpf(10) ** -25 * max(1, abs(target)):
+                    return False
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return False
+    return True
+
+
+CHECKERS: dict[str, Callable[[Problem, str], bool]] = {
+    "three_cubes": three_cubes, "erdos_straus": erdos_straus, "egyptian": egyptian, "pell": pell,
+    "taxicab": taxicab, "golomb": golomb, "ramsey": ramsey, "synthetic": synthetic, "sequence": sequence,
+    "factor": factor, "antiderivative": antiderivative,
+}
+
+
+def solves(problem: Problem, text: str | None) -> bool:
+    """The independent checker's answer; text it cannot read is not a solution."""
+    try:
+        return text is not None and CHECKERS[problem.family](problem, text)
+    except Unreadable:
+        return False
+
+
+def upper_bound(disputed: int, checked: int, confidence: float = 0.95) -> float:
+    """One-sided Clopper-Pearson upper bound on a rate from `disputed` of `checked`."""
+    if checked == 0:
+        return float("nan")
+    return 1.0 if disputed >= checked else float(stats.beta.ppf(confidence, disputed + 1, checked - disputed))
+
+
+SOLUTION_TIERS = [t.value for t in DISCOVERY_TIERS]
+
+
+def attempts_to_audit(run_dir: Path, families: dict[str, list[str]], wrong_per_family: int,
+                      rng: np.random.Generator) -> pa.Table:
+    """A run's attempts the verifier called solutions, and up to `wrong_per_family` wrong ones of
+    each family (`families`: family -> problem ids) drawn at random: problem_id, candidate, tier.
+    Each shard gives at most that many per family, so memory stays bounded at any volume."""
+    kept, wrong = [], {family: [] for family in families}
+    for shard in read_shards(run_dir, read_checkpoint(run_dir).shards, ["problem_id", "candidate", "tier"]):
+        kept.append(shard.filter(pc.is_in(shard["tier"], pa.array(SOLUTION_TIERS))))
+        is_wrong = pc.equal(shard["tier"], Tier.WRONG.value)
+        for family, ids in families.items():
+            rows = np.flatnonzero(pc.and_(is_wrong, pc.is_in(shard["problem_id"], pa.array(ids))).to_numpy(
+                zero_copy_only=False))
+            picked = rng.choice(rows, min(len(rows), wrong_per_family), replace=False)
+            wrong[family].append(shard.take(pa.array(np.sort(picked), type=pa.int64())))
+    for family, parts in wrong.items():
+        table = pa.concat_tables(parts) if parts else None
+        if table is not None and table.num_rows:
+            picked = rng.choice(table.num_rows, min(table.num_rows, wrong_per_family), replace=False)
+            kept.append(table.take(pa.array(np.sort(picked), type=pa.int64())))
+    return pa.concat_tables(kept) if kept else pa.table({"problem_id": pa.array([], pa.string()),
+                                                          "candidate": pa.array([], pa.string()),
+                                                          "tier": pa.array([], pa.string())})
+
+
+def audit_runs(runs, wrong_sample: int = WRONG_SAMPLE, seed: int = 0, progress: Callable = iter) -> tuple[
+        pd.DataFrame, pd.DataFrame]:
+    """Per family: solution verdicts checked and disputed, wrong verdicts checked and disputed,
+    and the 95% upper bounds on the false-valid and false-wrong rates; and the disputed attempts.
+    Runs whose attempt records are not on this machine are left out; none reachable: empty tables."""
+    reachable = [r for r in runs if (Path(str(r.summary.get("run_dir", ""))) / "manifest.jsonl").is_file()]
+    if not reachable:
+        return pd.DataFrame(), pd.DataFrame()
+    rng = np.random.default_rng(seed)
+    per_family_runs: dict[str, int] = {}
+    for run in reachable:
+        for family in run.families:
+            per_family_runs[family] = per_family_runs.get(family, 0) + 1
+    counts: dict[str, list[int]] = {}
+    disputes = []
+    for run in progress(reachable):
+        problems = {p.id: p for p in run.bank_problems}
+        families = {pid: p.family for pid, p in problems.items()}
+        quota = max(math.ceil(wrong_sample / per_family_runs[f]) for f in run.families)
+        table = attempts_to_audit(Path(run.summary["run_dir"]), {f: list(ids) for f, ids in run.problems.items()},
+                                  quota, rng)
+        for pid, candidate, tier in zip(*(table[c].to_pylist() for c in ("problem_id", "candidate", "tier"))):
+            called_solution = tier != Tier.WRONG.value
+            agrees = solves(problems[pid], candidate) == called_solution
+            row = counts.setdefault(families[pid], [0, 0, 0, 0])
+            row[0 if called_solution else 2] += 1
+            if not agrees:
+                row[1 if called_solution else 3] += 1
+                disputes.append({"run_id": run.run_id, "problem_id": pid, "tier": tier, "candidate": candidate})
+    table = pd.DataFrame([{"family": f, "valid_checked": c[0], "valid_disputed": c[1],
+                           "false_valid_upper": upper_bound(c[1], c[0]), "wrong_checked": c[2],
+                           "wrong_disputed": c[3], "false_wrong_upper": upper_bound(c[3], c[2])}
+                          for f, c in sorted(counts.items())])
+    return table, pd.DataFrame(disputes, columns=["run_id", "problem_id", "tier", "candidate"])
