@@ -356,7 +356,9 @@ def forecasts_section(f: Findings) -> list[str]:
         "### Checked against runs that went there", "",
         "Each i.i.d. arm forecast from the first 1% of its attempts (seeds pooled) to 10x and 100x that, against "
         "what its runs actually found by then; the synthetic arm forecast from its whole run to 10x and 100x "
-        "against its true expected yield. Rows with fewer than three discoveries at the origin are not fitted. "
+        "against its true expected yield. The band is of an expected count, so an observed count (an integer) "
+        "is inside when it lies within the band taken out to the integers around it. Rows with fewer than three "
+        "discoveries at the origin are not fitted. "
         "Table: `forecast_check.csv`.", ""]
     check = f.forecast_check
     if not len(check):
@@ -539,8 +541,9 @@ def render(f: Findings, created: str) -> str:
         "## Reproducing", "",
         "`make report` deletes the sweep's runs, runs `harness-run experiment=volume_thesis` (same seeds) "
         "and this report again. Attempts are seeded per (seed, problem, attempt), so every count of "
-        "attempts, tiers and discoveries, every curve, slope, verdict, Chao estimate, funnel and "
-        "calibration number is reproduced exactly; bootstrap bands use fixed seeds too. What depends "
+        "attempts, tiers and discoveries, every curve, slope, verdict, Chao estimate, forecast and its check, "
+        "price, funnel, calibration number and audit count is reproduced exactly; bootstrap bands and the "
+        "audit's sample use fixed seeds too. What depends "
         "on the machine: timings (attempts/s, seconds, compute seconds) and so the dollar axis and the "
         "equal-cost budget, within about 30% between runs on a shared 2-core machine; the counts at "
         "that budget move with it. A verification slower than `verify_timeout_s` (5 s) on a loaded "

@@ -95,9 +95,18 @@ def forecast_check(arms: list[Arm], n_boot: int = 200, seed: int = 0, reaches=(1
                             "to": reach * origin.units, "found_at_origin": len(counts), "actual": float(value),
                             "against": "true expected" if truth is not None else "observed",
                             "estimate": f["estimate"], "lower": f["lower"], "upper": f["upper"],
-                            "inside": bool(f["lower"] - 1e-9 <= value <= f["upper"] + 1e-9) if enough else np.nan,
+                            "inside": inside(value, f["lower"], f["upper"], truth is None) if enough else np.nan,
                             "note": "" if enough else f"fewer than {MIN_DISCOVERIES} discoveries to fit"})
     return pd.DataFrame(rows)
+
+
+def inside(value: float, lower: float, upper: float, count: bool) -> bool:
+    """Whether `value` lies in the band [lower, upper] of an expected count. An observed `count`
+    is an integer, so the band is taken out to the integers around it (an expectation of 3.0003
+    is met by 3 discoveries)."""
+    if count:
+        lower, upper = math.floor(lower + 1e-9), math.ceil(upper - 1e-9)
+    return bool(lower - 1e-9 <= value <= upper + 1e-9)
 
 
 def solved_forecast(arms: list[Arm], n_boot: int = 200, seed: int = 0, reach=(1, 10, 100, 1000)) -> pd.DataFrame:

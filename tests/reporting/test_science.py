@@ -125,3 +125,9 @@ def test_forecasts_are_checked_from_the_early_part_against_what_the_runs_found(r
     # pooled over three seeds, every discovery was found at least 3 times: no singletons, nothing left
     row = prices.query("problem_id == 'pell/D=2,B=20' and tier == 'valid'").iloc[0]
     assert row["more_attempts"] == 0 and np.isinf(row["per_discovery"]) and row["trusted"]
+
+
+def test_an_observed_count_meets_the_band_of_its_expectation_at_the_integers_around_it():
+    assert science.inside(3, 3.0002, 3.3, count=True) and science.inside(4, 3.0002, 3.3, count=True)
+    assert not science.inside(3, 3.0002, 3.3, count=False)  # a true expectation is compared as it is
+    assert not science.inside(26, 29.99, 139.99, count=True) and not science.inside(5, 3.0002, 3.3, count=True)
