@@ -1,6 +1,7 @@
 """Console entry point `harness-run`: a Hydra app over configs/ (see README)."""
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import sys
 from pathlib import Path
@@ -10,11 +11,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from harness import review
 from harness.bank import BankError
 from harness.config import job_config, register_schema
 from harness.job import RunResult, RunStopped, run_job
 from harness.ray_session import interrupted_by
 from harness.solvers import SolverConfigError
+from harness.sweep import parent_of
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -27,11 +30,13 @@ def where(result: RunResult, tracking_uri: str | None) -> str:
         f"  results: {result.run_dir}",
     ]
     if tracking_uri:
-        lines += [
-            f"  MLflow:  {tracking_uri}",
-            f"  open it: mlflow ui --backend-store-uri {tracking_uri} --host 127.0.0.1 --port 5000"
-            "  (then http://127.0.0.1:5000)",
-        ]
+        base = review.ui_base(tracking_uri)
+        lines += [f"  MLflow:  {tracking_uri}"]
+        if base == review.UI:  # a local store: the UI is started by hand
+            lines += [f"  open it: mlflow ui --backend-store-uri {tracking_uri} --host 127.0.0.1 --port 5000"
+                      f"  (then {base})"]
+        if result.experiment_id is not None:
+            lines += [f"  yield curves: {review.chart_view_link(base, result.experiment_id)}"]
     return "\n".join(lines)
 
 
@@ -46,6 +51,7 @@ def resume_command(overrides: list[str], run_id: str, in_sweep: bool = False) ->
 def app(cfg: DictConfig) -> None:
     try:
         config = job_config(cfg)
+        config = dataclasses.replace(config, parent_run=parent_of(config))  # a job of a sweep: under its run
         result = run_job(config)
     except RunStopped as stopped:
         hydra_config = HydraConfig.get()

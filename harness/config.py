@@ -63,6 +63,7 @@ class JobConfig:
     resume: str | None = None
     checkpoint_s: float = 30.0
     min_free_gb: float = 1.0
+    parent_run: str | None = None  # the MLflow run of the sweep this job is part of (harness.sweep)
 
     def __post_init__(self) -> None:
         if not isinstance(self.experiment, str) or not EXPERIMENT_NAME.fullmatch(self.experiment):

@@ -17,6 +17,7 @@ import ray
 import yaml
 from tqdm import tqdm
 
+from harness import metrics
 from harness.analysis import DiscoveryLog, log_spaced_steps
 from harness.analysis.observed import early_limit
 from harness.analysis.forecast import fit_coverage_power_law
@@ -35,7 +36,7 @@ from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits
 from harness.servers import ProcessMeter, attach, record_server_cpu
 from harness.solvers import UsesServer, make_solver
-from harness.tracking import flatten, start_tracker
+from harness.tracking import PARENT_TAG, flatten, start_tracker
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class RunResult:
     run_id: str
     run_dir: Path
     summary: dict[str, Any]
+    experiment_id: str | None = None  # its MLflow experiment; None when tracking is off
 
 
 class RunStopped(Exception):
@@ -135,23 +137,24 @@ def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, sol
     wide = pd.DataFrame({"m": analyses[0].curve["m"]})
     for a in analyses:
         for column in ("estimate", "lower", "upper"):
-            wide[f"est_{a.tier}" + ("" if column == "estimate" else f"_{column}")] = a.curve[column].to_numpy()
+            wide[metrics.estimate(a.tier, column)] = a.curve[column].to_numpy()
     tracker.log_curve(wide, step_column="m")
     finite = lambda x: x if np.isfinite(x) else -1.0  # noqa: E731 (MLflow keeps no infinity: -1 says "never")
-    tracker.log_metrics({
+    tracker.log_metrics({metrics.summary(name): value for name, value in {
         **{f"chao_{a.tier}": a.chao.estimate for a in analyses},
         **{f"coverage_{a.tier}": a.verdict.coverage for a in analyses},
         **{f"slope_{a.tier}": a.verdict.slope.slope for a in analyses if a.verdict.slope},
         **{f"more_attempts_90_{a.tier}": finite(a.price.more_attempts) for a in analyses},
         **{f"attempts_per_discovery_{a.tier}": finite(a.price.per_discovery) for a in analyses},
-    })
+    }.items()})
     tracker.set_tags({f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
     solved = solved_curve(runs, problems, log_spaced_steps(config.attempts))
     solved.to_csv(run_dir / "solved.csv", index=False)
-    tracker.log_curve(solved.rename(columns={"solved": "est_solved", "share": "est_solved_share"}), "m")
+    tracker.log_curve(solved.rename(columns={"solved": metrics.estimate("solved"),
+                                             "share": metrics.estimate("solved_share")}), "m")
     try:  # -log(share solved) = a m^b, the power law of repeated-sampling coverage
         a, b = fit_coverage_power_law(solved["m"], solved["share"])
-        tracker.log_metrics({"solved_powerlaw_a": a, "solved_powerlaw_b": b})
+        tracker.log_metrics({metrics.summary("solved_powerlaw_a"): a, metrics.summary("solved_powerlaw_b"): b})
     except ValueError:
         a = b = None  # too few points strictly between 0 and 1
     per_problem = prices(runs, problems)
@@ -211,7 +214,8 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         batch_size = config.attempts
 
     tags = {"solver": solver.name, "bank": config.bank_name, "seed": str(config.seed),
-            "exchangeable": str(solver.exchangeable), "arm": config.arm}
+            "exchangeable": str(solver.exchangeable), "arm": config.arm,
+            **({PARENT_TAG: config.parent_run} if config.parent_run else {})}
     tracker = start_tracker(config.tracking, config.results_dir, config.experiment,
                             run_name=f"{solver.name}-{config.bank_name}-s{config.seed}",
                             tags=tags, params=flatten(config.resolved), resume=config.resume)
@@ -279,9 +283,10 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         }
         plot_yield(curve, run_dir / "yield.png",
                    f"{solver.name} on {config.bank_name} (seed {config.seed}, {len(problems)} problems)")
-        tracker.log_curve(curve, step_column="attempts")
-        tracker.log_metrics({"attempts_total": log.attempts, "attempts_per_s": summary["attempts_per_s"],
-                             **{f"tier_{k}": v for k, v in summary["tiers"].items()}})
+        tracker.log_curve(curve.rename(columns=metrics.CURVE), step_column="attempts")
+        tracker.log_metrics({metrics.tier("attempts"): log.attempts,
+                             **{metrics.tier(k): v for k, v in summary["tiers"].items()},
+                             **{metrics.speed(k): summary[k] for k in ("attempts_per_s", "startup_s", "elapsed_s")}})
         artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png"]
         if plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{solver.name} on {config.bank_name}: yield by cost"):
             artifacts.append("yield_cost.png")
@@ -296,7 +301,7 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
             raise RunFailed(f"run {tracker.run_id}: all {log.attempts} attempts ended in tier error, "
                             f"e.g. {first_error(run_dir)}")
         status = "FINISHED"
-        return RunResult(tracker.run_id, run_dir, summary)
+        return RunResult(tracker.run_id, run_dir, summary, tracker.experiment_id)
     except KeyboardInterrupt:
         status, stopped_by = "KILLED", interrupted_by()
         raise RunStopped(tracker.run_id, f"interrupted ({stopped_by.name})", 128 + stopped_by) from None

@@ -21,6 +21,7 @@ from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
 from harness.locks import file_lock  # noqa: E402
+from harness.review import experiment_tags  # noqa: E402
 
 MAX_PARAM_CHARS = 500
 
@@ -75,11 +76,12 @@ def store_setup_lock(uri: str):
 
 class Tracker(Protocol):
     run_id: str
+    experiment_id: str | None  # None when tracking is off
 
     def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
     def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
     def set_tags(self, tags: Mapping[str, str]) -> None: ...
-    def log_artifacts(self, paths: list[Path]) -> None: ...
+    def log_artifacts(self, paths: list[Path], under: str | None = None) -> None: ...
     def finish(self, status: str) -> None: ...  # FINISHED, FAILED or KILLED (stopped, resumable)
 
 
@@ -107,14 +109,19 @@ def _store_call(method):
     return call
 
 
+PARENT_TAG = "mlflow.parentRunId"  # MLflow's nested runs: a job of a sweep under the sweep's run
+SWEEP_TAG = "harness.sweep"  # on a sweep's parent run (its varying keys): a run with no job's artifacts
+
+
 class MlflowTracker:
-    def __init__(self, client: MlflowClient, run_id: str) -> None:
-        self.client, self.run_id = client, run_id
+    def __init__(self, client: MlflowClient, run_id: str, experiment_id: str) -> None:
+        self.client, self.run_id, self.experiment_id = client, run_id, experiment_id
 
     @classmethod
     def start(cls, client: MlflowClient, experiment: str, artifact_root: Path | None, run_name: str,
               tags: Mapping[str, str], params: Mapping[str, str]) -> "MlflowTracker":
-        """A new run; `artifact_root` for a local store (a server keeps artifacts its own way)."""
+        """A new run; `artifact_root` for a local store (a server keeps artifacts its own way).
+        The experiment gets (or keeps up to date) the tags of harness.review: its kind, its view."""
         found = client.get_experiment_by_name(experiment)
         location = Path(artifact_root).resolve().as_uri() if artifact_root is not None else None
         try:
@@ -124,8 +131,10 @@ class MlflowTracker:
             if exc.error_code != "RESOURCE_ALREADY_EXISTS":
                 raise
             experiment_id = client.get_experiment_by_name(experiment).experiment_id
+        for key, value in experiment_tags().items():
+            client.set_experiment_tag(experiment_id, key, value)
         run = client.create_run(experiment_id, run_name=run_name, tags=dict(tags))
-        tracker = cls(client, run.info.run_id)
+        tracker = cls(client, run.info.run_id, experiment_id)
         items = [Param(k, v) for k, v in params.items()]
         for i in range(0, len(items), 100):  # MLflow takes at most 100 params per batch
             client.log_batch(tracker.run_id, params=items[i : i + 100])
@@ -138,7 +147,7 @@ class MlflowTracker:
         client.update_run(run_id, status="RUNNING")
         resumed = int(run.data.tags.get("resumed", "0")) + 1
         client.set_tag(run_id, "resumed", str(resumed))
-        return cls(client, run_id)
+        return cls(client, run_id, run.info.experiment_id)  # its parent tag, if any, is kept
 
     @_store_call
     def log_curve(self, curve: pd.DataFrame, step_column: str) -> None:
@@ -162,9 +171,13 @@ class MlflowTracker:
         self.client.log_batch(self.run_id, tags=[RunTag(k, v) for k, v in tags.items()])
 
     @_store_call
-    def log_artifacts(self, paths: list[Path]) -> None:
+    def log_artifacts(self, paths: list[Path], under: str | None = None) -> None:
+        """Files (or folders, with their contents) at the artifact root, or in its folder `under`."""
         for path in paths:
-            self.client.log_artifact(self.run_id, str(path))
+            if Path(path).is_dir():
+                self.client.log_artifacts(self.run_id, str(path), artifact_path=under)
+            else:
+                self.client.log_artifact(self.run_id, str(path), artifact_path=under)
 
     @_store_call
     def finish(self, status: str) -> None:
@@ -173,6 +186,7 @@ class MlflowTracker:
 
 class NullTracker:
     """Tracking switched off: a local run id, nothing logged."""
+    experiment_id = None
 
     def __init__(self, run_id: str | None = None) -> None:
         self.run_id = run_id or uuid.uuid4().hex
@@ -180,13 +194,14 @@ class NullTracker:
     def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
     def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
     def set_tags(self, tags: Mapping[str, str]) -> None: ...
-    def log_artifacts(self, paths: list[Path]) -> None: ...
+    def log_artifacts(self, paths: list[Path], under: str | None = None) -> None: ...
     def finish(self, status: str) -> None: ...
 
 
 def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_name: str,
                   tags: Mapping[str, str], params: Mapping[str, str], resume: str | None = None) -> Tracker:
-    """A new run, or with `resume` the interrupted run of that id, continued."""
+    """A new run, or with `resume` the interrupted run of that id, continued. A job of a sweep
+    passes its sweep's run as the tag PARENT_TAG."""
     if not spec.enabled:
         return NullTracker(resume)
     uri = spec.resolved_uri(results_dir)

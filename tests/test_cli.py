@@ -33,7 +33,7 @@ def test_multirun_smoke_sweep_lands_in_parquet_and_mlflow(tmp_path):
 
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("smoke")
-    runs = client.search_runs([experiment.experiment_id])
+    runs = client.search_runs([experiment.experiment_id], filter_string="tags.solver != ''")
     assert sorted(r.data.tags["solver"] for r in runs) == ["random", "synthetic"]
     summaries = []
     for run in runs:
@@ -50,20 +50,20 @@ def test_multirun_smoke_sweep_lands_in_parquet_and_mlflow(tmp_path):
         # the rate is over the attempts, not the workers' start-up (reported apart)
         assert summary["startup_s"] > 0 and summary["elapsed_s"] > 0
         assert summary["attempts_per_s"] == pytest.approx(900 / summary["elapsed_s"], rel=0.01)
-        history = client.get_metric_history(run.info.run_id, "valid")
+        history = client.get_metric_history(run.info.run_id, "yield/valid")
         assert [m.step for m in history] == log_spaced_steps(300).tolist()
         assert history[-1].value == summary["discoveries"]["valid"] > 0
         assert [m.value for m in history] == sorted(m.value for m in history)
         assert run.data.params["attempts"] == "300" and run.data.tags["seed"] == "5"
         artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert {"yield.png", "summary.json", "curve.csv", "config.yaml", "estimate.csv", "estimate.png"} <= artifacts
-        estimated = client.get_metric_history(run.info.run_id, "est_valid")
+        estimated = client.get_metric_history(run.info.run_id, "estimate/valid")
         # to 2x volume, with the volume itself (where rarefaction meets extrapolation), as the report's
         assert [m.step for m in estimated] == np.union1d(log_spaced_steps(600, points=50), [300]).tolist()
-        lower = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "est_valid_lower")}
+        lower = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "estimate/valid_lower")}
         assert all(lower[m.step] <= m.value for m in estimated)
         assert run.data.tags["verdict_valid"] == summary["analysis"]["valid"]["verdict"]
-        assert run.data.metrics["chao_valid"] >= summary["discoveries"]["valid"]
+        assert run.data.metrics["summary/chao_valid"] >= summary["discoveries"]["valid"]
     synthetic = next(s for s in summaries if s["solver"] == "synthetic")
     assert synthetic["tiers"]["malformed"] > 0 and synthetic["tiers"]["wrong"] == 0  # misses are empty
     assert summaries[0]["ray_node_id"] == summaries[1]["ray_node_id"]  # one Ray for both jobs

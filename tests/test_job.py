@@ -107,7 +107,7 @@ def test_a_killed_driver_resumes_with_every_attempt_once_and_the_same_results(ra
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("crash").experiment_id])
     assert [(r.info.run_id, r.info.status, r.data.tags["resumed"]) for r in runs] == [(run_id, "FINISHED", "1")]
-    steps = [m.step for m in client.get_metric_history(run_id, "valid")]
+    steps = [m.step for m in client.get_metric_history(run_id, "yield/valid")]
     assert steps == sorted(set(steps))  # one curve, not two
 
 

@@ -71,7 +71,7 @@ def test_a_run_logs_to_a_tracking_server(tmp_path):
         assert run.returncode == 0, run.stderr[-3000:]
         client = MlflowClient(uri)
         [logged] = client.search_runs([client.get_experiment_by_name("remote").experiment_id])
-        assert logged.info.status == "FINISHED" and logged.data.metrics["attempts_total"] == 600
+        assert logged.info.status == "FINISHED" and logged.data.metrics["tiers/attempts"] == 600
         assert "summary.json" in {a.path for a in client.list_artifacts(logged.info.run_id)}
         assert list((tmp_path / "server-artifacts").rglob("summary.json"))  # stored by the server
         assert not (tmp_path / "results" / "mlflow.db").exists()  # nothing in the local store

@@ -364,8 +364,12 @@ def forecasts_section(f: Findings) -> list[str]:
     if not len(check):
         return lines + ["No i.i.d. arm in this sweep kept early counts (runs made before the check existed)."]
     summary = trust(check)
-    lines += [table(summary, {"arm": "arm", "against": "against", "reach": "reach (x)", "rows": "rows fitted",
-                              "inside": "inside 95% band", "share": "share inside"}), "", *trust_sentences(summary), ""]
+    if len(summary):
+        lines += [table(summary, {"arm": "arm", "against": "against", "reach": "reach (x)", "rows": "rows fitted",
+                                  "inside": "inside 95% band", "share": "share inside"}), "",
+                  *trust_sentences(summary), ""]
+    else:  # e.g. a short sweep
+        lines += ["No row had three discoveries at its origin: nothing was fitted, so no forecast is checked.", ""]
     study = [a for a in f.arms if a.exchangeable and a.solver == "random"]
     deep = max(study, key=lambda a: (a.attempts, a.name)) if study else None
     shown = check[check["arm"].isin([deep.name] if deep else []) | (check["against"] == "true expected")]

@@ -18,7 +18,7 @@ import yaml
 
 from harness.bank import build_bank, spec_from_config
 from harness.problem import Problem
-from harness.tracking import one_line
+from harness.tracking import SWEEP_TAG, one_line
 
 FILES = ("summary.json", "config.yaml", "curve.csv", "discoveries.csv")
 
@@ -162,6 +162,8 @@ def runs_from_mlflow(client, experiment: str | None = None, on_skip: Callable[[s
                                    order_by=["attributes.start_time ASC"], max_results=10_000)
     runs = []
     for run in found:
+        if SWEEP_TAG in run.data.tags:  # a sweep's parent run: its children are the runs
+            continue
         if run.info.status != "FINISHED":
             on_skip(f"run {run.info.run_id} ({run.info.run_name}): {run.info.status.lower()}")
             continue

@@ -116,6 +116,7 @@ def test_forecasts_are_checked_from_the_early_part_against_what_the_runs_found(r
     assert pell["actual"].iloc[1] == found
     golomb = check[check["problem_id"] == "golomb/m=4,L=6"]
     assert golomb["note"].str.contains("fewer than 3").all() and golomb["inside"].isna().all()
+    assert trust(golomb).empty  # rows too thin to fit are no verdict, not a crash (a 50-attempt sweep)
     summary = trust(check)
     assert set(summary["reach"]) == {10, 100} and (summary["share"] <= 1).all()
     [sentence] = trust_sentences(summary)

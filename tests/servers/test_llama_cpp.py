@@ -6,7 +6,7 @@ import psutil
 import pytest
 
 from harness.servers import LlamaServerConfig, ManagedServer, RecordingConfig, ServerError, attach, server_config
-from harness.servers.install import model_path, server_path
+from harness.servers.install import server_path
 
 # CI builds the server first (.ci/run: make llm-server); elsewhere the real-model tests need it built.
 needs_build = pytest.mark.skipif(not server_path().exists() and not os.environ.get("CI"),
