@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from harness.problem import DISCOVERY_TIERS, Checked, Problem, Tier, Verdict, Verify, verify_inline
 from harness.record import ATTEMPT_SCHEMA
+from harness.solvers.capabilities import Exchangeable
 from harness.solvers.proposal import Proposal, Proposed, as_proposal, candidate_text, verify_proposals
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def solve(problem: Problem, solver: Solver, seed: int, start: int, stop: int,
     n = stop - start
     checked: list[Checked] | None = None
     try:
-        if solver.exchangeable:
+        if isinstance(solver, Exchangeable):
             found = solver.propose(problem, seed, start, stop)
         else:
             found, checked = solver.search(problem, seed, start, stop, verify)

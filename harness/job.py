@@ -27,15 +27,15 @@ from harness.analysis.runs import summary as analysis_summary
 from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.locks import Busy, file_lock
-from harness.problem import DISCOVERY_TIERS, Tier
+from harness.problem import DISCOVERY_TIERS, Problem, Tier
 from harness.ray_session import cluster_cpus, ensure_ray, interrupted_by
 from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, discard_unrecorded, read_checkpoint,
                             read_shards, start_manifest, write_json)
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits
-from harness.servers import ProcessMeter, attach, record_server_cpu
-from harness.solvers import UsesServer, make_solver
+from harness.servers import CpuMeter, ProcessMeter, attach, record_server_cpu
+from harness.solvers import Exchangeable, Solver, UsesServer, make_solver
 from harness.tracking import PARENT_TAG, flatten, start_tracker
 
 
@@ -127,9 +127,18 @@ def open_run(config: JobConfig, run_id: str, batch_size: int) -> tuple[Path, Che
     return run_dir, Checkpoint(batch_size, config.attempts, shards=(), done=frozenset())
 
 
-def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, solver: str, run_dir: Path,
-                   tracker) -> dict:
-    """Rarefied and extrapolated curves per tier, Chao estimates, prices and the thesis verdicts."""
+@dataclass(frozen=True)
+class Published:
+    """What a run's MLflow run gets: metric curves (frame, step column), one-value metrics, tags."""
+    curves: tuple[tuple[pd.DataFrame, str], ...] = ()
+    values: dict[str, float] = dataclasses.field(default_factory=dict)
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, solver: str,
+                   run_dir: Path) -> tuple[dict, Published]:
+    """Rarefied and extrapolated curves per tier, Chao estimates, prices and the thesis verdicts:
+    their files in run_dir, their summary, and what of them MLflow gets."""
     analyses = analyse(runs, seed=config.seed)
     curves = curves_table(analyses)
     curves.to_csv(run_dir / "estimate.csv", index=False)
@@ -138,29 +147,29 @@ def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, sol
     for a in analyses:
         for column in ("estimate", "lower", "upper"):
             wide[metrics.estimate(a.tier, column)] = a.curve[column].to_numpy()
-    tracker.log_curve(wide, step_column="m")
     finite = lambda x: x if np.isfinite(x) else -1.0  # noqa: E731 (MLflow keeps no infinity: -1 says "never")
-    tracker.log_metrics({metrics.summary(name): value for name, value in {
+    values = {metrics.summary(name): value for name, value in {
         **{f"chao_{a.tier}": a.chao.estimate for a in analyses},
         **{f"coverage_{a.tier}": a.verdict.coverage for a in analyses},
         **{f"slope_{a.tier}": a.verdict.slope.slope for a in analyses if a.verdict.slope},
         **{f"more_attempts_90_{a.tier}": finite(a.price.more_attempts) for a in analyses},
         **{f"attempts_per_discovery_{a.tier}": finite(a.price.per_discovery) for a in analyses},
-    }.items()})
-    tracker.set_tags({f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
+    }.items()}
     solved = solved_curve(runs, problems, log_spaced_steps(config.attempts))
     solved.to_csv(run_dir / "solved.csv", index=False)
-    tracker.log_curve(solved.rename(columns={"solved": metrics.estimate("solved"),
-                                             "share": metrics.estimate("solved_share")}), "m")
     try:  # -log(share solved) = a m^b, the power law of repeated-sampling coverage
         a, b = fit_coverage_power_law(solved["m"], solved["share"])
-        tracker.log_metrics({metrics.summary("solved_powerlaw_a"): a, metrics.summary("solved_powerlaw_b"): b})
+        values.update({metrics.summary("solved_powerlaw_a"): a, metrics.summary("solved_powerlaw_b"): b})
     except ValueError:
         a = b = None  # too few points strictly between 0 and 1
     per_problem = prices(runs, problems)
     per_problem.to_csv(run_dir / "prices.csv", index=False)
-    return {**analysis_summary(analyses), "solved_powerlaw": {"a": a, "b": b},
-            "by_family": family_verdicts(runs, problems, seed=config.seed), "prices": prices_summary(per_problem)}
+    summary = {**analysis_summary(analyses), "solved_powerlaw": {"a": a, "b": b},
+               "by_family": family_verdicts(runs, problems, seed=config.seed), "prices": prices_summary(per_problem)}
+    solved_metrics = solved.rename(columns={"solved": metrics.estimate("solved"),
+                                            "share": metrics.estimate("solved_share")})
+    return summary, Published(((wide, "m"), (solved_metrics, "m")), values,
+                              {f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
 
 
 def solver_settings(solver) -> dict[str, Any]:
@@ -193,8 +202,18 @@ def own_and_execute(config: JobConfig, progress: bool) -> RunResult:
         return execute(config, progress, owned)
 
 
-def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
-    """The run itself; a new run's directory is owned through `owned` as soon as it exists."""
+@dataclass(frozen=True)
+class Plan:
+    """What a run will do, every setting checked before an attempt is spent."""
+    problems: tuple[Problem, ...]
+    solver: Solver
+    meter: CpuMeter  # the server's CPU, counted as the run's compute (none for stub solvers)
+    workers: int
+    batch_size: int
+    exchangeable: bool
+
+
+def plan_run(config: JobConfig) -> Plan:
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
     make_solver(config.solver)  # bad solver settings are named as the user wrote them, before any server starts
     # A managed server is started (or reused) and the solver pointed at it; a recording replaces it.
@@ -208,95 +227,45 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         raise RuntimeError(f"workers={config.workers}, but the Ray cluster has {cpus} CPUs and each worker takes "
                            f"one: use workers={cpus} or less (0 means one per CPU)")
     workers = config.workers or cpus
-    if solver.exchangeable:
+    exchangeable = isinstance(solver, Exchangeable)
+    if exchangeable:
         batch_size = config.batch_size or auto_batch_size(len(problems), config.attempts, workers)
     else:  # an adaptive solver's state lives in one call: all of a problem's attempts, in order
         batch_size = config.attempts
+    return Plan(problems, solver, meter, workers, batch_size, exchangeable)
 
+
+@dataclass(frozen=True)
+class Attempted:
+    """What the execute step measured: every attempt in the log, and its time."""
+    log: DiscoveryLog
+    batch_size: int
+    resumed_with: int  # attempts done before this process started (a resumed run)
+    startup_s: float
+    elapsed_s: float  # once the workers were up
+    server_cpu_s: float
+    tokens: int  # spent by this process
+
+
+def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
+    """The run itself; a new run's directory is owned through `owned` as soon as it exists."""
+    plan = plan_run(config)
+    solver = plan.solver
     tags = {"solver": solver.name, "bank": config.bank_name, "seed": str(config.seed),
-            "exchangeable": str(solver.exchangeable), "arm": config.arm,
+            "exchangeable": str(plan.exchangeable), "arm": config.arm,
             **({PARENT_TAG: config.parent_run} if config.parent_run else {})}
     tracker = start_tracker(config.tracking, config.results_dir, config.experiment,
                             run_name=f"{solver.name}-{config.bank_name}-s{config.seed}",
                             tags=tags, params=flatten(config.resolved), resume=config.resume)
     status = "FAILED"
     try:
-        run_dir, checkpoint = open_run(config, tracker.run_id, batch_size)
+        run_dir, checkpoint = open_run(config, tracker.run_id, plan.batch_size)
         if not config.resume:
             own_run(owned, run_dir)
-        dispatch = Dispatch(workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
-        log = DiscoveryLog(solving_is_compute=not meter.counts_cpu,  # else the server's CPU is counted
-                           early=early_limit(config.attempts))
-        for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):  # what a resumed run had done
-            log.update(shard)
-        resumed_with = log.attempts
-        total = len(problems) * config.attempts
-        todo = (b for b in plan_batches([p.id for p in problems], config.attempts, dispatch.batch_size)
-                if (b.problem_id, b.start, b.stop) not in checkpoint.done)
-        launched = began = time.perf_counter()
-        with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=config.checkpoint_s,
-                         first_shard=len(checkpoint.shards)) as writer, tqdm(
-            total=total, initial=resumed_with, unit="attempt", unit_scale=True, disable=not progress,
-            mininterval=1.0, desc=f"{solver.name} on {config.bank_name}",
-        ) as bar:
-            def on_result(table):
-                writer.write(table)
-                log.update(table)
-                bar.update(table.num_rows)
-                bar.set_postfix(discoveries=log.discoveries, refresh=False)
-
-            def on_ready():
-                nonlocal began
-                began = time.perf_counter()
-
-            tokens_before = log.tokens
-            meter.begin()
-            run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result, on_ready)
-            server_cpu_s = meter.spent(log.tokens - tokens_before)
-        elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
-        if log.attempts != total:
-            raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
-
-        curve = add_server_cpu(log.curve(log_spaced_steps(config.attempts)), server_cpu_s)
-        if isinstance(meter, ProcessMeter):  # a live server: its CPU is kept with the completions
-            record_server_cpu(config.solver, {"run_id": tracker.run_id, "seed": config.seed,
-                                              "server_cpu_s": round(server_cpu_s, 3),
-                                              "tokens": log.tokens - tokens_before})
-        curve.to_csv(run_dir / "curve.csv", index=False)
-        discoveries = log.discovery_table()
-        discoveries.to_csv(run_dir / "discoveries.csv", index=False)
-        final = curve.iloc[-1]
-        summary = {
-            "run_id": tracker.run_id, "experiment": config.experiment, "arm": config.arm, "solver": solver.name,
-            "bank": config.bank_name, "exchangeable": solver.exchangeable, "seed": config.seed,
-            "problems": len(problems), "attempts_per_problem": config.attempts, "attempts": log.attempts,
-            "tiers": {t.value: log.tiers.get(t.value, 0) for t in Tier},
-            "discoveries": {t.value: int(final[t.value]) for t in DISCOVERY_TIERS},
-            "problems_solved": int(final["solved"]), "workers": workers,
-            "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),
-                      "compute_s": round(float(final["compute_s"]), 3), "server_cpu_s": round(server_cpu_s, 3)},
-            "server": meter.describe(),
-            "batch_size": dispatch.batch_size, "startup_s": round(began - launched, 3), "elapsed_s": round(elapsed, 3),
-            "attempts_per_s": round((log.attempts - resumed_with) / elapsed, 1), "run_dir": str(run_dir),
-            "resumed_with": resumed_with, "early_attempts": log.early,
-            "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
-        }
-        plot_yield(curve, run_dir / "yield.png",
-                   f"{solver.name} on {config.bank_name} (seed {config.seed}, {len(problems)} problems)")
-        tracker.log_curve(curve.rename(columns=metrics.CURVE), step_column="attempts")
-        tracker.log_metrics({metrics.tier("attempts"): log.attempts,
-                             **{metrics.tier(k): v for k, v in summary["tiers"].items()},
-                             **{metrics.speed(k): summary[k] for k in ("attempts_per_s", "startup_s", "elapsed_s")}})
-        artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png"]
-        if plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{solver.name} on {config.bank_name}: yield by cost"):
-            artifacts.append("yield_cost.png")
-        if solver.exchangeable:
-            runs = SeededRuns((discoveries,), config.attempts, exchangeable=True, early=log.early)
-            summary["analysis"] = estimate_yield(runs, [p.id for p in problems], config, solver.name, run_dir,
-                                                 tracker)
-            artifacts += ["estimate.csv", "estimate.png", "solved.csv", "prices.csv"]
-        write_json(run_dir / "summary.json", summary)
-        tracker.log_artifacts([run_dir / name for name in artifacts])
+        attempted = attempt_all(config, plan, run_dir, checkpoint, progress)
+        summary, artifacts, published = write_outputs(config, plan, attempted, tracker.run_id, run_dir)
+        publish(tracker, published, [run_dir / name for name in artifacts])
+        log = attempted.log
         if summary["tiers"]["error"] == log.attempts:
             raise RunFailed(f"run {tracker.run_id}: all {log.attempts} attempts ended in tier error, "
                             f"e.g. {first_error(run_dir)}")
@@ -313,6 +282,105 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
             tracker.finish(status)
         except Exception as exc:  # e.g. the disk is full for MLflow's store too
             print(f"harness-run: could not mark the MLflow run {status}: {exc}", file=sys.stderr)
+
+
+def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkpoint, progress: bool) -> Attempted:
+    """The execute step: every attempt not yet on disk, run on the workers, written to shards
+    and counted in the log (which first reads back what a resumed run had done)."""
+    solver, meter = plan.solver, plan.meter
+    dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
+    log = DiscoveryLog(solving_is_compute=not meter.counts_cpu,  # else the server's CPU is counted
+                       early=early_limit(config.attempts))
+    for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):
+        log.update(shard)
+    resumed_with = log.attempts
+    total = len(plan.problems) * config.attempts
+    todo = (b for b in plan_batches([p.id for p in plan.problems], config.attempts, dispatch.batch_size)
+            if (b.problem_id, b.start, b.stop) not in checkpoint.done)
+    launched = began = time.perf_counter()
+    with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=config.checkpoint_s,
+                     first_shard=len(checkpoint.shards)) as writer, tqdm(
+        total=total, initial=resumed_with, unit="attempt", unit_scale=True, disable=not progress,
+        mininterval=1.0, desc=f"{solver.name} on {config.bank_name}",
+    ) as bar:
+        def on_result(table):
+            writer.write(table)
+            log.update(table)
+            bar.update(table.num_rows)
+            bar.set_postfix(discoveries=log.discoveries, refresh=False)
+
+        def on_ready():
+            nonlocal began
+            began = time.perf_counter()
+
+        tokens_before = log.tokens
+        meter.begin()
+        run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result, on_ready)
+        server_cpu_s = meter.spent(log.tokens - tokens_before)
+    elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
+    if log.attempts != total:
+        raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
+    return Attempted(log, dispatch.batch_size, resumed_with, began - launched, elapsed, server_cpu_s,
+                     log.tokens - tokens_before)
+
+
+def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: str,
+                  run_dir: Path) -> tuple[dict, list[str], Published]:
+    """The artifacts step: the run's files (curve, discoveries, summary, plots, estimates).
+    Returns the summary, the files MLflow gets, and the rest of what it gets."""
+    solver, log, problems = plan.solver, attempted.log, plan.problems
+    curve = add_server_cpu(log.curve(log_spaced_steps(config.attempts)), attempted.server_cpu_s)
+    if isinstance(plan.meter, ProcessMeter):  # a live server: its CPU is kept with the completions
+        record_server_cpu(config.solver, {"run_id": run_id, "seed": config.seed,
+                                          "server_cpu_s": round(attempted.server_cpu_s, 3),
+                                          "tokens": attempted.tokens})
+    curve.to_csv(run_dir / "curve.csv", index=False)
+    discoveries = log.discovery_table()
+    discoveries.to_csv(run_dir / "discoveries.csv", index=False)
+    final = curve.iloc[-1]
+    summary = {
+        "run_id": run_id, "experiment": config.experiment, "arm": config.arm, "solver": solver.name,
+        "bank": config.bank_name, "exchangeable": plan.exchangeable, "seed": config.seed,
+        "problems": len(problems), "attempts_per_problem": config.attempts, "attempts": log.attempts,
+        "tiers": {t.value: log.tiers.get(t.value, 0) for t in Tier},
+        "discoveries": {t.value: int(final[t.value]) for t in DISCOVERY_TIERS},
+        "problems_solved": int(final["solved"]), "workers": plan.workers,
+        "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),
+                  "compute_s": round(float(final["compute_s"]), 3),
+                  "server_cpu_s": round(attempted.server_cpu_s, 3)},
+        "server": plan.meter.describe(),
+        "batch_size": attempted.batch_size, "startup_s": round(attempted.startup_s, 3),
+        "elapsed_s": round(attempted.elapsed_s, 3),
+        "attempts_per_s": round((log.attempts - attempted.resumed_with) / attempted.elapsed_s, 1),
+        "run_dir": str(run_dir), "resumed_with": attempted.resumed_with, "early_attempts": log.early,
+        "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
+    }
+    plot_yield(curve, run_dir / "yield.png",
+               f"{solver.name} on {config.bank_name} (seed {config.seed}, {len(problems)} problems)")
+    published = Published(((curve.rename(columns=metrics.CURVE), "attempts"),), {
+        metrics.tier("attempts"): log.attempts, **{metrics.tier(k): v for k, v in summary["tiers"].items()},
+        **{metrics.speed(k): summary[k] for k in ("attempts_per_s", "startup_s", "elapsed_s")}})
+    artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png"]
+    if plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{solver.name} on {config.bank_name}: yield by cost"):
+        artifacts.append("yield_cost.png")
+    if plan.exchangeable:
+        runs = SeededRuns((discoveries,), config.attempts, exchangeable=True, early=log.early)
+        summary["analysis"], estimated = estimate_yield(runs, [p.id for p in problems], config, solver.name, run_dir)
+        published = Published(published.curves + estimated.curves, {**published.values, **estimated.values},
+                              estimated.tags)
+        artifacts += ["estimate.csv", "estimate.png", "solved.csv", "prices.csv"]
+    write_json(run_dir / "summary.json", summary)
+    return summary, artifacts, published
+
+
+def publish(tracker, published: Published, artifacts: list[Path]) -> None:
+    """The publish step: the run's numbers and files to its MLflow run (nothing when tracking is off)."""
+    for frame, step_column in published.curves:
+        tracker.log_curve(frame, step_column=step_column)
+    tracker.log_metrics(published.values)
+    if published.tags:
+        tracker.set_tags(published.tags)
+    tracker.log_artifacts(artifacts)
 
 
 def add_server_cpu(curve: pd.DataFrame, seconds: float) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from harness.problem import Checked, Problem
 from harness.ray_session import restore_user_proxies
 from harness.record import from_ipc, to_ipc
 from harness.sandbox import SandboxLimits, SandboxVerifier
-from harness.solvers import make_solver
+from harness.solvers import RunsInSandbox, make_solver
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class AttemptWorker:
     def run(self, batch: Batch) -> bytes:
         """The batch's attempt records, as an Arrow IPC stream."""
         problem = self.problems[batch.problem_id]
-        if getattr(self.solver, "in_sandbox", False):  # the child proposes, verifies and records
+        if isinstance(self.solver, RunsInSandbox):  # the child proposes, verifies and records
             with self._verifying:
                 return to_ipc(self.sandbox.attempts(problem, self.solver, self.seed, batch.start, batch.stop))
         return to_ipc(attempt_table(problem, self.solver, self.seed, batch.start, batch.stop, self.verify))

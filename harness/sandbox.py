@@ -37,6 +37,7 @@ from harness.attempts import attempt_table, records, solve
 from harness.checks import positive, whole
 from harness.problem import Checked, Problem, Tier, Verdict
 from harness.record import from_ipc, to_ipc
+from harness.solvers.capabilities import RunsInSandbox
 from harness.solvers.proposal import candidate_text, failure
 
 _IDLE = -1.0
@@ -84,11 +85,11 @@ class SandboxVerifier:
     def attempts(self, problem: Problem, solver, seed: int, start: int, stop: int) -> pa.Table:
         """The records of attempts start..stop-1, proposed, verified and built in the child.
 
-        For exchangeable solvers that are cheap, pure and picklable (`solver.in_sandbox`):
-        the child re-proposes any attempt it must redo, which such a solver allows.
+        For exchangeable solvers that are cheap, pure and picklable (RunsInSandbox): the child
+        re-proposes any attempt it must redo, which such a solver allows.
         """
-        if not solver.exchangeable:  # its search verifies as it goes: here, unbounded in time
-            raise ValueError(f"solver {solver.name!r} is adaptive: run it in the worker with `verify`")
+        if not isinstance(solver, RunsInSandbox):  # e.g. an adaptive search: verify as it goes, in the worker
+            raise ValueError(f"solver {solver.name!r} does not run in the sandbox: run it in the worker with `verify`")
         tables: list[pa.Table] = []
 
         def receive(chunk) -> slice:

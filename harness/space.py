@@ -7,8 +7,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from harness import grammar
+
+
+@runtime_checkable
+class Variation(Protocol):
+    """A space the evolve solver can vary: it reads texts it wrote, and writes new ones."""
+
+    def mutate(self, text: str, rng: random.Random) -> str: ...
+
+    def crossover(self, a: str, b: str, rng: random.Random) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,7 @@ def publish(client, sweep: Sweep, progress: bool = True) -> list[str]:
     client.set_tag(sweep.run_id, NOTE_TAG, "\n".join(note))
     base = review.ui_base(sweep.tracking_uri)
     return [counted,
-            f"  results:      {sweep.folder}",
+            f"  sweep files:  {sweep.folder}",
             f"  yield curves: {review.chart_view_link(base, experiment_id, sweep.run_id)}",
             f"  parent run:   {review.run_link(base, experiment_id, sweep.run_id)}",
             f"  report:       {reported or review.artifact_link(base, experiment_id, sweep.run_id, REPORT)}"]

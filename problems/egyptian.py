@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
+import numpy as np
+
+from harness.batch import INT64_LIMIT, distinct_rows, exact
 from harness.parse import ParseError, parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -66,6 +69,21 @@ class EgyptianFraction(Problem):
         if max(ds) > self.bound:
             return score, f"a denominator exceeds {self.bound}"
         return score, None if gap == 0 else f"{self.a}/{self.b} - sum = {gap}"
+
+    @property
+    def int64_safe(self) -> bool:
+        t, bound = self.terms, self.bound
+        return max(self.a * bound**t, self.b * t * bound ** (t - 1)) < INT64_LIMIT  # a P and b sum(P / d)
+
+    def batch_residual(self, ds: np.ndarray) -> np.ndarray:
+        """a/b - sum(1/d), times b P (P the product of the denominators): products, no division."""
+        v = exact(ds, self.int64_safe)
+        others = [np.prod(np.delete(v, j, axis=1), axis=1) for j in range(self.terms)]
+        return self.a * np.prod(v, axis=1) - self.b * sum(others)
+
+    def batch_valid(self, ds: np.ndarray) -> np.ndarray:
+        fits = distinct_rows(ds) & (ds.max(axis=1) <= self.bound)
+        return np.asarray(self.batch_residual(ds) == 0, dtype=bool) & fits
 
     def canonical(self, ds: tuple[int, ...]) -> str:
         return str(tuple(sorted(ds)))

@@ -10,6 +10,9 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
+from harness.batch import INT64_LIMIT, exact
 from harness.parse import ParseError, parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -52,6 +55,18 @@ class ErdosStraus(Problem):
         residual = Fraction(4, self.n) - sum(Fraction(1, v) for v in xyz)  # exact rationals
         score = 0.0 - math.log10(1 + abs(float(residual)) * self.n)
         return score, None if residual == 0 else f"4/{self.n} - (1/x + 1/y + 1/z) = {residual}"
+
+    @property
+    def int64_safe(self) -> bool:
+        return max(4 * self.bound**3, 3 * self.n * self.bound**2) < INT64_LIMIT  # 4xyz and n(xy + yz + zx)
+
+    def batch_residual(self, xyz: np.ndarray) -> np.ndarray:
+        """4/n - (1/x + 1/y + 1/z), times n x y z: zero exactly when the check passes."""
+        x, y, z = exact(xyz, self.int64_safe).T
+        return 4 * x * y * z - self.n * (x * y + y * z + z * x)
+
+    def batch_valid(self, xyz: np.ndarray) -> np.ndarray:
+        return np.asarray(self.batch_residual(xyz) == 0, dtype=bool)
 
     def canonical(self, xyz: tuple[int, int, int]) -> str:
         return str(tuple(sorted(xyz)))

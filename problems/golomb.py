@@ -10,6 +10,9 @@ import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from harness.batch import INT64_LIMIT, distinct_rows
 from harness.parse import parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -58,6 +61,17 @@ class GolombRuler(Problem):
         if len(set(ordered)) < len(ordered):
             return score, "marks must be distinct"
         return score, None if repeats == 0 else f"{repeats} differences repeat"
+
+    @property
+    def int64_safe(self) -> bool:
+        return 2 * self.bound < INT64_LIMIT  # marks and their differences, over [0, B]^m
+
+    def batch_valid(self, marks: np.ndarray) -> np.ndarray:
+        ordered = np.sort(marks, axis=1)
+        i, j = np.triu_indices(self.marks, k=1)
+        differences = ordered[:, j] - ordered[:, i]
+        fits = ordered[:, -1] - ordered[:, 0] <= self.bound
+        return fits & distinct_rows(ordered) & distinct_rows(differences)
 
     def canonical(self, marks: tuple[int, ...]) -> str:
         ordered = sorted(marks)

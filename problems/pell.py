@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from harness.batch import INT64_LIMIT, exact
 from harness.parse import ParseError, parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -68,6 +71,17 @@ class Pell(Problem):
         residual = x * x - self.d * y * y - 1
         score = 0.0 - math.log10(1 + abs(residual))
         return score, None if residual == 0 else f"x^2 - {self.d}y^2 - 1 = {residual}"
+
+    @property
+    def int64_safe(self) -> bool:
+        return (self.d + 1) * self.bound**2 + 1 < INT64_LIMIT  # x^2, D y^2 and the residual, over [0, B]^2
+
+    def batch_residual(self, xy: np.ndarray) -> np.ndarray:
+        v = exact(xy, self.int64_safe)
+        return v[:, 0] * v[:, 0] - self.d * v[:, 1] * v[:, 1] - 1
+
+    def batch_valid(self, xy: np.ndarray) -> np.ndarray:
+        return np.asarray(self.batch_residual(xy) == 0, dtype=bool)
 
     def canonical(self, xy: tuple[int, int]) -> str:
         return str(xy)

@@ -9,6 +9,9 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
+from harness.batch import INT64_LIMIT, exact
 from harness.parse import ParseError, parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -51,6 +54,19 @@ class Taxicab(Problem):
         if max(abcd) > self.bound:
             return score, f"a number exceeds {self.bound}"
         return score, None if residual == 0 else f"a^3 + b^3 - c^3 - d^3 = {residual}"
+
+    @property
+    def int64_safe(self) -> bool:
+        return 2 * self.bound**3 < INT64_LIMIT  # a^3 + b^3 and the residual, over [1, B]^4
+
+    def batch_residual(self, abcd: np.ndarray) -> np.ndarray:
+        v = exact(abcd, self.int64_safe)
+        return v[:, 0] ** 3 + v[:, 1] ** 3 - v[:, 2] ** 3 - v[:, 3] ** 3
+
+    def batch_valid(self, abcd: np.ndarray) -> np.ndarray:
+        a, b, c, d = abcd.T
+        same = ((a == c) & (b == d)) | ((a == d) & (b == c))
+        return np.asarray(self.batch_residual(abcd) == 0, dtype=bool) & ~same & (abcd.max(axis=1) <= self.bound)
 
     def canonical(self, abcd: tuple[int, int, int, int]) -> str:
         a, b, c, d = abcd

@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from harness.batch import INT64_LIMIT, exact
 from harness.parse import parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -46,6 +49,17 @@ class ThreeCubes(Problem):
         residual = sum(v**3 for v in xyz) - self.k
         score = 0.0 - math.log10(1 + abs(residual))
         return score, None if residual == 0 else f"x^3+y^3+z^3 - {self.k} = {residual}"
+
+    @property
+    def int64_safe(self) -> bool:
+        return 3 * self.bound**3 + abs(self.k) < INT64_LIMIT  # bounds every partial sum and the residual
+
+    def batch_residual(self, xyz: np.ndarray) -> np.ndarray:
+        v = exact(xyz, self.int64_safe)
+        return v[:, 0] ** 3 + v[:, 1] ** 3 + v[:, 2] ** 3 - self.k
+
+    def batch_valid(self, xyz: np.ndarray) -> np.ndarray:
+        return np.asarray(self.batch_residual(xyz) == 0, dtype=bool)
 
     def canonical(self, xyz: tuple[int, int, int]) -> str:
         return str(tuple(sorted(xyz)))

@@ -3,7 +3,8 @@ import pyarrow.compute as pc
 from harness.attempts import attempt_table
 from harness.bank import build_bank
 from harness.problem import verify_inline
-from harness.solvers import Proposal, RandomSolver
+from harness.solvers import RandomSolver
+from harness.solvers.proposal import Proposal
 
 
 def test_attempt_table_records_every_attempt(tiny_bank):
@@ -19,7 +20,7 @@ def test_attempt_table_records_every_attempt(tiny_bank):
 
 def test_a_failing_solver_becomes_error_attempts(tiny_bank):
     class Broken:
-        name, exchangeable = "broken", True
+        name = "broken"
 
         def propose(self, problem, seed, start, stop):
             raise RuntimeError("no model")
@@ -31,7 +32,7 @@ def test_a_failing_solver_becomes_error_attempts(tiny_bank):
 
 def test_proposals_carry_their_cost_and_failed_ones_are_not_verified(tiny_bank):
     class Metered:
-        name, exchangeable = "metered", True
+        name = "metered"
 
         def propose(self, problem, seed, start, stop):
             return [Proposal("1, 1, 1", prompt_tokens=3, completion_tokens=4, solve_s=0.5, cost_usd=0.25),
@@ -52,7 +53,7 @@ def test_proposals_carry_their_cost_and_failed_ones_are_not_verified(tiny_bank):
 
 def test_an_adaptive_solver_must_account_for_every_attempt(tiny_bank):
     class Short:
-        name, exchangeable = "short", False
+        name = "short"
 
         def search(self, problem, seed, start, stop, verify):
             return ["1"], verify(problem, ["1"])

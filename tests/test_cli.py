@@ -117,8 +117,10 @@ def test_adaptive_runs_are_compared_by_seed_mean_and_at_equal_compute(tmp_path):
     done = harness_run("-m", "solver=evolve", "seed=0,1", "bank=tiny", "attempts=200", f"results_dir={tmp_path}",
                        "experiment_name=adaptive")
     assert done.returncode == 0, done.stderr[-3000:]
-    for run_dir in (tmp_path / "adaptive").iterdir():
-        summary = json.loads((run_dir / "summary.json").read_text())
+    summaries = sorted((tmp_path / "adaptive").glob("*/summary.json"))  # the sweep's own folder has none
+    assert len(summaries) == 2
+    for path in summaries:
+        run_dir, summary = path.parent, json.loads(path.read_text())
         assert "analysis" not in summary and not (run_dir / "estimate.csv").exists()  # not rarefied
         assert summary["batch_size"] == 200 and summary["spend"]["compute_s"] > 0
         assert (run_dir / "yield_cost.png").read_bytes()[:4] == b"\x89PNG"

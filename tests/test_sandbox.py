@@ -10,7 +10,7 @@ from harness.parse import parse_int_tuple
 from harness.problem import Problem, Tier, verify_inline
 from harness.attempts import attempt_table
 from harness.sandbox import SandboxLimits, SandboxVerifier, _runs
-from harness.solvers import EvolveSolver, RandomSolver
+from harness.solvers import EvolveSolver, RandomSolver, RunsInSandbox
 from harness.space import IntBox
 
 
@@ -96,13 +96,11 @@ def test_a_clock_page_read_as_zeros_is_not_taken_for_a_hang(sandbox):
 
 
 @dataclass(frozen=True)
-class Scripted:
+class Scripted(RunsInSandbox):
     """Proposes script[i % len(script)] for attempt i: cheap, pure and picklable."""
 
     script: tuple[str, ...]
     name: ClassVar[str] = "scripted"
-    exchangeable: ClassVar[bool] = True
-    in_sandbox: ClassVar[bool] = True
 
     def propose(self, problem, seed, start, stop):
         return [self.script[i % len(self.script)] for i in range(start, stop)]
@@ -147,7 +145,7 @@ def test_a_failing_solver_in_the_child_gives_error_records(sandbox):
 
 
 def test_an_adaptive_solver_is_not_run_in_the_child(sandbox):
-    with pytest.raises(ValueError, match="adaptive"):
+    with pytest.raises(ValueError, match="does not run in the sandbox"):
         sandbox.attempts(make(k=3, bound=5), EvolveSolver(), 0, 0, 10)
 
 

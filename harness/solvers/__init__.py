@@ -2,36 +2,19 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, ClassVar, Mapping, Protocol, runtime_checkable
 
-from harness.problem import Checked, Problem
+from harness.solvers.capabilities import Adaptive, Exchangeable, RunsInSandbox, capability_error
 from harness.solvers.evolve import EvolveSolver
 from harness.solvers.llm import LLMSolver
-from harness.solvers.proposal import Proposal
 from harness.solvers.random import RandomSolver
 from harness.solvers.replay import ReplaySolver
 from harness.solvers.synthetic import SyntheticSolver
 
 
 class Solver(Protocol):
-    """Exchangeable solvers implement `propose`; adaptive ones (exchangeable = False) `search`."""
+    """A named solver: exchangeable (`propose`) or adaptive (`search`); see capabilities.py."""
     name: ClassVar[str]
-    #: True when attempts are i.i.d. given (seed, problem): the yield curve may then be
-    #: estimated by rarefaction; adaptive solvers are measured by their actual order.
-    exchangeable: ClassVar[bool]
-    #: True for exchangeable solvers cheap, pure and picklable enough to run inside the
-    #: verifier's child process, which then builds the records itself (the fast path).
-    in_sandbox: ClassVar[bool]
-
-    def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str | Proposal]:
-        """Candidates for attempts start..stop-1; attempt i depends on (seed, problem, i) only."""
-        ...
-
-    def search(self, problem: Problem, seed: int, start: int, stop: int,
-               verify: Callable[[Problem, Sequence[str]], list[Checked]],
-               ) -> tuple[list[str | Proposal], list[Checked]]:
-        """Adaptive solvers: run attempts start..stop-1 in order, verifying as they go."""
-        ...
 
 
 @runtime_checkable
@@ -66,6 +49,14 @@ def make_solver(settings: Mapping[str, Any]) -> Solver:
             f"its settings are: {', '.join(sorted(allowed)) or '(none)'}"
         )
     try:
-        return cls(**settings)
+        solver = cls(**settings)
     except (TypeError, ValueError) as exc:
         raise SolverConfigError(f"solver {name!r}: {exc}") from None
+    problem = capability_error(solver)
+    if problem is not None:  # a solver class written wrong, not a setting
+        raise TypeError(f"solver {name!r} {problem}")
+    return solver
+
+
+__all__ = ["Adaptive", "Exchangeable", "RunsInSandbox", "Solver", "SolverConfigError", "UsesServer", "make_solver",
+           "RandomSolver", "SyntheticSolver", "EvolveSolver", "LLMSolver", "ReplaySolver", "SOLVERS"]

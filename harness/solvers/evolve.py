@@ -26,6 +26,7 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from harness.problem import Checked, Problem, Verdict
 from harness.seeding import attempt_rng
+from harness.space import Variation
 from harness.solvers.llm import LLMSolver
 from harness.solvers.replay import ReplaySolver
 from harness.solvers.proposal import Proposal, as_proposal, verify_proposals
@@ -65,8 +66,6 @@ class Island:
 @dataclass(frozen=True)
 class EvolveSolver:
     name: ClassVar[str] = "evolve"
-    exchangeable: ClassVar[bool] = False
-    in_sandbox: ClassVar[bool] = False
 
     islands: int = 4
     island_size: int = 16  # parents kept per island
@@ -129,12 +128,11 @@ class EvolveSolver:
             return space.sample(rng)
         if self.llm is not None and rng.random() < self.llm_share:
             return None
+        if not isinstance(space, Variation):  # a family's own space: parents as they are, or fresh samples
+            return island.parent(rng) if rng.random() < self.crossover else space.sample(rng)
         if rng.random() < self.crossover:
-            if hasattr(space, "crossover"):
-                return space.crossover(island.parent(rng), island.parent(rng), rng)
-            return island.parent(rng)
-        # A space without variation operators (a family's own) is sampled afresh.
-        return space.mutate(island.parent(rng), rng) if hasattr(space, "mutate") else space.sample(rng)
+            return space.crossover(island.parent(rng), island.parent(rng), rng)
+        return space.mutate(island.parent(rng), rng)
 
     def _ask_llm(self, problem: Problem, seed: int, lo: int, batch: list[str | None],
                  islands: list[Island]) -> list[str | Proposal]:

@@ -57,8 +57,8 @@ class Sample:
 @dataclass(frozen=True)
 class LLMSolver:
     name: ClassVar[str] = "llm"
-    exchangeable: ClassVar[bool] = True  # samples of one prompt at fixed settings are i.i.d.
-    in_sandbox: ClassVar[bool] = False  # its connections and recordings live in the worker
+    # Exchangeable (samples of one prompt at fixed settings are i.i.d.), not in the sandbox:
+    # its connections and recordings live in the worker.
 
     model: str = "default"
     base_url: str | tuple[str, ...] = "http://127.0.0.1:8000/v1"  # several: the least busy is asked

@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from harness.problem import Problem
+from harness.solvers.capabilities import RunsInSandbox
 from harness.seeding import attempt_rng
 
 
 @dataclass(frozen=True)
-class RandomSolver:
+class RandomSolver(RunsInSandbox):
     name: ClassVar[str] = "random"
-    exchangeable: ClassVar[bool] = True
-    in_sandbox: ClassVar[bool] = True
 
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str]:
         space = problem.space

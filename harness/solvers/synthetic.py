@@ -13,14 +13,13 @@ from typing import ClassVar
 import numpy as np
 
 from harness.problem import Problem
+from harness.solvers.capabilities import RunsInSandbox
 from harness.seeding import attempt_rng
 
 
 @dataclass(frozen=True)
-class SyntheticSolver:
+class SyntheticSolver(RunsInSandbox):
     name: ClassVar[str] = "synthetic"
-    exchangeable: ClassVar[bool] = True
-    in_sandbox: ClassVar[bool] = True
     hit_rate: float = 0.1
     zipf_exponent: float = 1.0
 

@@ -1,0 +1,72 @@
+"""Vectorised attempts for exchangeable stub solvers (issue 17): a counter-based sampler of an
+IntBox and the families' exact checks over numpy arrays.
+
+The sampler is numpy's Philox4x64, keyed by (seed, problem) and counted by attempt: attempt i
+reads counter blocks i*b .. i*b+b-1 (b = blocks a candidate needs, four 64-bit words each), so
+its candidate depends on (seed, problem, i) only, never on where a batch starts or how large it
+is. A coordinate is lo + (word mod span): the modulo bias is at most span / 2**64 (below 1e-4
+for every box of the bank; 1e15 is the widest).
+
+A family is batch-checkable (`BatchCheck`) when it can say, for an (n, arity) array of values
+of its box, which rows pass its exact check. It computes in int64 where it has proved that no
+intermediate can reach 2**63 over its box (`int64_safe`), and in exact Python ints (object
+arrays) otherwise. A row the batch check calls valid is still verified by the family's scalar
+verifier before it counts; the batch check only spares the scalar path the wrong ones.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from harness.space import IntBox
+
+WORDS = 4  # Philox4x64: one counter block is four 64-bit words
+INT64_LIMIT = 2**63  # |every intermediate| < this, or the family computes in exact ints
+
+
+@runtime_checkable
+class BatchCheck(Protocol):
+    """A family whose exact check runs over many candidates at once."""
+
+    @property
+    def int64_safe(self) -> bool: ...
+
+    def batch_valid(self, values: np.ndarray) -> np.ndarray: ...
+
+
+def philox_key(seed: int, problem_id: str) -> np.ndarray:
+    digest = hashlib.blake2b(f"{seed}/{problem_id}".encode(), digest_size=16).digest()
+    return np.frombuffer(digest, dtype="<u8").astype(np.uint64)
+
+
+def blocks(box: IntBox) -> int:
+    return -(-box.arity // WORDS)
+
+
+def sample(box: IntBox, seed: int, problem_id: str, start: int, stop: int) -> np.ndarray:
+    """The values of attempts start..stop-1 of one problem: an (n, arity) int64 array."""
+    span = box.hi - box.lo + 1
+    if span > INT64_LIMIT or box.lo < -INT64_LIMIT or box.hi >= INT64_LIMIT:
+        raise ValueError(f"{box} is wider than int64")
+    per = blocks(box)
+    generator = np.random.Philox(key=philox_key(seed, problem_id), counter=[start * per, 0, 0, 0])
+    words = generator.random_raw((stop - start) * per * WORDS).reshape(stop - start, per * WORDS)[:, :box.arity]
+    return (words % np.uint64(span)).astype(np.int64) + np.int64(box.lo)
+
+
+def texts(values: np.ndarray) -> list[str]:
+    """Candidate text of each row, as IntBox.sample writes it."""
+    return [", ".join(map(str, row)) for row in values.tolist()]
+
+
+def exact(values: np.ndarray, int64_safe: bool) -> np.ndarray:
+    """The values to compute with: int64 as they are where that is proved safe, else Python ints."""
+    return values if int64_safe else values.astype(object)
+
+
+def distinct_rows(values: np.ndarray) -> np.ndarray:
+    """Per row: are its entries pairwise distinct?"""
+    ordered = np.sort(values, axis=1)
+    return np.all(ordered[:, 1:] != ordered[:, :-1], axis=1)

@@ -1,0 +1,44 @@
+"""What a solver can do, declared once by what it implements and checked where it is made
+(make_solver): an exchangeable solver proposes any range of attempts on its own; an adaptive
+one searches in order, verifying as it goes; a solver that runs in the sandbox says so by
+subclassing RunsInSandbox. Everything else (the runner, the sandbox, the job) asks isinstance.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+
+from harness.problem import Checked, Problem
+
+
+@runtime_checkable
+class Exchangeable(Protocol):
+    """Attempts i.i.d. given (seed, problem): the yield curve may be estimated by rarefaction."""
+
+    def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[Any]:
+        """Candidates (text or Proposal) for attempts start..stop-1; attempt i depends on (seed, problem, i) only."""
+        ...
+
+
+@runtime_checkable
+class Adaptive(Protocol):
+    """Learns from earlier verdicts: measured by the actual order of its attempts."""
+
+    def search(self, problem: Problem, seed: int, start: int, stop: int,
+               verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[Any], list[Checked]]:
+        """Run attempts start..stop-1 in order, verifying as they go."""
+        ...
+
+
+class RunsInSandbox:
+    """Declared by subclassing: an exchangeable solver cheap, pure and picklable enough to run
+    inside the verifier's child process, which then proposes and builds the records itself."""
+
+
+def capability_error(solver: object) -> str | None:
+    """Why this solver cannot be run, or None: it must be exactly one of exchangeable or adaptive."""
+    exchangeable, adaptive = isinstance(solver, Exchangeable), isinstance(solver, Adaptive)
+    if exchangeable == adaptive:
+        return ("implements both propose and search" if exchangeable else "implements neither propose nor search")
+    if isinstance(solver, RunsInSandbox) and not exchangeable:
+        return "runs in the sandbox, which only an exchangeable solver can"
+    return None

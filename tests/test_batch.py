@@ -1,0 +1,45 @@
+"""The counter-based sampler of the batch path: attempt i's candidate from (seed, problem, i) alone."""
+import numpy as np
+import pytest
+
+from harness import batch
+from harness.space import IntBox
+from problems.golomb import make as golomb
+from problems.three_cubes import make as three_cubes
+
+
+@pytest.mark.parametrize("box", [IntBox(3, -40, 40), IntBox(10, 0, 55), IntBox(2, 0, 10**15)], ids=str)
+def test_a_candidate_does_not_depend_on_where_its_batch_starts_or_ends(box):
+    whole = batch.sample(box, 3, "p/x=1", 0, 1000)
+    pieces = [batch.sample(box, 3, "p/x=1", a, b) for a, b in ((0, 1), (1, 333), (333, 334), (334, 1000))]
+    assert np.array_equal(whole, np.concatenate(pieces))
+    assert np.array_equal(batch.sample(box, 3, "p/x=1", 10**9, 10**9 + 5)[2], batch.sample(box, 3, "p/x=1",
+                                                                                         10**9 + 2, 10**9 + 3)[0])
+    assert whole.dtype == np.int64 and whole.shape == (1000, box.arity)
+    assert whole.min() >= box.lo and whole.max() <= box.hi
+
+
+def test_seeds_and_problems_draw_different_candidates():
+    box = IntBox(3, -40, 40)
+    draws = [batch.sample(box, s, p, 0, 100) for s, p in ((0, "a"), (1, "a"), (0, "b"))]
+    assert not np.array_equal(draws[0], draws[1]) and not np.array_equal(draws[0], draws[2])
+
+
+def test_every_value_of_the_box_is_drawn_about_equally_often():
+    values = batch.sample(IntBox(2, -3, 3), 0, "p", 0, 70_000).ravel()
+    counts = np.bincount(values + 3, minlength=7)
+    expected = len(values) / 7
+    assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected))  # five standard deviations
+
+
+def test_candidate_texts_read_back_as_the_values_the_family_parses():
+    problem = three_cubes(k=1, bound=40)
+    values = batch.sample(problem.space, 0, problem.id, 0, 50)
+    assert [problem.parse(text) for text in batch.texts(values)] == [tuple(row) for row in values.tolist()]
+    marks = golomb(marks=10, bound=55)
+    assert batch.blocks(marks.space) == 3  # ten coordinates: three blocks of four words per attempt
+
+
+def test_a_box_wider_than_int64_is_refused():
+    with pytest.raises(ValueError, match="wider than int64"):
+        batch.sample(IntBox(1, -2**63, 2**63), 0, "p", 0, 1)
