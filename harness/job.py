@@ -159,7 +159,7 @@ def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, sol
     solved.to_csv(run_dir / "solved.csv", index=False)
     try:  # -log(share solved) = a m^b, the power law of repeated-sampling coverage
         a, b = fit_coverage_power_law(solved["m"], solved["share"])
-        values.update({metrics.summary("solved_powerlaw_a"): a, metrics.summary("solved_powerlaw_b"): b})
+        values.update({metrics.summary(name): v for name, v in zip(metrics.FITS, (a, b))})
     except ValueError:
         a = b = None  # too few points strictly between 0 and 1
     per_problem = prices(runs, problems)
@@ -359,7 +359,7 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
                f"{solver.name} on {config.bank_name} (seed {config.seed}, {len(problems)} problems)")
     published = Published(((curve.rename(columns=metrics.CURVE), "attempts"),), {
         metrics.tier("attempts"): log.attempts, **{metrics.tier(k): v for k, v in summary["tiers"].items()},
-        **{metrics.speed(k): summary[k] for k in ("attempts_per_s", "startup_s", "elapsed_s")}})
+        **{metrics.speed(k): summary[k] for k in metrics.SPEED_NAMES}})
     artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png"]
     if plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{solver.name} on {config.bank_name}: yield by cost"):
         artifacts.append("yield_cost.png")

@@ -19,6 +19,12 @@ from __future__ import annotations
 SECTIONS = ("yield", "estimate", "cost", "tiers", "speed")
 SUMMARY = "summary"
 
+# The one-value names job.py logs and harness.review lays out: speed/<name>, and summary/<name>_<tier>
+# for each discovery tier, then the fit of problems solved.
+SPEED_NAMES = ("attempts_per_s", "startup_s", "elapsed_s")
+PER_TIER = ("chao", "coverage", "slope", "more_attempts_90", "attempts_per_discovery")
+FITS = ("solved_powerlaw_a", "solved_powerlaw_b")
+
 # curve.csv's columns, step column aside
 CURVE = {"valid": "yield/valid", "novel": "yield/novel", "interesting": "yield/interesting",
          "solved": "yield/solved", "tokens": "cost/tokens", "cost_usd": "cost/cost_usd",

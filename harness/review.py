@@ -28,9 +28,7 @@ TIER_NAMES = [t.value for t in DISCOVERY_TIERS]
 YIELD = [*TIER_NAMES, "solved"]
 COST = ["compute_s", "tokens", "cost_usd"]
 TIERS = ["attempts", *(t.value for t in Tier)]
-SPEED = ["attempts_per_s", "startup_s", "elapsed_s"]
-SUMMARY = [f"{name}_{tier}" for name in ("chao", "coverage", "slope", "more_attempts_90", "attempts_per_discovery")
-           for tier in TIER_NAMES] + ["solved_powerlaw_a", "solved_powerlaw_b"]
+SUMMARY_NAMES = [f"{name}_{tier}" for name in metrics.PER_TIER for tier in TIER_NAMES] + list(metrics.FITS)
 
 
 def line(key: str, section: str, keys: list[str] | None = None) -> dict:
@@ -58,8 +56,8 @@ def charts() -> list[dict]:
         *(line(metrics.estimate(t), "estimate") for t in ("solved", "solved_share")),
         *(line(metrics.CURVE[name], "cost") for name in COST),
         *(bar(metrics.tier(name), "tiers") for name in TIERS),
-        *(bar(metrics.speed(name), "speed") for name in SPEED),
-        *(bar(metrics.summary(name), metrics.SUMMARY, deleted=True) for name in SUMMARY),
+        *(bar(metrics.speed(name), "speed") for name in metrics.SPEED_NAMES),
+        *(bar(metrics.summary(name), metrics.SUMMARY, deleted=True) for name in SUMMARY_NAMES),
     ]
 
 
@@ -73,7 +71,7 @@ def view_state(search_filter: str = RUN_FILTER) -> dict:
         "orderByKey": f"metrics.`{metrics.CURVE['novel']}`", "orderByAsc": False,
         "compareRunCharts": charts(), "compareRunSections": sections, "isAccordionReordered": True,
         "hideEmptyCharts": True, "runsHiddenMode": "SHOW_ALL",
-        "selectedColumns": [f"metrics.`{metrics.summary(name)}`" for name in SUMMARY],
+        "selectedColumns": [f"metrics.`{metrics.summary(name)}`" for name in SUMMARY_NAMES],
     }
 
 
