@@ -1,13 +1,16 @@
-"""Peak driver memory for 10^5, 10^6 and 10^7 synthetic attempts: it should stay flat.
+"""Peak driver memory as volume grows: it should stay flat. Two paths:
 
-    .venv/bin/python benchmarks/memory.py [--volumes 100000 1000000 10000000]
+    .venv/bin/python benchmarks/memory.py --path batch   [--volumes 10000000 100000000 1000000000]
+    .venv/bin/python benchmarks/memory.py --path scalar  [--volumes 100000 1000000 10000000]
 
-Each volume is one `harness-run` (the synthetic urn, solver=synthetic, tracking off) in its
-own process; the driver's memory is sampled every 0.2 s with psutil (the Ray worker
-processes are separate and not counted): RSS, and USS, its private part. RSS also counts the
-pages of Ray's shared object store the driver has read results from (zero-copy), which the
-driver does not own; USS does not. Attempt records go to Parquet shards; the driver keeps
-aggregates only. Prints the peaks per volume and the ratios largest/smallest.
+batch: the random solver on one batch-checked problem (three_cubes k=3, B=50), records=compact;
+scalar: the synthetic urn (solver=synthetic), a full row per attempt. Each volume is one
+`harness-run` (tracking off) in its own process; the driver's memory is sampled every 0.2 s
+with psutil (the Ray worker processes are separate and not counted): RSS, and USS, its
+private part. RSS also counts the pages of Ray's shared object store the driver has read
+results from (zero-copy), which the driver does not own; USS does not. Records go to Parquet
+shards; the driver keeps aggregates only. Prints the peaks and the run's size on disk per
+volume, and the ratios largest/smallest.
 """
 from __future__ import annotations
 
@@ -23,11 +26,17 @@ import psutil
 HARNESS_RUN = str(Path(sys.executable).with_name("harness-run"))
 
 
-def peak_memory(volume: int, results: Path) -> tuple[float, float, float]:
+PATHS = {
+    "batch": (["solver=random", "bank=tiny", "bank.families={three_cubes: [{k: 3, bound: 50}]}"],
+              [10**7, 10**8, 10**9]),
+    "scalar": (["bank=synthetic", "solver=synthetic", "batch_size=20000"], [10**5, 10**6, 10**7]),
+}
+
+
+def peak_memory(path: str, volume: int, results: Path) -> tuple[float, float, float]:
     began = time.perf_counter()
-    driver = subprocess.Popen([HARNESS_RUN, "bank=synthetic", "solver=synthetic", f"attempts={volume}",
-                               "tracking=off", f"results_dir={results}", "batch_size=20000"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = subprocess.Popen([HARNESS_RUN, *PATHS[path][0], f"attempts={volume}", "tracking=off",
+                               f"results_dir={results}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     process, rss, uss = psutil.Process(driver.pid), 0, 0
     while driver.poll() is None:
         try:
@@ -43,16 +52,20 @@ def peak_memory(volume: int, results: Path) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--volumes", type=int, nargs="+", default=[10**5, 10**6, 10**7])
+    parser.add_argument("--path", choices=sorted(PATHS), default="batch")
+    parser.add_argument("--volumes", type=int, nargs="+", help="attempts per run (default: per path)")
     args = parser.parse_args()
+    volumes = args.volumes or PATHS[args.path][1]
     peaks = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for volume in args.volumes:
-            rss, uss, seconds = peak_memory(volume, Path(scratch))
-            peaks.append((rss, uss))
-            print(f"{volume:>10} attempts: driver peak RSS {rss:7.1f} MiB, USS {uss:7.1f} MiB ({seconds:.0f} s)",
-                  flush=True)
-    first, last = args.volumes[0], args.volumes[-1]
+    print(f"{args.path} path: harness-run {' '.join(PATHS[args.path][0])}")
+    for volume in volumes:
+        with tempfile.TemporaryDirectory() as scratch:
+            rss, uss, seconds = peak_memory(args.path, volume, Path(scratch))
+            disk = sum(f.stat().st_size for f in Path(scratch).rglob("*") if f.is_file()) / 2**20
+        peaks.append((rss, uss))
+        print(f"{volume:>10} attempts: driver peak RSS {rss:7.1f} MiB, USS {uss:7.1f} MiB ({seconds:.0f} s); "
+              f"on disk {disk:.2f} MiB, {disk / volume * 1e8:.2f} MiB per 10^8 attempts", flush=True)
+    first, last = volumes[0], volumes[-1]
     print(f"peak RSS at {last} / at {first} attempts = {peaks[-1][0] / peaks[0][0]:.2f}")
     print(f"peak USS at {last} / at {first} attempts = {peaks[-1][1] / peaks[0][1]:.2f}")
 

@@ -1,18 +1,26 @@
-"""Harness throughput against plain Python, multiprocessing.Pool and one Ray task per attempt.
+"""Harness throughput against plain Python, multiprocessing.Pool and one Ray task per attempt,
+and the batch path (issue 17) against the vectorised loop.
 
     .venv/bin/python benchmarks/throughput.py [--attempts 400000] [--family three_cubes] [--rounds 3]
+                                              [--batch-seconds 8] [--only-batch]
 
-The same solver (random) and verifier on the same attempts of one cheap integer problem:
+The scalar path: the same solver (random) and verifier on the same attempts of one cheap problem:
 1. a plain single-process loop: propose a batch, verify it in-process (no records, no sandbox);
 2. multiprocessing.Pool over all cores, doing the same per batch;
-3. the harness (`run_job`): Ray worker actors, sandboxed time-bounded verification,
-   Arrow records to Parquet shards, manifest, aggregates;
+3. the harness (`run_job`, records=full): Ray worker actors, sandboxed time-bounded
+   verification, Arrow records to Parquet shards, manifest, aggregates;
 4. one Ray task per attempt, on a small sample (it is slow).
+The batch path, for three_cubes and one instance of every batch-capable family (the deep bank's):
+5. the vectorised loop: harness.batch's sampler and the family's batch check in this one
+   process, hits confirmed by the scalar verifier, no harness;
+6. the batch harness (`run_job`, records=compact) on about --batch-seconds of work, and the
+   scalar harness (records=full) on the same problem;
+   R = batch harness / (cores x vectorised loop), S = batch harness / scalar harness.
 Each rate excludes start-up (Pool's processes, Ray's workers and verifier children; the
-harness reports its start-up apart). The first three are measured in turn, `--rounds`
-times, and the best rate of each is kept: on a shared machine the same loop varies by
-20% from one run to the next, and the best is the least disturbed. The ratios are printed
-each on its own line. Then where the harness's time goes, per attempt, in one process.
+harness reports its start-up apart). Each way is measured in turn, `--rounds` times, and the
+best rate of each is kept: on a shared machine the same loop varies by 20% from one run to
+the next, and the best is the least disturbed. The ratios are printed each on its own line.
+Then where the scalar harness's time goes, per attempt, in one process.
 """
 from __future__ import annotations
 
@@ -27,13 +35,14 @@ from pathlib import Path
 import psutil
 import ray
 
+from harness import batch
 from harness.analysis import DiscoveryLog
 from harness.attempts import attempt_table
-from harness.bank import build_bank
+from harness.bank import bank_from_config_name, build_bank
 from harness.config import JobConfig
 from harness.job import run_job
 from harness.ray_session import ensure_ray
-from harness.record import ShardWriter, from_ipc, to_ipc
+from harness.record import Recorded, ShardWriter, from_ipc, to_ipc
 from harness.sandbox import SandboxVerifier
 from harness.solvers import RandomSolver
 from harness.tracking import TrackingSpec
@@ -77,14 +86,59 @@ def task_per_attempt(bank, attempts: int) -> float:
     return attempts / (time.perf_counter() - began)
 
 
-def harness(bank, attempts: int, cores: int) -> tuple[float, float]:
+def harness(bank, attempts: int, cores: int, records: str = "full") -> tuple[float, float]:
     """(attempts per second, start-up seconds)."""
     with tempfile.TemporaryDirectory() as scratch:
         config = JobConfig(experiment="throughput", attempts=attempts, seed=0, workers=cores, batch_size=0,
                            verify_timeout_s=5.0, results_dir=Path(scratch), solver={"name": "random"},
-                           bank_name="bench", bank=bank, tracking=TrackingSpec(enabled=False))
+                           bank_name="bench", bank=bank, tracking=TrackingSpec(enabled=False), records=records)
         summary = run_job(config, progress=False).summary
         return summary["attempts_per_s"], summary["startup_s"]
+
+
+VECTOR_CHUNK = 1_000_000
+
+
+def vectorised_loop(problem, attempts: int) -> tuple[float, int]:
+    """(attempts per second, valid attempts confirmed by the scalar verifier): the batch
+    path's arithmetic in this one process, no harness."""
+    valid = 0
+    began = time.perf_counter()
+    for start in range(0, attempts, VECTOR_CHUNK):
+        values = batch.sample(problem.space, 0, problem.id, start, min(attempts, start + VECTOR_CHUNK))
+        hits = values[problem.batch_valid(values)]
+        valid += sum(problem.verify(text).tier.rank > 0 for text in batch.texts(hits))
+    return attempts / (time.perf_counter() - began), valid
+
+
+def batch_problems() -> list:
+    """three_cubes k=3, B=50 (as the scalar comparison), then the deep bank's batch-capable instances."""
+    return [build_bank(BANKS["three_cubes"])[0],
+            *(p for p in bank_from_config_name("deep") if batch.batch_capable(p))]
+
+
+def bank_of(problem) -> dict:
+    return {problem.family: [{k: getattr(problem, k) for k in problem.__dataclass_fields__}]}
+
+
+def batch_path(cores: int, rounds: int, seconds: float, scalar_attempts: int) -> None:
+    """Lines 5 and 6 of the docstring, per family."""
+    print(f"batch path: about {seconds:g} s of batch-harness work per family, scalar harness on "
+          f"{scalar_attempts} attempts")
+    for problem in batch_problems():
+        bank = bank_of(problem)
+        vectorised = batched = scalar = 0.0
+        for _ in range(rounds):
+            sample = min(10**7, max(10**6, int(vectorised)))  # about a second, once the rate is known
+            vectorised = max(vectorised, vectorised_loop(problem, sample)[0])
+            attempts = int(seconds * cores * vectorised) // 10**6 * 10**6 or 10**6
+            batched = max(batched, harness(bank, attempts, cores, records="compact")[0])
+            scalar = max(scalar, harness(bank, scalar_attempts, cores, records="full")[0])
+        name = f"{problem.id:28s}"
+        print(f"{name} vectorised loop {vectorised:11.0f}, batch harness {batched:11.0f} ({attempts} attempts), "
+              f"scalar harness {scalar:8.0f} attempts/s")
+        print(f"{name} batch harness / (cores x vectorised loop) = R = {batched / (cores * vectorised):.2f}")
+        print(f"{name} batch harness / scalar harness = S = {batched / scalar:.0f}")
 
 
 @ray.remote(num_cpus=1)
@@ -176,8 +230,8 @@ def breakdown(bank, attempts: int = 40_000, batch: int = 4_000) -> dict[str, flo
 
         def drive() -> None:
             with ShardWriter(Path(scratch) / "attempts") as writer:
-                for table in tables:
-                    writer.write(table)
+                for start, table in zip(starts, tables):
+                    writer.write(Recorded((problem.id, start, start + batch), table))
                     log.update(table)
 
         ways = {
@@ -185,7 +239,7 @@ def breakdown(bank, attempts: int = 40_000, batch: int = 4_000) -> dict[str, flo
             "propose, verify": lambda: [[problem.verify(c) for c in solver.propose(problem, 0, s, s + batch)]
                                         for s in starts],
             "inline": lambda: [attempt_table(problem, solver, 0, s, s + batch) for s in starts],
-            "in the child": lambda: [sandbox.attempts(problem, solver, 0, s, s + batch) for s in starts],
+            "in the child": lambda: [sandbox.attempts(problem, solver, 0, s, s + batch).full for s in starts],
             "driver": drive,
         }
         best = dict.fromkeys(ways, float("inf"))
@@ -207,10 +261,16 @@ def main() -> None:
     parser.add_argument("--family", choices=sorted(BANKS), default="three_cubes")
     parser.add_argument("--task-attempts", type=int, default=3_000, help="attempts for one-task-per-attempt")
     parser.add_argument("--rounds", type=int, default=3, help="measure each way this often, keep the best")
+    parser.add_argument("--batch-seconds", type=float, default=8.0, help="batch-harness work per family")
+    parser.add_argument("--only-batch", action="store_true", help="the batch path only")
     args = parser.parse_args()
     bank, cores = BANKS[args.family], os.cpu_count() or 1
-    print(f"{args.family}, random solver, {args.attempts} attempts, {cores} cores, best of {args.rounds} rounds")
     ensure_ray()
+    batch_path(cores, args.rounds, args.batch_seconds, args.attempts // 2)
+    if args.only_batch:
+        return
+    print(f"scalar path: {args.family}, random solver, {args.attempts} attempts, {cores} cores, "
+          f"best of {args.rounds} rounds")
     plain = pooled = ours = 0.0
     for round_ in range(1, args.rounds + 1):
         plain_now = plain_loop(bank, args.attempts // 4)  # a quarter is plenty at one core

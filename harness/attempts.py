@@ -58,15 +58,15 @@ def solve(problem: Problem, solver: Solver, seed: int, start: int, stop: int,
 
 
 def records(problem_id: str, solver_name: str, seed: int, start: int,
-            proposals: Sequence[Proposed], checked: Sequence[Checked]) -> pa.Table:
-    """The attempt records of attempts start..start+len(proposals)-1."""
+            proposals: Sequence[Proposed], checked: Sequence[Checked], at: np.ndarray | None = None) -> pa.Table:
+    """The attempt records of attempts start..start+len(proposals)-1, or of the attempts `at`."""
     n = len(proposals)
     costless = all(type(p) is str for p in proposals)  # stub solvers: plain text, nothing spent
     verdicts = [verdict for verdict, _ in checked]
     tiers = [v.tier.value for v in verdicts]
     columns = {
         "problem_id": pa.array([problem_id] * n, pa.string()),
-        "attempt": pa.array(np.arange(start, start + n, dtype=np.int64)),
+        "attempt": pa.array(np.arange(start, start + n, dtype=np.int64) if at is None else np.asarray(at, np.int64)),
         "solver": pa.array([solver_name] * n, pa.string()),
         "seed": pa.array(np.full(n, seed, dtype=np.int64)),
         "candidate": list(proposals) if costless else [candidate_text(p) for p in proposals],

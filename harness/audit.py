@@ -29,6 +29,7 @@ from scipy import stats
 
 from harness.problem import DISCOVERY_TIERS, Problem, Tier
 from harness.record import read_checkpoint, read_shards
+from harness.regenerate import RunSolver, compact_by_shard
 
 WRONG_SAMPLE = 10_000  # wrong verdicts re-checked per family (at least, where the runs have them)
 MAX_TEXT = 2_000
@@ -365,9 +366,18 @@ def attempts_to_audit(run_dir: Path, families: dict[str, list[str]], wrong_per_f
                       rng: np.random.Generator) -> pa.Table:
     """A run's attempts the verifier called solutions, and up to `wrong_per_family` wrong ones of
     each family (`families`: family -> problem ids) drawn at random: problem_id, candidate, tier.
-    Each shard gives at most that many per family, so memory stays bounded at any volume."""
+    Each shard gives at most that many per family, so memory stays bounded at any volume. Wrong
+    attempts kept compactly (records=compact) are drawn from their counts and their candidates
+    regenerated."""
     kept, wrong = [], {family: [] for family in families}
-    for shard in read_shards(run_dir, read_checkpoint(run_dir).shards, ["problem_id", "candidate", "tier"]):
+    shards = read_checkpoint(run_dir).shards
+    counted = compact_by_shard(run_dir)
+    run = RunSolver.of(run_dir) if counted else None
+    for name, shard in zip(shards, read_shards(run_dir, shards, ["problem_id", "attempt", "candidate", "tier"])):
+        if name in counted:
+            for family, ids in families.items():
+                wrong[family].append(compact_wrong(run, counted[name], shard, ids, wrong_per_family, rng))
+        shard = shard.drop_columns(["attempt"])
         kept.append(shard.filter(pc.is_in(shard["tier"], pa.array(SOLUTION_TIERS))))
         is_wrong = pc.equal(shard["tier"], Tier.WRONG.value)
         for family, ids in families.items():
@@ -383,6 +393,24 @@ def attempts_to_audit(run_dir: Path, families: dict[str, list[str]], wrong_per_f
     return pa.concat_tables(kept) if kept else pa.table({"problem_id": pa.array([], pa.string()),
                                                           "candidate": pa.array([], pa.string()),
                                                           "tier": pa.array([], pa.string())})
+
+
+def compact_wrong(run, compact: pa.Table, full: pa.Table, ids: list[str], most: int,
+                  rng: np.random.Generator) -> pa.Table:
+    """Up to `most` wrong attempts of problems `ids` drawn from compact rows, uniformly over the
+    attempts they count (those with a full row in the same shard are not among them)."""
+    rows = compact.filter(pc.is_in(compact["problem_id"], pa.array(ids))).to_pandas()
+    picked: set[tuple[str, int]] = set()
+    if len(rows) and rows["wrong"].sum():
+        sizes = (rows["stop"] - rows["start"]).to_numpy()
+        which = rng.choice(len(rows), min(most, int(rows["wrong"].sum())), p=sizes / sizes.sum())
+        attempts = rows["start"].to_numpy()[which] + (rng.random(len(which)) * sizes[which]).astype(np.int64)
+        recorded = set(zip(full["problem_id"].to_pylist(), full["attempt"].to_pylist()))
+        picked = set(zip(rows["problem_id"].to_numpy()[which], attempts.tolist())) - recorded
+    pids = sorted(picked)
+    return pa.table({"problem_id": pa.array([pid for pid, _ in pids], pa.string()),
+                     "candidate": pa.array([run.candidates(pid, [i])[0] for pid, i in pids], pa.string()),
+                     "tier": pa.array([Tier.WRONG.value] * len(pids), pa.string())})
 
 
 def audit_runs(runs, wrong_sample: int = WRONG_SAMPLE, seed: int = 0, progress: Callable = iter) -> tuple[

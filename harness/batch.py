@@ -48,7 +48,7 @@ def blocks(box: IntBox) -> int:
 def sample(box: IntBox, seed: int, problem_id: str, start: int, stop: int) -> np.ndarray:
     """The values of attempts start..stop-1 of one problem: an (n, arity) int64 array."""
     span = box.hi - box.lo + 1
-    if span > INT64_LIMIT or box.lo < -INT64_LIMIT or box.hi >= INT64_LIMIT:
+    if not _fits_int64(box):
         raise ValueError(f"{box} is wider than int64")
     per = blocks(box)
     generator = np.random.Philox(key=philox_key(seed, problem_id), counter=[start * per, 0, 0, 0])
@@ -70,3 +70,12 @@ def distinct_rows(values: np.ndarray) -> np.ndarray:
     """Per row: are its entries pairwise distinct?"""
     ordered = np.sort(values, axis=1)
     return np.all(ordered[:, 1:] != ordered[:, :-1], axis=1)
+
+
+def batch_capable(problem) -> bool:
+    """Can attempts on this problem be sampled and checked in batches (its box fits int64)?"""
+    return isinstance(problem, BatchCheck) and isinstance(problem.space, IntBox) and _fits_int64(problem.space)
+
+
+def _fits_int64(box: IntBox) -> bool:
+    return -INT64_LIMIT <= box.lo and box.hi < INT64_LIMIT and box.hi - box.lo + 1 <= INT64_LIMIT

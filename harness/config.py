@@ -34,6 +34,9 @@ class HarnessSchema:
     resume: Any = None  # the run id of an interrupted run to complete
     checkpoint_s: float = 30.0  # finished work is made durable at least this often
     min_free_gb: float = 1.0  # refuse to start with less free disk under results_dir
+    # compact: wrong attempts that harness.regenerate can rebuild exactly are counted per range,
+    # not recorded one by one (and checked in batches where the problem allows); full: every row.
+    records: str = "compact"
     solver: Any = MISSING
     bank: Any = MISSING
     tracking: Any = MISSING
@@ -64,6 +67,7 @@ class JobConfig:
     checkpoint_s: float = 30.0
     min_free_gb: float = 1.0
     parent_run: str | None = None  # the MLflow run of the sweep this job is part of (harness.sweep)
+    records: str = "compact"  # or "full" (HarnessSchema.records)
 
     def __post_init__(self) -> None:
         if not isinstance(self.experiment, str) or not EXPERIMENT_NAME.fullmatch(self.experiment):
@@ -76,8 +80,11 @@ class JobConfig:
         positive("verify_timeout_s", self.verify_timeout_s)
         positive("checkpoint_s", self.checkpoint_s)
         number("min_free_gb", self.min_free_gb, 0.0)
+        if self.records not in RECORDS:
+            raise ValueError(f"records must be one of {', '.join(RECORDS)}, got {self.records!r}")
 
 
+RECORDS = ("compact", "full")
 # It names a folder under results_dir: no separators, no '..', nothing hidden.
 EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 SETTINGS = frozenset(f.name for f in dataclasses.fields(HarnessSchema))
@@ -108,4 +115,5 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
         resume=str(plain["resume"]) if plain.get("resume") else None,
         checkpoint_s=float(plain.get("checkpoint_s", 30.0)),
         min_free_gb=float(plain.get("min_free_gb", 1.0)),
+        records=str(plain.get("records", "compact")),
     )

@@ -29,13 +29,14 @@ from harness.config import JobConfig
 from harness.locks import Busy, file_lock
 from harness.problem import DISCOVERY_TIERS, Problem, Tier
 from harness.ray_session import cluster_cpus, ensure_ray, interrupted_by
+from harness.batch import batch_capable
 from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, discard_unrecorded, read_checkpoint,
-                            read_shards, start_manifest, write_json)
+                            read_compact, read_shards, start_manifest, write_json)
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
-from harness.runner import Dispatch, auto_batch_size, plan_batches, run_batches
+from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits
 from harness.servers import CpuMeter, ProcessMeter, attach, record_server_cpu
-from harness.solvers import Exchangeable, Solver, UsesServer, make_solver
+from harness.solvers import Exchangeable, SamplesInBatches, Solver, UsesServer, make_solver
 from harness.tracking import PARENT_TAG, flatten, start_tracker
 
 
@@ -108,13 +109,15 @@ def check_resumable(config: JobConfig, run_dir: Path) -> None:
         raise RuntimeError(f"{run_dir / 'config.yaml'} is damaged: run {config.resume} cannot be resumed")
     if "server" in config.resolved:
         saved.setdefault("server", {"name": "none"})  # runs from before the setting had none
+    if "records" in config.resolved:
+        saved.setdefault("records", "full")  # runs from before the setting kept every row
     keys = (set(saved) | set(config.resolved)) - RESUMABLE_CHANGES
     changed = sorted(k for k in keys if saved.get(k) != config.resolved.get(k))
     if changed:
         raise RuntimeError(f"resume={config.resume} needs the run's own settings; these differ: {', '.join(changed)}")
 
 
-def open_run(config: JobConfig, run_id: str, batch_size: int) -> tuple[Path, Checkpoint]:
+def open_run(config: JobConfig, run_id: str, batch_size: int, wide_batch_size: int) -> tuple[Path, Checkpoint]:
     """A new run directory with its manifest; or the interrupted run's, without unlisted shards."""
     run_dir = config.results_dir / config.experiment / run_id
     if config.resume:
@@ -123,8 +126,9 @@ def open_run(config: JobConfig, run_id: str, batch_size: int) -> tuple[Path, Che
         return run_dir, checkpoint
     run_dir.mkdir(parents=True)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(dict(config.resolved), sort_keys=False))
-    start_manifest(run_dir, batch_size, config.attempts)
-    return run_dir, Checkpoint(batch_size, config.attempts, shards=(), done=frozenset())
+    start_manifest(run_dir, batch_size, config.attempts, wide_batch_size)
+    return run_dir, Checkpoint(batch_size, config.attempts, shards=(), done=frozenset(),
+                               wide_batch_size=wide_batch_size)
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,15 @@ class Plan:
     workers: int
     batch_size: int
     exchangeable: bool
+    in_batches: frozenset[str] = frozenset()  # problems checked in batches (records=compact)
+    wide_batch_size: int = 0  # their batches' size
+
+
+def batch_checked(problems, solver, records: str) -> frozenset[str]:
+    """The problems whose attempts the sandbox checks in batches, keeping wrong ones compact."""
+    if records != "compact" or not isinstance(solver, SamplesInBatches):
+        return frozenset()
+    return frozenset(p.id for p in problems if batch_capable(p))
 
 
 def plan_run(config: JobConfig) -> Plan:
@@ -228,11 +241,15 @@ def plan_run(config: JobConfig) -> Plan:
                            f"one: use workers={cpus} or less (0 means one per CPU)")
     workers = config.workers or cpus
     exchangeable = isinstance(solver, Exchangeable)
+    in_batches = batch_checked(problems, solver, config.records)
     if exchangeable:
-        batch_size = config.batch_size or auto_batch_size(len(problems), config.attempts, workers)
+        scalar = len(problems) - len(in_batches) or len(problems)
+        batch_size = config.batch_size or auto_batch_size(scalar, config.attempts, workers)
+        wide_batch_size = config.batch_size or auto_batch_size(len(in_batches), config.attempts, workers,
+                                                               cap=WIDE_BATCH_CAP)
     else:  # an adaptive solver's state lives in one call: all of a problem's attempts, in order
-        batch_size = config.attempts
-    return Plan(problems, solver, meter, workers, batch_size, exchangeable)
+        batch_size = wide_batch_size = config.attempts
+    return Plan(problems, solver, meter, workers, batch_size, exchangeable, in_batches, wide_batch_size)
 
 
 @dataclass(frozen=True)
@@ -259,7 +276,7 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
                             tags=tags, params=flatten(config.resolved), resume=config.resume)
     status = "FAILED"
     try:
-        run_dir, checkpoint = open_run(config, tracker.run_id, plan.batch_size)
+        run_dir, checkpoint = open_run(config, tracker.run_id, plan.batch_size, plan.wide_batch_size)
         if not config.resume:
             own_run(owned, run_dir)
         attempted = attempt_all(config, plan, run_dir, checkpoint, progress)
@@ -288,14 +305,18 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
     """The execute step: every attempt not yet on disk, run on the workers, written to shards
     and counted in the log (which first reads back what a resumed run had done)."""
     solver, meter = plan.solver, plan.meter
-    dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s))
+    dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s),
+                        compact=config.records == "compact")
     log = DiscoveryLog(solving_is_compute=not meter.counts_cpu,  # else the server's CPU is counted
                        early=early_limit(config.attempts))
     for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):
         log.update(shard)
+    for compact in read_compact(run_dir, checkpoint.shards):
+        log.update_compact(compact)
     resumed_with = log.attempts
     total = len(plan.problems) * config.attempts
-    todo = (b for b in plan_batches([p.id for p in plan.problems], config.attempts, dispatch.batch_size)
+    sizes = dict.fromkeys(plan.in_batches, checkpoint.wide_batch_size)
+    todo = (b for b in plan_batches([p.id for p in plan.problems], config.attempts, dispatch.batch_size, sizes)
             if (b.problem_id, b.start, b.stop) not in checkpoint.done)
     launched = began = time.perf_counter()
     with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=config.checkpoint_s,
@@ -303,10 +324,10 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
         total=total, initial=resumed_with, unit="attempt", unit_scale=True, disable=not progress,
         mininterval=1.0, desc=f"{solver.name} on {config.bank_name}",
     ) as bar:
-        def on_result(table):
-            writer.write(table)
-            log.update(table)
-            bar.update(table.num_rows)
+        def on_result(recorded):
+            writer.write(recorded)
+            log.record(recorded)
+            bar.update(recorded.attempts)
             bar.set_postfix(discoveries=log.discoveries, refresh=False)
 
         def on_ready():

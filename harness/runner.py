@@ -5,19 +5,19 @@ part only decides where batches run.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-import pyarrow as pa
 import ray
 
 from harness.attempts import attempt_table
 from harness.bank import BankSpec, build_bank
 from harness.problem import Checked, Problem
 from harness.ray_session import restore_user_proxies
-from harness.record import from_ipc, to_ipc
+from harness.record import Recorded
 from harness.sandbox import SandboxLimits, SandboxVerifier
 from harness.solvers import RunsInSandbox, make_solver
 
@@ -36,19 +36,30 @@ class Dispatch:
     limits: SandboxLimits = SandboxLimits()  # the time bound on each verification
     in_flight_per_worker: int = 2  # calls per actor at once (threads), so none waits on the driver
     worker_restarts: int = 3  # per worker, after which its batch fails the run
+    compact: bool = False  # records=compact: wrong attempts checked in batches are counted, not recorded
 
 
-def plan_batches(problem_ids: list[str], attempts: int, batch_size: int) -> Iterator[Batch]:
-    """Attempt ranges in volume order: every problem's first batch before any second one."""
-    for start in range(0, attempts, batch_size):
-        for pid in problem_ids:
-            yield Batch(pid, start, min(start + batch_size, attempts))
+def plan_batches(problem_ids: list[str], attempts: int, batch_size: int,
+                 sizes: Mapping[str, int] | None = None) -> Iterator[Batch]:
+    """Attempt ranges in volume order, each problem's batches `sizes[problem]` long (else
+    batch_size): no batch starts before every batch starting earlier has been given."""
+    sizes = sizes or {}
+
+    def of(pid: str) -> Iterator[Batch]:
+        size = sizes.get(pid, batch_size)
+        return (Batch(pid, start, min(start + size, attempts)) for start in range(0, attempts, size))
+
+    return heapq.merge(*(of(pid) for pid in problem_ids), key=lambda batch: batch.start)  # stable: bank order
 
 
-def auto_batch_size(problems: int, attempts: int, workers: int) -> int:
-    """About eight batches per worker over the run, between 1 and 4,000 attempts. Not much
+SCALAR_BATCH_CAP = 4_000
+WIDE_BATCH_CAP = 1 << 21  # checked in batches: a batch's records are mostly counts
+
+
+def auto_batch_size(problems: int, attempts: int, workers: int, cap: int = SCALAR_BATCH_CAP) -> int:
+    """About eight batches per worker over the run, between 1 and `cap` attempts. Not much
     smaller: a Ray call costs the driver about 2 ms of CPU (benchmarks/throughput.py)."""
-    return max(1, min(4_000, attempts, math.ceil(problems * attempts / (8 * workers))))
+    return max(1, min(cap, attempts, math.ceil(problems * attempts / (8 * workers))))
 
 
 class AttemptWorker:
@@ -59,11 +70,12 @@ class AttemptWorker:
     """
 
     def __init__(self, bank_spec: BankSpec, solver_spec: Mapping[str, Any], seed: int,
-                 limits: SandboxLimits) -> None:
+                 limits: SandboxLimits, compact: bool = False) -> None:
         restore_user_proxies()
         self.problems = {p.id: p for p in build_bank(bank_spec)}
         self.solver = make_solver(solver_spec)
         self.seed = seed
+        self.compact = compact
         self.sandbox = SandboxVerifier(limits)
         self._verifying = threading.Lock()
 
@@ -75,13 +87,15 @@ class AttemptWorker:
         with self._verifying:
             return self.sandbox.verify(problem, candidates)
 
-    def run(self, batch: Batch) -> bytes:
-        """The batch's attempt records, as an Arrow IPC stream."""
+    def run(self, batch: Batch) -> tuple:
+        """The batch's records (Recorded), as Arrow IPC streams."""
         problem = self.problems[batch.problem_id]
         if isinstance(self.solver, RunsInSandbox):  # the child proposes, verifies and records
             with self._verifying:
-                return to_ipc(self.sandbox.attempts(problem, self.solver, self.seed, batch.start, batch.stop))
-        return to_ipc(attempt_table(problem, self.solver, self.seed, batch.start, batch.stop, self.verify))
+                return self.sandbox.attempts(problem, self.solver, self.seed, batch.start, batch.stop,
+                                             self.compact).to_wire()
+        table = attempt_table(problem, self.solver, self.seed, batch.start, batch.stop, self.verify)
+        return Recorded((batch.problem_id, batch.start, batch.stop), table).to_wire()
 
 
 def run_batches(
@@ -90,7 +104,7 @@ def run_batches(
     solver_spec: Mapping[str, Any],
     seed: int,
     dispatch: Dispatch,
-    on_result: Callable[[pa.Table], None],
+    on_result: Callable[[Recorded], None],
     on_ready: Callable[[], None] = lambda: None,
 ) -> None:
     """Run every batch on `dispatch.workers` actors; hand each result to `on_result` as it lands.
@@ -100,7 +114,8 @@ def run_batches(
     actor_class = ray.remote(num_cpus=1, max_concurrency=dispatch.in_flight_per_worker,
                              max_restarts=dispatch.worker_restarts,
                              max_task_retries=dispatch.worker_restarts)(AttemptWorker)
-    actors = [actor_class.remote(bank_spec, solver_spec, seed, dispatch.limits) for _ in range(dispatch.workers)]
+    actors = [actor_class.remote(bank_spec, solver_spec, seed, dispatch.limits, dispatch.compact)
+              for _ in range(dispatch.workers)]
     load = {i: 0 for i in range(len(actors))}
     pending: dict[ray.ObjectRef, int] = {}
     try:
@@ -119,7 +134,7 @@ def run_batches(
             ray.kill(actor)
 
 
-def _collect_one(pending: dict, load: dict, on_result: Callable[[pa.Table], None]) -> None:
+def _collect_one(pending: dict, load: dict, on_result: Callable[[Recorded], None]) -> None:
     [done], _ = ray.wait(list(pending), num_returns=1)
     load[pending.pop(done)] -= 1
-    on_result(from_ipc(ray.get(done)))
+    on_result(Recorded.from_wire(ray.get(done)))

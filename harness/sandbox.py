@@ -10,6 +10,10 @@ with the rest. Results travel back in chunks, so the guard costs little per cand
 Two kinds of work: `verify` checks candidates the caller made (an LLM's, an adaptive
 search's); `attempts` lets the child propose them too and build the attempt records, so
 only Arrow buffers cross the process boundary (the fast path for cheap stub solvers).
+With compact records, a solver that samples in batches on a batch-capable problem is
+checked a piece at a time in numpy (harness.batch), each hit confirmed by the scalar
+verifier; the clock then names the whole piece, and a piece past the bound is redone on
+the scalar path, which finds the attempt that hung.
 """
 from __future__ import annotations
 
@@ -34,14 +38,17 @@ import numpy as np
 import pyarrow as pa
 
 from harness.attempts import attempt_table, records, solve
+from harness.batch import batch_capable, texts
 from harness.checks import positive, whole
 from harness.problem import Checked, Problem, Tier, Verdict
-from harness.record import from_ipc, to_ipc
-from harness.solvers.capabilities import RunsInSandbox
+from harness.record import Recorded, compact_rows, from_ipc, to_ipc
+from harness.solvers.capabilities import RunsInSandbox, SamplesInBatches
 from harness.solvers.proposal import candidate_text, failure
 
 _IDLE = -1.0
 SILENCE_GRACE_S = 10.0
+CLOCK = "ddd"  # the shared page: (first item in hand, when it started, item after the last in hand)
+CLOCK_BYTES = struct.calcsize(CLOCK)
 
 
 @dataclass(frozen=True)
@@ -82,20 +89,28 @@ class SandboxVerifier:
                    lambda todo: ("verify", problem.id, [(i, candidates[i]) for i in todo]), receive, settle)
         return results  # type: ignore[return-value]
 
-    def attempts(self, problem: Problem, solver, seed: int, start: int, stop: int) -> pa.Table:
+    def attempts(self, problem: Problem, solver, seed: int, start: int, stop: int, compact: bool = False) -> Recorded:
         """The records of attempts start..stop-1, proposed, verified and built in the child.
 
         For exchangeable solvers that are cheap, pure and picklable (RunsInSandbox): the child
-        re-proposes any attempt it must redo, which such a solver allows.
+        re-proposes any attempt it must redo, which such a solver allows. With `compact`, a
+        solver sampling in batches on a batch-capable problem is checked in batches, and its
+        wrong attempts are counted per piece instead of recorded one by one.
         """
         if not isinstance(solver, RunsInSandbox):  # e.g. an adaptive search: verify as it goes, in the worker
             raise ValueError(f"solver {solver.name!r} does not run in the sandbox: run it in the worker with `verify`")
         tables: list[pa.Table] = []
+        counted: list[tuple] = []
+        batched = np.full(stop - start, compact and isinstance(solver, SamplesInBatches) and batch_capable(problem))
 
         def receive(chunk) -> slice:
-            first, payload = chunk
+            first, last, payload, rows = chunk
             tables.append(from_ipc(payload))
-            return slice(first, first + tables[-1].num_rows)
+            counted.extend(rows)
+            return slice(first, last)
+
+        def redo_one_by_one(first: int, last: int) -> None:
+            batched[first:last] = False
 
         def settle(index: int, verdict: Verdict, seconds: float) -> None:
             attempt = start + index  # the parent re-proposes it only to record its candidate
@@ -104,22 +119,27 @@ class SandboxVerifier:
 
         solver_blob = cloudpickle.dumps(solver)
         self._work(problem, stop - start,
-                   lambda todo: ("attempts", problem.id, solver_blob, seed, start, _runs(todo)), receive, settle)
+                   lambda todo: ("attempts", problem.id, solver_blob, seed, start, _runs(todo, batched)),
+                   receive, settle, redo_one_by_one)
+        tables = [table for table in tables if table.num_rows]
         tables.sort(key=lambda table: table["attempt"][0].as_py())
-        return pa.concat_tables(tables) if tables else records(problem.id, solver.name, seed, start, [], [])
+        full = pa.concat_tables(tables) if tables else records(problem.id, solver.name, seed, start, [], [])
+        return Recorded((problem.id, start, stop), full, compact_rows(sorted(counted, key=lambda row: row[3])))
 
     def _work(self, problem: Problem, n: int, request: Callable[[list[int]], tuple],
-              receive: Callable[[object], list[int] | slice], settle: Callable[[int, Verdict, float], None]) -> None:
+              receive: Callable[[object], list[int] | slice], settle: Callable[[int, Verdict, float], None],
+              split: Callable[[int, int], None] | None = None) -> None:
         """Runs items 0..n-1 in the child until each is done: received from it, or settled
         here (timed out, crashed). `request` turns the items still to do into a message;
-        `receive` takes a message from the child and says which items it holds."""
+        `receive` takes a message from the child and says which items it holds; `split` is
+        told of a piece of items that timed out or crashed together, to be redone one by one."""
         done = np.zeros(n, dtype=bool)
         while (todo := np.flatnonzero(~done)).size:
             sent_at = time.monotonic()  # before sending: the child's clock must not predate it
             self._ensure_child(problem, request(todo.tolist()))
-            self._collect(done, todo, sent_at, receive, settle)
+            self._collect(done, todo, sent_at, receive, settle, split)
 
-    def _collect(self, done: np.ndarray, todo: np.ndarray, sent_at: float, receive, settle) -> None:
+    def _collect(self, done: np.ndarray, todo: np.ndarray, sent_at: float, receive, settle, split) -> None:
         heard_at = sent_at
         while not done[todo].all():
             if self._conn.poll(self.limits.poll_s):
@@ -127,42 +147,51 @@ class SandboxVerifier:
                 try:
                     chunk = self._conn.recv()
                 except (EOFError, OSError):
-                    self._fail(done, settle, "the verifier process died", sent_at)
+                    self._fail(done, settle, split, "the verifier process died", sent_at)
                     return
                 done[receive(chunk)] = True
                 self._deaths_in_a_row = 0
                 continue
             if self._process.poll() is not None:
-                self._fail(done, settle, f"the verifier process died (exit code {self._process.returncode})", sent_at)
+                self._fail(done, settle, split, f"the verifier process died (exit code {self._process.returncode})",
+                           sent_at)
                 return
             now, in_hand = time.monotonic(), self._in_hand(done, sent_at)
             if in_hand is not None and now - in_hand[1] > self.limits.timeout_s:
-                self._time_out(done, settle, in_hand[0], now - in_hand[1])
+                self._time_out(done, settle, split, in_hand, now - in_hand[1])
                 return
             if in_hand is None and now - heard_at > 2 * self.limits.timeout_s + SILENCE_GRACE_S:
                 # Long silent with no readable clock: the first unreported candidate is the
                 # likeliest culprit (the child reports at least every flush_s). The grace
                 # covers a fresh child's start-up, which the clock does not.
-                self._time_out(done, settle, int(todo[~done[todo]][0]), now - heard_at)
+                first = int(todo[~done[todo]][0])
+                self._time_out(done, settle, split, (first, heard_at, first + 1), now - heard_at)
                 return
 
-    def _time_out(self, done: np.ndarray, settle, index: int, seconds: float) -> None:
+    def _time_out(self, done: np.ndarray, settle, split, in_hand: tuple[int, float, int], seconds: float) -> None:
+        index, _, stop = in_hand
         self._stop_child()
+        if stop > index + 1:  # a batch piece: redone one by one, which finds the attempt that hung
+            split(index, stop)
+            return
         settle(index, Verdict(Tier.TIMEOUT, reason=f"verification exceeded {self.limits.timeout_s:g} s"), seconds)
         done[index] = True
 
-    def _in_hand(self, done: np.ndarray, sent_at: float) -> tuple[int, float] | None:
-        """(index, start) of the candidate the child is verifying, if the clock can be trusted:
-        it must name an unfinished candidate of this batch, started after the batch was sent.
-        (Inside Ray workers the page was seen reading all zeros: 'started at time 0'.)"""
-        index, started = self._clock
-        if started >= sent_at and 0 <= index < len(done) and not done[int(index)]:
-            return int(index), started
+    def _in_hand(self, done: np.ndarray, sent_at: float) -> tuple[int, float, int] | None:
+        """(first, start, stop) of the items the child is on, if the clock can be trusted: it
+        must name unfinished items of this batch, started after the batch was sent. (Inside
+        Ray workers the page was seen reading all zeros: 'started at time 0'.)"""
+        index, started, stop = self._clock
+        if started >= sent_at and 0 <= index < stop <= len(done) and not done[int(index)]:
+            return int(index), started, int(stop)
         return None
 
-    def _fail(self, done: np.ndarray, settle, reason: str, sent_at: float) -> None:
+    def _fail(self, done: np.ndarray, settle, split, reason: str, sent_at: float) -> None:
         in_hand = self._in_hand(done, sent_at)
         self._stop_child()
+        if in_hand is not None and in_hand[2] > in_hand[0] + 1:  # in a batch piece: one by one finds the cause
+            split(in_hand[0], in_hand[2])
+            return
         if in_hand is not None:
             settle(in_hand[0], Verdict(Tier.ERROR, reason=reason), time.monotonic() - in_hand[1])
             done[in_hand[0]] = True
@@ -186,9 +215,9 @@ class SandboxVerifier:
         if self._process is not None:
             self.restarts += 1
         clock_file = tempfile.TemporaryFile()
-        clock_file.write(struct.pack("dd", _IDLE, _IDLE))
+        clock_file.write(struct.pack(CLOCK, _IDLE, _IDLE, _IDLE))
         clock_file.flush()
-        self._clock_map = mmap.mmap(clock_file.fileno(), 16)
+        self._clock_map = mmap.mmap(clock_file.fileno(), CLOCK_BYTES)
         from_parent, to_child = os.pipe()  # (read end, write end)
         from_child, to_parent = os.pipe()
         fds = (from_parent, to_parent, clock_file.fileno())
@@ -203,16 +232,16 @@ class SandboxVerifier:
         self._sent: set[str] = set()
 
     @property
-    def _clock(self) -> tuple[float, float]:
-        """(index, start) of the candidate in hand; start < 0 when idle.
+    def _clock(self) -> tuple[float, float, float]:
+        """(first, start, stop) of the items in hand; start < 0 when idle.
 
         The child writes while the parent reads, so a read can be torn: half of "idle" (-1.0)
         and half of a start time reads as a time an hour in the past (seen: a false timeout).
         Two equal reads in a row are a consistent one.
         """
         while True:
-            first = struct.unpack_from("dd", self._clock_map)
-            if struct.unpack_from("dd", self._clock_map) == first:
+            first = struct.unpack_from(CLOCK, self._clock_map)
+            if struct.unpack_from(CLOCK, self._clock_map) == first:
                 return first
 
     def _stop_child(self) -> None:
@@ -262,7 +291,7 @@ class _Duplex:
 def _serve(conn_in: Connection, conn_out: Connection, clock: mmap.mmap, flush_s: float) -> None:
     """The child: do what it is sent, reporting in chunks, until told to stop."""
     problems: dict[str, Problem] = {}
-    pace = _Pace(flush_s)
+    paces = {False: _Pace(flush_s), True: _Pace(flush_s, piece=4096)}  # one by one, in batches
     while (message := _receive(conn_in)) is not None:
         kind, problem_id, *work = message
         if kind == "problem":
@@ -273,7 +302,7 @@ def _serve(conn_in: Connection, conn_out: Connection, clock: mmap.mmap, flush_s:
             _verify_items(problem, work[0], conn_out, clock, flush_s)
         else:
             solver_blob, seed, start, runs = work
-            _make_records(problem, pickle.loads(solver_blob), seed, start, runs, conn_out, clock, pace)
+            _make_records(problem, pickle.loads(solver_blob), seed, start, runs, conn_out, clock, paces)
         _set_clock(clock, -1, _IDLE)
 
 
@@ -290,14 +319,20 @@ def _verify_items(problem: Problem, items: list[tuple[int, str]], conn_out: Conn
     conn_out.send(chunk)
 
 
-def _make_records(problem: Problem, solver, seed: int, start: int, runs: list[tuple[int, int]],
-                  conn_out: Connection, clock: mmap.mmap, pace: "_Pace") -> None:
-    """Items are attempts start + i, for i in each run; sent as (first item, Arrow IPC stream)
+def _make_records(problem: Problem, solver, seed: int, start: int, runs: list[tuple[int, int, bool]],
+                  conn_out: Connection, clock: mmap.mmap, paces: dict[bool, "_Pace"]) -> None:
+    """Items are attempts start + i, for i in each run [a, b), checked in batches or one by one;
+    sent as (first item, item after the last, Arrow IPC stream of full records, compact rows)
     in pieces sized to take about flush_s each."""
     def send(first: int, proposals: list, checked: list) -> None:
-        conn_out.send((first, to_ipc(records(problem.id, solver.name, seed, start + first, proposals, checked))))
+        table = records(problem.id, solver.name, seed, start + first, proposals, checked)
+        conn_out.send((first, first + len(proposals), to_ipc(table), []))
 
-    for a, b in runs:
+    for a, b, batched in runs:
+        if batched:
+            _check_in_batches(problem, solver, seed, start, a, b, conn_out, clock, paces[True])
+            continue
+        pace = paces[False]
         proposals, checked = solve(problem, solver, seed, start + a, start + b)
         if checked is not None:  # the solver failed: nothing to verify
             send(a, proposals, checked)
@@ -313,6 +348,29 @@ def _make_records(problem: Problem, solver, seed: int, start: int, runs: list[tu
             send(first, chunk, checked)
             pace.took(time.monotonic() - began, last - first)
             first = last
+
+
+def _check_in_batches(problem: Problem, solver, seed: int, start: int, a: int, b: int,
+                      conn_out: Connection, clock: mmap.mmap, pace: "_Pace") -> None:
+    """Items a..b-1 a piece at a time: the batch check under one bound for the piece, then each
+    hit confirmed by the scalar verifier under its own. Hits get full records; the piece's wrong
+    attempts one compact row."""
+    first = a
+    while first < b:
+        last, began = min(b, first + pace.piece), time.monotonic()
+        _set_clock(clock, first, began, last)
+        values = solver.values(problem, seed, start + first, start + last)
+        hits = np.flatnonzero(problem.batch_valid(values))
+        checked_s = time.monotonic() - began
+        candidates = texts(values[hits])
+        checked = [_timed_verify(problem, text, first + int(hit), clock) for hit, text in zip(hits, candidates)]
+        _set_clock(clock, last - 1, _IDLE)
+        table = records(problem.id, solver.name, seed, start, candidates, checked, at=start + first + hits)
+        wrong = (last - first) - len(hits)
+        conn_out.send((first, last, to_ipc(table),
+                       [(problem.id, solver.name, seed, start + first, start + last, wrong, checked_s)]))
+        pace.took(time.monotonic() - began, last - first)
+        first = last
 
 
 @dataclass
@@ -337,15 +395,17 @@ def _timed_verify(problem: Problem, text: str, index: int, clock: mmap.mmap) -> 
     return verdict, time.monotonic() - began
 
 
-def _set_clock(clock: mmap.mmap, index: float, started: float) -> None:
-    struct.pack_into("dd", clock, 0, index, started)
+def _set_clock(clock: mmap.mmap, index: float, started: float, stop: float | None = None) -> None:
+    struct.pack_into(CLOCK, clock, 0, index, started, index + 1 if stop is None else stop)
 
 
-def _runs(items: list[int]) -> list[tuple[int, int]]:
-    """Sorted items as contiguous runs [a, b): [0, 1, 2, 5, 6] -> [(0, 3), (5, 7)]."""
+def _runs(items: list[int], batched: np.ndarray) -> list[tuple[int, int, bool]]:
+    """Sorted items as contiguous runs [a, b) alike in `batched[item]`:
+    [0, 1, 2, 5, 6] -> [(0, 3, False), (5, 7, False)] when none is batched."""
     items = np.asarray(items, dtype=np.int64)
-    breaks = np.flatnonzero(np.diff(items) != 1) + 1
-    return [(int(run[0]), int(run[-1]) + 1) for run in np.split(items, breaks) if run.size]
+    kind = batched[items]
+    breaks = np.flatnonzero((np.diff(items) != 1) | (kind[1:] != kind[:-1])) + 1
+    return [(int(run[0]), int(run[-1]) + 1, bool(batched[run[0]])) for run in np.split(items, breaks) if run.size]
 
 
 def _receive(conn: Connection):
@@ -384,4 +444,4 @@ if __name__ == "__main__":
     _die_with_parent(int(parent_pid))
     resource.setrlimit(resource.RLIMIT_AS, (int(memory_bytes), int(memory_bytes)))
     _serve(Connection(int(read_fd), writable=False), Connection(int(write_fd), readable=False),
-           mmap.mmap(int(clock_fd), 16), float(flush_s))
+           mmap.mmap(int(clock_fd), CLOCK_BYTES), float(flush_s))

@@ -59,7 +59,8 @@ def test_the_audit_of_a_real_run_checks_every_solution(tmp_path, ray_local, tiny
     config = JobConfig(experiment="audit", attempts=400, seed=0, workers=1, batch_size=200, verify_timeout_s=5.0,
                        results_dir=tmp_path, solver={"name": "random"}, bank_name="tiny",
                        bank=tiny_bank, tracking=TrackingSpec(enabled=False),
-                       resolved={"attempts": 400, "bank": {"instance_lists": [], "families": tiny_bank}})
+                       resolved={"attempts": 400, "bank": {"instance_lists": [], "families": tiny_bank},
+                                 "solver": {"name": "random"}, "seed": 0})
     result = run_job(config, progress=False)
     run = read_run(result.run_dir)
     table, disputes = audit_runs([run], wrong_sample=100)

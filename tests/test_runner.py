@@ -1,7 +1,8 @@
 import pyarrow as pa
+import pytest
 
 from harness.bank import build_bank
-from harness.runner import Batch, Dispatch, auto_batch_size, plan_batches, run_batches
+from harness.runner import WIDE_BATCH_CAP, Batch, Dispatch, auto_batch_size, plan_batches, run_batches
 
 
 def test_plan_covers_every_attempt_once_in_volume_order():
@@ -12,12 +13,22 @@ def test_plan_covers_every_attempt_once_in_volume_order():
         assert covered == list(range(10))
     assert auto_batch_size(problems=3, attempts=5, workers=2) == 1
     assert auto_batch_size(problems=10, attempts=10**6, workers=2) == 4_000
+    assert auto_batch_size(problems=6, attempts=10**8, workers=2, cap=WIDE_BATCH_CAP) == WIDE_BATCH_CAP
+
+
+def test_problems_checked_in_batches_get_wider_batches_in_the_same_volume_order():
+    batches = list(plan_batches(["a", "b", "c"], attempts=12, batch_size=2, sizes={"b": 6}))
+    for pid, size in (("a", 2), ("b", 6), ("c", 2)):
+        mine = [(b.start, b.stop) for b in batches if b.problem_id == pid]
+        assert mine == [(s, min(s + size, 12)) for s in range(0, 12, size)]
+    starts = [b.start for b in batches]
+    assert starts == sorted(starts) and batches[:3] == [Batch("a", 0, 2), Batch("b", 0, 6), Batch("c", 0, 2)]
 
 
 def run_table(bank, workers, batch_size, seed=3, attempts=120):
     tables = []
     run_batches(plan_batches([p.id for p in build_bank(bank)], attempts, batch_size), bank,
-                {"name": "random"}, seed, Dispatch(workers, batch_size), tables.append)
+                {"name": "random"}, seed, Dispatch(workers, batch_size), lambda recorded: tables.append(recorded.full))
     return pa.concat_tables(tables).drop_columns(["verify_s"]).sort_by([("problem_id", "ascending"),
                                                                          ("attempt", "ascending")])
 
@@ -43,8 +54,8 @@ def test_a_killed_worker_is_replaced_and_its_batch_run_again(ray_local, tiny_ban
 
     tables, killed = [], []
 
-    def kill_a_worker_once(table):
-        tables.append(table)
+    def kill_a_worker_once(recorded):
+        tables.append(recorded.full)
         if not killed:
             killed.append(min(worker_pids()))
             os.kill(killed[0], signal.SIGKILL)
@@ -57,3 +68,36 @@ def test_a_killed_worker_is_replaced_and_its_batch_run_again(ray_local, tiny_ban
     assert killed and killed[0] not in worker_pids()
     assert table.drop_columns(["verify_s"]).sort_by([("problem_id", "ascending"), ("attempt", "ascending")]).equals(
         run_table(tiny_bank, 2, 100, seed=0, attempts=3000))
+
+
+@pytest.mark.slow
+def test_a_killed_worker_on_the_batch_path_loses_and_repeats_nothing(ray_local, tiny_bank):
+    """records=compact: each batch arrives once, with all of its attempts, as in a run without the kill."""
+    import os
+    import signal
+
+    def run(kill: bool) -> list:
+        got, killed = [], []
+
+        def collect(recorded):
+            got.append(recorded)
+            if kill and not killed:
+                killed.append(min(worker_pids()))
+                os.kill(killed[0], signal.SIGKILL)
+
+        batches = plan_batches([p.id for p in build_bank(tiny_bank)], 200_000, 400, sizes=SIZES)
+        run_batches(batches, tiny_bank, {"name": "random"}, 0, Dispatch(2, 400, compact=True), collect)
+        return sorted(got, key=lambda recorded: recorded.key)
+
+    with_kill, without = run(kill=True), run(kill=False)
+    assert [r.key for r in with_kill] == [r.key for r in without]
+    assert len({r.key for r in with_kill}) == len(with_kill)  # no batch twice
+    assert all(r.attempts == r.key[2] - r.key[1] for r in with_kill)
+    assert sum(r.compact.num_rows for r in with_kill) > 0  # the batch path was taken
+    for a, b in zip(with_kill, without):
+        assert a.full.drop_columns(["verify_s"]).equals(b.full.drop_columns(["verify_s"]))
+        # Pieces are cut by time, so the compact rows' ranges may differ; their counts may not.
+        assert sum(a.compact["wrong"].to_pylist()) == sum(b.compact["wrong"].to_pylist())
+
+
+SIZES = {"three_cubes/k=3,B=5": 50_000, "erdos_straus/n=5,B=12": 50_000}

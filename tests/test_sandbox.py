@@ -3,13 +3,17 @@ import time
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import pytest
 from problems.three_cubes import make
 
+import pyarrow.compute as pc
+
+from harness import batch
 from harness.parse import parse_int_tuple
 from harness.problem import Problem, Tier, verify_inline
 from harness.attempts import attempt_table
-from harness.sandbox import SandboxLimits, SandboxVerifier, _runs
+from harness.sandbox import CLOCK, SandboxLimits, SandboxVerifier, _runs
 from harness.solvers import EvolveSolver, RandomSolver, RunsInSandbox
 from harness.space import IntBox
 
@@ -82,7 +86,7 @@ def test_a_clock_page_read_as_zeros_is_not_taken_for_a_hang(sandbox):
 
     def zero_the_clock():
         while not stop.is_set():
-            struct.pack_into("dd", sandbox._clock_map, 0, 0.0, 0.0)
+            struct.pack_into(CLOCK, sandbox._clock_map, 0, 0.0, 0.0, 0.0)
 
     vandal = threading.Thread(target=zero_the_clock)
     vandal.start()
@@ -114,7 +118,7 @@ def test_records_built_in_the_child_equal_the_inline_ones():
     problem, solver = make(k=3, bound=5), RandomSolver()
     # flush_s tiny: the child sends many pieces of varying size
     with SandboxVerifier(SandboxLimits(flush_s=0.001)) as sandbox:
-        in_child = sandbox.attempts(problem, solver, 7, 100, 2600)
+        in_child = sandbox.attempts(problem, solver, 7, 100, 2600).full
     inline = attempt_table(problem, solver, 7, 100, 2600)
     assert in_child.schema == inline.schema
     assert without_timings(in_child) == without_timings(inline)
@@ -123,7 +127,7 @@ def test_records_built_in_the_child_equal_the_inline_ones():
 
 def test_a_hang_and_a_crash_in_the_child_are_recorded_at_their_attempt(sandbox):
     solver = Scripted(("1", "2", "1", "0", "3", "1"))
-    table = sandbox.attempts(Trap(), solver, 0, 10, 22).to_pandas()
+    table = sandbox.attempts(Trap(), solver, 0, 10, 22).full.to_pandas()
     assert table["attempt"].tolist() == list(range(10, 22))  # each once, in order
     assert table["candidate"].tolist() == solver.propose(Trap(), 0, 10, 22)
     expected = {"1": "novel", "0": "wrong", "2": "timeout", "3": "error"}
@@ -139,7 +143,7 @@ def test_a_failing_solver_in_the_child_gives_error_records(sandbox):
         def propose(self, problem, seed, start, stop):
             raise RuntimeError("no candidates today")
 
-    table = sandbox.attempts(make(k=3, bound=5), Broken(()), 0, 0, 5)
+    table = sandbox.attempts(make(k=3, bound=5), Broken(()), 0, 0, 5).full
     assert table["tier"].to_pylist() == ["error"] * 5
     assert "no candidates today" in table["error"][0].as_py()
 
@@ -149,9 +153,99 @@ def test_an_adaptive_solver_is_not_run_in_the_child(sandbox):
         sandbox.attempts(make(k=3, bound=5), EvolveSolver(), 0, 0, 10)
 
 
+# The batch path (records=compact): pieces checked in numpy, hits confirmed one by one.
+def compact_and_full(sandbox, problem, solver, seed, start, stop):
+    compact = sandbox.attempts(problem, solver, seed, start, stop, compact=True)
+    full = sandbox.attempts(problem, solver, seed, start, stop).full
+    return compact, full
+
+
+def test_checked_in_batches_the_wrong_attempts_are_counted_and_the_rest_recorded_as_one_by_one():
+    problem, solver = make(k=3, bound=5), RandomSolver()
+    with SandboxVerifier(SandboxLimits(flush_s=0.001)) as sandbox:  # many small pieces
+        compact, full = compact_and_full(sandbox, problem, solver, 7, 100, 60_100)
+    assert compact.key == (problem.id, 100, 60_100) and compact.attempts == 60_000
+    rows = compact.compact.to_pandas()
+    assert len(rows) > 1 and rows["start"].iloc[0] == 100 and rows["stop"].iloc[-1] == 60_100
+    assert (rows["start"].iloc[1:].to_numpy() == rows["stop"].iloc[:-1].to_numpy()).all()  # contiguous
+    wrong = full.filter(pc.equal(full["tier"], "wrong"))
+    assert rows["wrong"].sum() == wrong.num_rows > 0
+    expected = full.filter(pc.not_equal(full["tier"], "wrong"))
+    assert expected.num_rows > 0 and without_timings(compact.full) == without_timings(expected)
+
+
+def test_without_compact_records_or_outside_a_batch_capable_box_every_attempt_gets_a_row(sandbox):
+    solver = RandomSolver()
+    assert sandbox.attempts(make(k=3, bound=5), solver, 0, 0, 500).compact.num_rows == 0
+    trap = sandbox.attempts(Trap(), Scripted(("1", "0")), 0, 0, 6, compact=True)  # not batch-checkable
+    assert trap.compact.num_rows == 0 and trap.full.num_rows == 6
+
+
+@dataclass(frozen=True)
+class BatchTrap(Problem):
+    """x < 1000 solves it. Value `hang` spins and `crash` kills the process, in the batch check
+    as in the scalar one: a piece holding either must be redone one by one to find it."""
+
+    hang: int = -1
+    crash: int = -1
+    family = "batchtrap"
+    instance = "only"
+    statement = "Name a number below 1000."
+    space = IntBox(1, 0, 10**6)
+    int64_safe = True
+
+    def parse(self, text):
+        return parse_int_tuple(text, 1)[0]
+
+    def check(self, x):
+        if x == self.hang:
+            while True:
+                pass
+        if x == self.crash:
+            os._exit(9)
+        return (0.0, None) if x < 1000 else (-1.0, "not below 1000")
+
+    def canonical(self, x):
+        return str(x)
+
+    def batch_valid(self, values):
+        if (values == self.hang).any():
+            while True:
+                pass
+        if (values == self.crash).any():
+            os._exit(9)
+        return values[:, 0] < 1000
+
+
+def test_a_piece_that_hangs_or_crashes_is_redone_one_by_one_and_the_culprits_found(sandbox):
+    solver, n = RandomSolver(), 40_000
+    values = batch.sample(BatchTrap.space, 3, "batchtrap/only", 0, n)[:, 0]
+    hang, crash = (next(i for i in range(at, n) if (values == values[i]).sum() == 1) for at in (3000, 25_000))
+    problem = BatchTrap(hang=int(values[hang]), crash=int(values[crash]))
+    recorded = sandbox.attempts(problem, solver, 3, 0, n, compact=True)
+    table = recorded.full.to_pandas().set_index("attempt")
+    assert recorded.attempts == n and not table.index.duplicated().any()  # each attempt once
+    assert table.loc[hang, "tier"] == "timeout" and table.loc[crash, "tier"] == "error"
+    solutions = np.flatnonzero(values < 1000)
+    assert len(solutions) > 10 and set(table.loc[solutions, "tier"]) <= {"valid", "novel", "interesting"}
+    counted = recorded.compact.to_pandas()
+    covered = np.zeros(n, int)
+    for start, stop in zip(counted["start"], counted["stop"]):
+        covered[start:stop] += 1
+    assert (covered <= 1).all() and counted["wrong"].sum() == n - len(table)
+    # The culprits' pieces were redone one by one (a full row each); the rest stayed compact.
+    one_by_one = np.flatnonzero(covered == 0)
+    pieces = np.split(one_by_one, np.flatnonzero(np.diff(one_by_one) != 1) + 1)
+    assert len(pieces) == 2 and hang in pieces[0] and crash in pieces[1]
+    assert set(table.index) == {*solutions, *one_by_one}
+
+
 def test_runs():
-    assert _runs([0, 1, 2, 5, 6, 9]) == [(0, 3), (5, 7), (9, 10)]
-    assert _runs([]) == []
+    none, some = np.zeros(10, bool), np.isin(np.arange(10), [1, 2, 6])
+    assert _runs([0, 1, 2, 5, 6, 9], none) == [(0, 3, False), (5, 7, False), (9, 10, False)]
+    assert _runs([0, 1, 2, 3, 5, 6, 9], some) == [(0, 1, False), (1, 3, True), (3, 4, False), (5, 6, False),
+                                                  (6, 7, True), (9, 10, False)]
+    assert _runs([], none) == []
 
 
 PARENT = """

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.problem import DISCOVERY_TIERS, Tier
-from harness.record import SPEND_COLUMNS
+from harness.record import SPEND_COLUMNS, Recorded
 
 NEVER = np.iinfo(np.int64).max
 SPEND_BINS = 1 << 16  # spend bins (5 floats each) per run: 2.6 MB
@@ -51,7 +51,27 @@ class DiscoveryLog:
         self._spend = np.zeros((SPEND_BINS, len(SPEND_COLUMNS)))
         self._width = 1
 
+    def record(self, recorded: Recorded) -> None:
+        self.update(recorded.full)
+        self.update_compact(recorded.compact)
+
+    def update_compact(self, compact: pa.Table) -> None:
+        """Compact rows (record.COMPACT_SCHEMA): counted wrong attempts, with the range's verify_s."""
+        if not compact.num_rows:
+            return
+        wrong = int(pc.sum(compact["wrong"]).as_py())
+        self.attempts += wrong
+        self.tiers[Tier.WRONG.value] += wrong
+        starts, stops = compact["start"].to_numpy(), compact["stop"].to_numpy()
+        self._widen(stops.max() - 1)
+        column = SPEND_COLUMNS.index("verify_s")
+        for start, stop, seconds in zip(starts, stops, compact["verify_s"].to_numpy()):
+            bins = np.arange(start // self._width, (stop - 1) // self._width + 1)
+            overlap = np.minimum(stop, (bins + 1) * self._width) - np.maximum(start, bins * self._width)
+            self._spend[bins, column] += seconds * overlap / (stop - start)
+
     def update(self, table: pa.Table) -> None:
+        """Full attempt records (record.ATTEMPT_SCHEMA)."""
         self.attempts += table.num_rows
         self._add_spend(table)
         for row in pc.value_counts(table["tier"]).to_pylist():
@@ -75,16 +95,20 @@ class DiscoveryLog:
         index = table["attempt"].to_numpy()
         if index.size == 0:
             return
-        while index.max() >= SPEND_BINS * self._width:
-            merged = self._spend.reshape(SPEND_BINS // 2, 2, -1).sum(axis=1)
-            self._spend = np.vstack([merged, np.zeros_like(merged)])
-            self._width *= 2
+        self._widen(index.max())
         bins = index // self._width
         low = bins.min()  # a batch spans few bins: add into those only
         for j, column in enumerate(SPEND_COLUMNS):
             weights = pc.fill_null(table[column], 0).to_numpy(zero_copy_only=False).astype(float)
             added = np.bincount(bins - low, weights=weights)
             self._spend[low:low + len(added), j] += added
+
+    def _widen(self, index: int) -> None:
+        """Merge neighbouring bins until attempt `index` has one."""
+        while index >= SPEND_BINS * self._width:
+            merged = self._spend.reshape(SPEND_BINS // 2, 2, -1).sum(axis=1)
+            self._spend = np.vstack([merged, np.zeros_like(merged)])
+            self._width *= 2
 
     def spend(self, steps: np.ndarray) -> pd.DataFrame:
         """Cost of the first k attempts of every problem: tokens, dollars, compute seconds.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, Mapping, Protocol, runtime_checkable
 
-from harness.solvers.capabilities import Adaptive, Exchangeable, RunsInSandbox, capability_error
+from harness.solvers.capabilities import Adaptive, Exchangeable, RunsInSandbox, SamplesInBatches, capability_error
 from harness.solvers.evolve import EvolveSolver
 from harness.solvers.llm import LLMSolver
 from harness.solvers.random import RandomSolver
@@ -58,5 +58,6 @@ def make_solver(settings: Mapping[str, Any]) -> Solver:
     return solver
 
 
-__all__ = ["Adaptive", "Exchangeable", "RunsInSandbox", "Solver", "SolverConfigError", "UsesServer", "make_solver",
+__all__ = ["Adaptive", "Exchangeable", "RunsInSandbox", "SamplesInBatches", "Solver", "SolverConfigError",
+           "UsesServer", "make_solver",
            "RandomSolver", "SyntheticSolver", "EvolveSolver", "LLMSolver", "ReplaySolver", "SOLVERS"]

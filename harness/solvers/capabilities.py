@@ -1,11 +1,14 @@
 """What a solver can do, declared once by what it implements and checked where it is made
 (make_solver): an exchangeable solver proposes any range of attempts on its own; an adaptive
-one searches in order, verifying as it goes; a solver that runs in the sandbox says so by
+one searches in order, verifying as it goes; one that samples in batches gives a problem's
+candidates as a numpy array where the problem can check them so (harness.batch); a solver that runs in the sandbox says so by
 subclassing RunsInSandbox. Everything else (the runner, the sandbox, the job) asks isinstance.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+
+import numpy as np
 
 from harness.problem import Checked, Problem
 
@@ -29,6 +32,17 @@ class Adaptive(Protocol):
         ...
 
 
+@runtime_checkable
+class SamplesInBatches(Protocol):
+    """An exchangeable solver whose candidates on a batch-capable problem (harness.batch) are
+    the rows of `values`, written as text: the sandbox may then check them as numpy arrays,
+    and keep its wrong attempts compactly, since `values` regenerates any of them."""
+
+    def values(self, problem: Problem, seed: int, start: int, stop: int) -> np.ndarray:
+        """The (stop - start, arity) int64 values of attempts start..stop-1."""
+        ...
+
+
 class RunsInSandbox:
     """Declared by subclassing: an exchangeable solver cheap, pure and picklable enough to run
     inside the verifier's child process, which then proposes and builds the records itself."""
@@ -41,4 +55,6 @@ def capability_error(solver: object) -> str | None:
         return ("implements both propose and search" if exchangeable else "implements neither propose nor search")
     if isinstance(solver, RunsInSandbox) and not exchangeable:
         return "runs in the sandbox, which only an exchangeable solver can"
+    if isinstance(solver, SamplesInBatches) and not isinstance(solver, RunsInSandbox):
+        return "samples in batches, which only the sandbox's child checks: it must run in the sandbox"
     return None
