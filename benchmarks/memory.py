@@ -27,7 +27,7 @@ HARNESS_RUN = str(Path(sys.executable).with_name("harness-run"))
 
 
 PATHS = {
-    "batch": (["solver=random", "bank=tiny", "bank.families={three_cubes: [{k: 3, bound: 50}]}"],
+    "batch": (["solver=random", "bank=tiny", "~bank.families", "+bank.families={three_cubes: [{k: 3, bound: 50}]}"],
               [10**7, 10**8, 10**9]),
     "scalar": (["bank=synthetic", "solver=synthetic", "batch_size=20000"], [10**5, 10**6, 10**7]),
 }
