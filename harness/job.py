@@ -29,14 +29,13 @@ from harness.config import JobConfig
 from harness.locks import Busy, file_lock
 from harness.problem import DISCOVERY_TIERS, Problem, Tier
 from harness.ray_session import cluster_cpus, ensure_ray, interrupted_by
-from harness.batch import batch_capable
 from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, discard_unrecorded, read_checkpoint,
                             read_compact, read_shards, start_manifest, write_json)
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, plan_batches, run_batches
-from harness.sandbox import SandboxLimits
+from harness.sandbox import SandboxLimits, checks_in_batches
 from harness.servers import CpuMeter, ProcessMeter, attach, record_server_cpu
-from harness.solvers import Exchangeable, SamplesInBatches, Solver, UsesServer, make_solver
+from harness.solvers import Exchangeable, Solver, UsesServer, make_solver
 from harness.tracking import PARENT_TAG, flatten, start_tracker
 
 
@@ -221,9 +220,7 @@ class Plan:
 
 def batch_checked(problems, solver, records: str) -> frozenset[str]:
     """The problems whose attempts the sandbox checks in batches, keeping wrong ones compact."""
-    if records != "compact" or not isinstance(solver, SamplesInBatches):
-        return frozenset()
-    return frozenset(p.id for p in problems if batch_capable(p))
+    return frozenset(p.id for p in problems if checks_in_batches(p, solver, records == "compact"))
 
 
 def plan_run(config: JobConfig) -> Plan:

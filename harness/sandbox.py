@@ -64,6 +64,11 @@ class SandboxLimits:
         whole("memory_bytes", self.memory_bytes, 1)
 
 
+def checks_in_batches(problem: Problem, solver, compact: bool) -> bool:
+    """Are this solver's attempts on this problem checked in batches (wrong ones kept compact)?"""
+    return compact and isinstance(solver, SamplesInBatches) and batch_capable(problem)
+
+
 class SandboxVerifier:
     """Verifies batches in a killable child process; one child at a time, started lazily."""
 
@@ -101,7 +106,7 @@ class SandboxVerifier:
             raise ValueError(f"solver {solver.name!r} does not run in the sandbox: run it in the worker with `verify`")
         tables: list[pa.Table] = []
         counted: list[tuple] = []
-        batched = np.full(stop - start, compact and isinstance(solver, SamplesInBatches) and batch_capable(problem))
+        batched = np.full(stop - start, checks_in_batches(problem, solver, compact))
 
         def receive(chunk) -> slice:
             first, last, payload, rows = chunk
