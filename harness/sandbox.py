@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from typing import Callable, Sequence
 
@@ -38,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 
 from harness.attempts import attempt_table, records, solve
-from harness.batch import batch_capable, texts
+from harness.batch import batch_capable, hits, texts
 from harness.checks import positive, whole
 from harness.problem import Checked, Problem, Tier, Verdict
 from harness.record import Recorded, compact_rows, from_ipc, to_ipc
@@ -91,7 +92,8 @@ class SandboxVerifier:
             results[index] = (verdict, seconds)
 
         self._work(problem, len(candidates),
-                   lambda todo: ("verify", problem.id, [(i, candidates[i]) for i in todo]), receive, settle)
+                   lambda done: ("verify", problem.id, [(i, candidates[i]) for i in np.flatnonzero(~done).tolist()]),
+                   receive, settle)
         return results  # type: ignore[return-value]
 
     def attempts(self, problem: Problem, solver, seed: int, start: int, stop: int, compact: bool = False) -> Recorded:
@@ -124,29 +126,32 @@ class SandboxVerifier:
 
         solver_blob = cloudpickle.dumps(solver)
         self._work(problem, stop - start,
-                   lambda todo: ("attempts", problem.id, solver_blob, seed, start, _runs(todo, batched)),
+                   lambda done: ("attempts", problem.id, solver_blob, seed, start, _runs(done, batched)),
                    receive, settle, redo_one_by_one)
         tables = [table for table in tables if table.num_rows]
         tables.sort(key=lambda table: table["attempt"][0].as_py())
         full = pa.concat_tables(tables) if tables else records(problem.id, solver.name, seed, start, [], [])
         return Recorded((problem.id, start, stop), full, compact_rows(sorted(counted, key=lambda row: row[3])))
 
-    def _work(self, problem: Problem, n: int, request: Callable[[list[int]], tuple],
+    def _work(self, problem: Problem, n: int, request: Callable[[np.ndarray], tuple],
               receive: Callable[[object], list[int] | slice], settle: Callable[[int, Verdict, float], None],
               split: Callable[[int, int], None] | None = None) -> None:
         """Runs items 0..n-1 in the child until each is done: received from it, or settled
-        here (timed out, crashed). `request` turns the items still to do into a message;
-        `receive` takes a message from the child and says which items it holds; `split` is
-        told of a piece of items that timed out or crashed together, to be redone one by one."""
+        here (timed out, crashed). `request` turns the done-mask into a message for the items
+        still to do; `receive` takes a message from the child and says which items it holds;
+        `split` is told of a piece of items that timed out or crashed together, to be redone
+        one by one."""
         done = np.zeros(n, dtype=bool)
-        while (todo := np.flatnonzero(~done)).size:
+        while not done.all():
             sent_at = time.monotonic()  # before sending: the child's clock must not predate it
-            self._ensure_child(problem, request(todo.tolist()))
-            self._collect(done, todo, sent_at, receive, settle, split)
+            self._ensure_child(problem, request(done))
+            self._collect(done, sent_at, receive, settle, split)
 
-    def _collect(self, done: np.ndarray, todo: np.ndarray, sent_at: float, receive, settle, split) -> None:
-        heard_at = sent_at
-        while not done[todo].all():
+    def _collect(self, done: np.ndarray, sent_at: float, receive, settle, split) -> None:
+        # Items left are counted, not looked up: a batch can hold millions of items, and
+        # this loop runs at every message and every poll.
+        heard_at, left = sent_at, int(np.count_nonzero(~done))
+        while left:
             if self._conn.poll(self.limits.poll_s):
                 heard_at = time.monotonic()
                 try:
@@ -154,7 +159,9 @@ class SandboxVerifier:
                 except (EOFError, OSError):
                     self._fail(done, settle, split, "the verifier process died", sent_at)
                     return
-                done[receive(chunk)] = True
+                held = receive(chunk)
+                left -= int(np.count_nonzero(~done[held]))
+                done[held] = True
                 self._deaths_in_a_row = 0
                 continue
             if self._process.poll() is not None:
@@ -169,7 +176,7 @@ class SandboxVerifier:
                 # Long silent with no readable clock: the first unreported candidate is the
                 # likeliest culprit (the child reports at least every flush_s). The grace
                 # covers a fresh child's start-up, which the clock does not.
-                first = int(todo[~done[todo]][0])
+                first = int(np.argmin(done))
                 self._time_out(done, settle, split, (first, heard_at, first + 1), now - heard_at)
                 return
 
@@ -364,14 +371,13 @@ def _check_in_batches(problem: Problem, solver, seed: int, start: int, a: int, b
     while first < b:
         last, began = min(b, first + pace.piece), time.monotonic()
         _set_clock(clock, first, began, last)
-        values = solver.values(problem, seed, start + first, start + last)
-        hits = np.flatnonzero(problem.batch_valid(values))
+        offsets, values = hits(problem, partial(solver.values, problem, seed), start + first, start + last)
         checked_s = time.monotonic() - began
-        candidates = texts(values[hits])
-        checked = [_timed_verify(problem, text, first + int(hit), clock) for hit, text in zip(hits, candidates)]
+        candidates = texts(values)
+        checked = [_timed_verify(problem, text, first + int(hit), clock) for hit, text in zip(offsets, candidates)]
         _set_clock(clock, last - 1, _IDLE)
-        table = records(problem.id, solver.name, seed, start, candidates, checked, at=start + first + hits)
-        wrong = (last - first) - len(hits)
+        table = records(problem.id, solver.name, seed, start, candidates, checked, at=start + first + offsets)
+        wrong = (last - first) - len(offsets)
         conn_out.send((first, last, to_ipc(table),
                        [(problem.id, solver.name, seed, start + first, start + last, wrong, checked_s)]))
         pace.took(time.monotonic() - began, last - first)
@@ -404,13 +410,13 @@ def _set_clock(clock: mmap.mmap, index: float, started: float, stop: float | Non
     struct.pack_into(CLOCK, clock, 0, index, started, index + 1 if stop is None else stop)
 
 
-def _runs(items: list[int], batched: np.ndarray) -> list[tuple[int, int, bool]]:
-    """Sorted items as contiguous runs [a, b) alike in `batched[item]`:
-    [0, 1, 2, 5, 6] -> [(0, 3, False), (5, 7, False)] when none is batched."""
-    items = np.asarray(items, dtype=np.int64)
-    kind = batched[items]
-    breaks = np.flatnonzero((np.diff(items) != 1) | (kind[1:] != kind[:-1])) + 1
-    return [(int(run[0]), int(run[-1]) + 1, bool(batched[run[0]])) for run in np.split(items, breaks) if run.size]
+def _runs(done: np.ndarray, batched: np.ndarray) -> list[tuple[int, int, bool]]:
+    """The items not done, as contiguous runs [a, b) alike in `batched`:
+    done = [0 0 0 1 1 0 0 1 1 1 0], none batched -> [(0, 3, False), (5, 7, False), (10, 11, False)].
+    Computed on the masks, not per item: a batch can hold millions."""
+    kind = np.where(done, -1, batched.astype(np.int8))  # -1 done, 0 one by one, 1 in batches
+    bounds = [0, *(np.flatnonzero(kind[1:] != kind[:-1]) + 1).tolist(), kind.size]
+    return [(a, b, bool(kind[a])) for a, b in zip(bounds, bounds[1:]) if a < b and kind[a] >= 0]
 
 
 def _receive(conn: Connection):
@@ -448,5 +454,6 @@ if __name__ == "__main__":
     read_fd, write_fd, clock_fd, memory_bytes, flush_s, parent_pid = sys.argv[1:]
     _die_with_parent(int(parent_pid))
     resource.setrlimit(resource.RLIMIT_AS, (int(memory_bytes), int(memory_bytes)))
+    records("", "", 0, 0, [], [])  # pyarrow imports pandas at its first table (0.35 s): here, not under a bound
     _serve(Connection(int(read_fd), writable=False), Connection(int(write_fd), readable=False),
            mmap.mmap(int(clock_fd), CLOCK_BYTES), float(flush_s))

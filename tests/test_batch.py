@@ -43,3 +43,19 @@ def test_candidate_texts_read_back_as_the_values_the_family_parses():
 def test_a_box_wider_than_int64_is_refused():
     with pytest.raises(ValueError, match="wider than int64"):
         batch.sample(IntBox(1, -2**63, 2**63), 0, "p", 0, 1)
+
+
+def test_hits_in_cache_sized_chunks_are_the_rows_one_whole_check_passes():
+    problem = three_cubes(k=3, bound=5)  # small box: many hits, in every chunk
+    start, stop = 1234, 1234 + 2 * batch.CHUNK + 77  # crosses two chunk boundaries
+
+    def values_of(a, b):
+        return batch.sample(problem.space, 0, problem.id, a, b)
+
+    offsets, values = batch.hits(problem, values_of, start, stop)
+    whole = values_of(start, stop)
+    expected = np.flatnonzero(problem.batch_valid(whole))
+    assert expected.size > 10
+    assert np.array_equal(offsets, expected)
+    assert np.array_equal(values, whole[expected])
+    assert batch.hits(problem, values_of, start, start)[0].size == 0

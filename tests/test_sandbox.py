@@ -241,11 +241,15 @@ def test_a_piece_that_hangs_or_crashes_is_redone_one_by_one_and_the_culprits_fou
 
 
 def test_runs():
-    none, some = np.zeros(10, bool), np.isin(np.arange(10), [1, 2, 6])
-    assert _runs([0, 1, 2, 5, 6, 9], none) == [(0, 3, False), (5, 7, False), (9, 10, False)]
-    assert _runs([0, 1, 2, 3, 5, 6, 9], some) == [(0, 1, False), (1, 3, True), (3, 4, False), (5, 6, False),
-                                                  (6, 7, True), (9, 10, False)]
-    assert _runs([], none) == []
+    def done(*items, n=10):
+        return np.isin(np.arange(n), items)
+
+    none, some = np.zeros(10, bool), done(1, 2, 6)
+    assert _runs(done(3, 4, 7, 8), none) == [(0, 3, False), (5, 7, False), (9, 10, False)]
+    assert _runs(done(4, 7, 8), some) == [(0, 1, False), (1, 3, True), (3, 4, False), (5, 6, False),
+                                          (6, 7, True), (9, 10, False)]
+    assert _runs(np.ones(10, bool), none) == []
+    assert _runs(np.zeros(10, bool), np.ones(10, bool)) == [(0, 10, True)]
 
 
 PARENT = """
