@@ -205,6 +205,7 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
         out.append(f"Of the {len(shared)} problems given {large.attempts:,} attempts per seed, "
                    f"{len(late)} got their first novel solution only beyond {small.attempts:,}"
                    + (f": {', '.join(late)}." if late else "."))
+        out += last_step(large, [a.attempts for a in deep if small.attempts < a.attempts < large.attempts])
     if by_evolve:
         only_evolve, only_random = sorted(by_evolve - by_random), sorted(by_random - by_evolve)
         out.append(f"Problems with a novel solution: {len(by_evolve)} by evolve, {len(by_random)} by random; "
@@ -217,6 +218,25 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
                    "than these volumes reach or outside the space the solvers sample (large heights, wide "
                    "boxes).")
     return [f"- {sentence}" for sentence in out]
+
+
+def last_step(large: Arm, volumes_below: list[int]) -> list[str]:
+    """What the largest random arm's volume bought beyond the next volume below it, read off
+    its own runs (a discovery's first novel attempt): the extra volume's share of its yield."""
+    if not volumes_below:
+        return []
+    step = max(volumes_below)
+    novel = [d.loc[d["first_novel"].notna()] for d in large.discoveries()]
+    by_step = sum(int((d["first_novel"] < step).sum()) for d in novel) / len(novel)
+    beyond = sum(len(d) for d in novel) / len(novel) - by_step
+    on = sorted({pid for d in novel for pid in d.loc[d["first_novel"] >= step, "problem_id"]})
+    first = sorted(set(on) - {pid for d in novel for pid in d.loc[d["first_novel"] < step, "problem_id"]})
+    return [f"Beyond {step:,} attempts per seed, {large.name}'s {large.attempts:,} added {num(beyond)} novel "
+            f"discoveries per seed to the {num(by_step)} found by then"
+            + (f" ({num(100 * beyond / (beyond + by_step))}% of its yield, on {', '.join(on)})" if on else "")
+            + f", and {len(first)} problem{'' if len(first) == 1 else 's'} got {'its' if len(first) == 1 else 'their'} "
+              "first novel solution there"
+            + (f": {', '.join(first)}." if first else ".")]
 
 
 def recorded(run) -> bool:

@@ -7,7 +7,7 @@ import pytest
 
 from harness.reporting import science
 from harness.reporting.arms import group_arms
-from harness.reporting.document import SECTIONS, Findings, num, render, table
+from harness.reporting.document import SECTIONS, Findings, last_step, num, render, table
 
 
 @pytest.mark.parametrize("value, text", [(3, "3"), (1234.0, "1,234"), (12.3456, "12.3"), (0.000123456, "0.000123"),
@@ -83,3 +83,15 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
             "problems the prompt's own example answer is a solution; beyond those examples: 0 distinct solutions "
             "per seed.") in section
     assert "model answers replayed from recordings in ." in render(findings, "2026-12-01")  # rec/ is in .
+
+
+def test_the_last_step_of_volume_is_credited_with_what_it_found_after_the_volume_below(run):
+    # Each seed: pell's novel discovery by attempt 10, golomb's at 500, one not novel at all.
+    rows = [("pell/D=2,B=20", "3,2", 1, 10, None, 990, 990, 0), ("golomb/m=4,L=6", "0,1,4,6", 500, 500, None, 1, 1, 0),
+            ("pell/D=2,B=20", "17,12", 3, None, None, 1, 0, 0)]
+    [large] = group_arms([run(s, rows, arm="random_big", attempts=1000) for s in (0, 1)])
+    [said] = last_step(large, [20, 100])
+    assert said.startswith("Beyond 100 attempts per seed, random_big's 1,000 added 1 novel discoveries per seed "
+                           "to the 1 found by then (50% of its yield, on golomb/m=4,L=6)")
+    assert said.endswith("1 problem got its first novel solution there: golomb/m=4,L=6.")
+    assert last_step(large, []) == []
