@@ -434,9 +434,12 @@ def audit_runs(runs, wrong_sample: int = WRONG_SAMPLE, seed: int = 0, progress: 
         quota = max(math.ceil(wrong_sample / per_family_runs[f]) for f in run.families)
         table = attempts_to_audit(Path(run.summary["run_dir"]), {f: list(ids) for f, ids in run.problems.items()},
                                   quota, rng)
+        answers: dict[tuple[str, str | None], bool] = {}  # deterministic: one check per distinct candidate
         for pid, candidate, tier in zip(*(table[c].to_pylist() for c in ("problem_id", "candidate", "tier"))):
             called_solution = tier != Tier.WRONG.value
-            agrees = solves(problems[pid], candidate) == called_solution
+            if (pid, candidate) not in answers:
+                answers[pid, candidate] = solves(problems[pid], candidate)
+            agrees = answers[pid, candidate] == called_solution
             row = counts.setdefault(families[pid], [0, 0, 0, 0])
             row[0 if called_solution else 2] += 1
             if not agrees:

@@ -34,6 +34,7 @@ from scipy import optimize, special, stats
 
 MIN_DISCOVERIES = 3  # below this the shape of the rate distribution is not identified
 SHAPE_FLOOR = 1e-4  # k at this floor is Fisher's log series to four digits
+TABLED = 4096  # simulated counts below this are read off a table of the survival function
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def fit_gamma_rates(counts, sampling_units: int) -> GammaRates:
     def loss(theta) -> float:
         k, scale = np.exp(theta)
         detected = -np.expm1(-k * np.log1p(scale))
-        return -(multiplicity * stats.nbinom.logpmf(values, k, 1 / (1 + scale))).sum() \
+        return -(multiplicity * nbinom_logpmf(values, k, 1 / (1 + scale))).sum() \
             + len(counts) * np.log(max(detected, 1e-300))
 
     start = [0.0, float(np.log(counts.mean()))]
@@ -83,13 +84,33 @@ def fit_gamma_rates(counts, sampling_units: int) -> GammaRates:
     return GammaRates(float(k), float(scale), len(counts), int(sampling_units))
 
 
+def nbinom_logpmf(x: np.ndarray, n: float, p: float) -> np.ndarray:
+    """stats.nbinom.logpmf for counts x >= 1, by scipy's own formula without its per-call argument
+    handling, which was most of a fit's time (a fit evaluates it hundreds of times)."""
+    return special.gammaln(n + x) - special.gammaln(x + 1) - special.gammaln(n) + n * np.log(p) \
+        + special.xlog1py(x, -p)
+
+
+def inverse_survival(dist: stats.rv_discrete, q: np.ndarray) -> np.ndarray:
+    """dist.isf(q): the smallest count j with dist.sf(j) <= q. Below TABLED it is looked up in a
+    table of dist.sf (nearly every count of a fitted assemblage), above it left to dist.isf, whose
+    per-value inversion was most of a bootstrap's time."""
+    survival = dist.sf(np.arange(TABLED))
+    if not np.isfinite(survival).all():
+        return dist.isf(q)
+    drawn = np.searchsorted(-survival, -q, side="left").astype(float)
+    beyond = drawn >= TABLED
+    drawn[beyond] = dist.isf(q[beyond])
+    return drawn
+
+
 def simulate(model: GammaRates, rng: np.random.Generator) -> np.ndarray:
     """Incidence counts of the discoveries one new run of T attempts detects, drawn from the
     fitted assemblage: each of round(richness) discoveries detected with probability 1 - P0(T),
     a detected one's count from the zero-truncated negative binomial (by inversion)."""
     n = rng.binomial(int(min(round(model.richness), 2**62)), min(float(model.detected(model.units)), 1.0))
     dist = model.counts()
-    drawn = dist.isf(rng.random(n) * dist.sf(0))
+    drawn = inverse_survival(dist, rng.random(n) * dist.sf(0))
     return np.clip(np.nan_to_num(drawn, nan=1.0), 1, model.units).astype(np.int64)
 
 

@@ -1,10 +1,11 @@
 """Forecasts beyond the run: fitted rate distributions, their bands, problems solved."""
 import numpy as np
 import pytest
-from scipy import special
+from scipy import special, stats
 
 from harness.analysis.forecast import (BetaSolving, GammaRates, fit_beta_solving, fit_coverage_power_law,
-                                       fit_gamma_rates, forecast_richness, forecast_solved, simulate)
+                                       fit_gamma_rates, forecast_richness, forecast_solved, inverse_survival,
+                                       nbinom_logpmf, simulate)
 
 
 def test_gamma_rates_forecast_by_hand():
@@ -33,6 +34,17 @@ def test_simulated_runs_look_like_the_fitted_one():
     p1 = model.k * (model.theta / (1 + model.theta)) * (1 + model.theta) ** -model.k / (
         1 - (1 + model.theta) ** -model.k)
     assert singletons == pytest.approx(p1, rel=0.05) and all(r.min() >= 1 for r in runs)
+
+
+@pytest.mark.parametrize("k, theta", [(0.047, 304.0), (0.3, 20.0), (1e-4, 1e4), (2.0, 0.5), (8.0, 1e-5)])
+def test_the_fast_paths_equal_scipy_to_the_last_bit(k, theta):
+    # what a forecast draws and fits must not move by changing how it is computed:
+    # counts below and beyond the table (k = 1e-4 puts a fifth of them beyond it)
+    dist = stats.nbinom(k, 1 / (1 + theta))
+    q = np.random.default_rng(3).random(50_000) * dist.sf(0)
+    assert np.array_equal(inverse_survival(dist, q), dist.isf(q))
+    counts = np.unique(np.random.default_rng(4).integers(1, 10**6, 500))
+    assert np.array_equal(nbinom_logpmf(counts, k, 1 / (1 + theta)), stats.nbinom.logpmf(counts, k, 1 / (1 + theta)))
 
 
 def test_forecast_bands_and_edge_cases():
