@@ -181,7 +181,7 @@ def log_report(client, sweep: Sweep, runs: list, progress: bool) -> str | None:
     None, or why there is no report (also tagged on the run)."""
     shutil.rmtree(sweep.folder / "report", ignore_errors=True)  # the sweep's own: published again, made anew
     try:
-        report = build_report(runs, sweep.folder / "report", f"the {len(runs)} runs of sweep `{sweep.name}`",
+        report = build_report(runs, sweep.folder / "report", f"sweep `{sweep.name}`",
                               progress=progress)
     except ReportError as exc:  # e.g. an arm whose runs differ in volume
         reason = f"not made ({one_line(exc)})"

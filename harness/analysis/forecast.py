@@ -27,6 +27,7 @@ problems.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,11 @@ class GammaRates:
     def counts(self) -> stats.rv_discrete:
         return stats.nbinom(self.k, 1 / (1 + self.theta))
 
+    @cached_property
+    def survival(self) -> np.ndarray:
+        """counts().sf of 0 .. TABLED - 1, made once: a bootstrap simulates one model n_boot times."""
+        return self.counts().sf(np.arange(TABLED))
+
 
 def fit_gamma_rates(counts, sampling_units: int) -> GammaRates:
     """Maximum-likelihood zero-truncated negative binomial of the detected discoveries' counts."""
@@ -91,11 +97,10 @@ def nbinom_logpmf(x: np.ndarray, n: float, p: float) -> np.ndarray:
         + special.xlog1py(x, -p)
 
 
-def inverse_survival(dist: stats.rv_discrete, q: np.ndarray) -> np.ndarray:
-    """dist.isf(q): the smallest count j with dist.sf(j) <= q. Below TABLED it is looked up in a
-    table of dist.sf (nearly every count of a fitted assemblage), above it left to dist.isf, whose
-    per-value inversion was most of a bootstrap's time."""
-    survival = dist.sf(np.arange(TABLED))
+def inverse_survival(dist: stats.rv_discrete, q: np.ndarray, survival: np.ndarray) -> np.ndarray:
+    """dist.isf(q): the smallest count j with dist.sf(j) <= q. Below TABLED it is looked up in
+    `survival`, dist.sf of 0 .. TABLED - 1 (nearly every count of a fitted assemblage), above it
+    left to dist.isf, whose per-value inversion was most of a bootstrap's time."""
     if not np.isfinite(survival).all():
         return dist.isf(q)
     drawn = np.searchsorted(-survival, -q, side="left").astype(float)
@@ -110,7 +115,7 @@ def simulate(model: GammaRates, rng: np.random.Generator) -> np.ndarray:
     a detected one's count from the zero-truncated negative binomial (by inversion)."""
     n = rng.binomial(int(min(round(model.richness), 2**62)), min(float(model.detected(model.units)), 1.0))
     dist = model.counts()
-    drawn = inverse_survival(dist, rng.random(n) * dist.sf(0))
+    drawn = inverse_survival(dist, rng.random(n) * dist.sf(0), model.survival)
     return np.clip(np.nan_to_num(drawn, nan=1.0), 1, model.units).astype(np.int64)
 
 
