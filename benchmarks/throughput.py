@@ -15,7 +15,9 @@ The batch path, for three_cubes and one instance of every batch-capable family (
    process, hits confirmed by the scalar verifier, no harness;
 6. the batch harness (`run_job`, records=compact) on about --batch-seconds of work, and the
    scalar harness (records=full) on the same problem;
-   R = batch harness / (cores x vectorised loop), S = batch harness / scalar harness.
+   R = batch harness / (cores x vectorised loop), S = batch harness / scalar harness;
+7. the same vectorised loop in `cores` processes at once: what the cores give together (on a
+   shared machine less than cores x one loop), and the batch harness against it.
 Each rate excludes start-up (Pool's processes, Ray's workers and verifier children; the
 harness reports its start-up apart). Each way is measured in turn, `--rounds` times, and the
 best rate of each is kept: on a shared machine the same loop varies by 20% from one run to
@@ -106,6 +108,30 @@ def vectorised_loop(problem, attempts: int) -> tuple[float, int]:
     return attempts / (time.perf_counter() - began), valid
 
 
+def vectorised_part(bank, attempts: int, ready, spans) -> None:
+    """One process of the parallel vectorised loop: warmed up, then timed from a shared start."""
+    problem = build_bank(bank)[0]
+    vectorised_loop(problem, 10**5)  # imports and page faults before the clock
+    ready.wait()
+    began = time.monotonic()  # one clock for all processes
+    vectorised_loop(problem, attempts)
+    spans.put((began, time.monotonic()))
+
+
+def parallel_vectorised_loop(bank, attempts: int, cores: int) -> float:
+    """Attempts per second of `cores` vectorised loops started together, each on attempts / cores."""
+    context = multiprocessing.get_context("forkserver")
+    ready, spans = context.Barrier(cores), context.Queue()
+    share = attempts // cores
+    parts = [context.Process(target=vectorised_part, args=(bank, share, ready, spans)) for _ in range(cores)]
+    for part in parts:
+        part.start()
+    timed = [spans.get(timeout=600) for _ in parts]  # a part that died raises queue.Empty, not a hang
+    for part in parts:
+        part.join()
+    return cores * share / (max(end for _, end in timed) - min(began for began, _ in timed))
+
+
 def batch_problems() -> list:
     """three_cubes k=3, B=50 (as the scalar comparison), then the deep bank's batch-capable instances."""
     return [build_bank(BANKS["three_cubes"])[0],
@@ -122,11 +148,12 @@ def batch_path(cores: int, rounds: int, seconds: float, scalar_attempts: int) ->
           f"{scalar_attempts} attempts")
     for problem in batch_problems():
         bank = bank_of(problem)
-        vectorised = batched = scalar = 0.0
+        vectorised = parallel = batched = scalar = 0.0
         warm_up = vectorised_loop(problem, 10**5)[0]  # first calls pay for imports and page faults
         for _ in range(rounds):
             sample = min(10**7, max(10**6, int(max(vectorised, warm_up))))  # about a second
             vectorised = max(vectorised, vectorised_loop(problem, sample)[0])
+            parallel = max(parallel, parallel_vectorised_loop(bank, cores * sample, cores))
             attempts = int(seconds * cores * vectorised) // 10**6 * 10**6 or 10**6
             batched = max(batched, harness(bank, attempts, cores, records="compact")[0])
             scalar = max(scalar, harness(bank, scalar_attempts, cores, records="full")[0])
@@ -135,6 +162,9 @@ def batch_path(cores: int, rounds: int, seconds: float, scalar_attempts: int) ->
               f"scalar harness {scalar:8.0f} attempts/s")
         print(f"{name} batch harness / (cores x vectorised loop) = R = {batched / (cores * vectorised):.2f}")
         print(f"{name} batch harness / scalar harness = S = {batched / scalar:.0f}")
+        print(f"{name} {cores} vectorised loops at once {parallel:11.0f} attempts/s "
+              f"= {parallel / (cores * vectorised):.2f} x cores x vectorised loop; "
+              f"batch harness / {cores} loops at once = {batched / parallel:.2f}")
 
 
 @ray.remote(num_cpus=1)

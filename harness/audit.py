@@ -419,12 +419,12 @@ def audit_runs(runs, wrong_sample: int = WRONG_SAMPLE, seed: int = 0, progress: 
     """Per family: solution verdicts checked and disputed, wrong verdicts checked and disputed,
     and the 95% upper bounds on the false-valid and false-wrong rates; and the disputed attempts.
     Runs whose attempt records are not on this machine are left out; none reachable: empty tables.
-    Each run's wrong sample comes from a generator keyed by (seed, run id), so the audit is the
-    same however the runs are listed (MLflow, a directory, a sweep's children)."""
+    Each run's wrong sample comes from a generator keyed by (seed, arm, run seed): the same however
+    the runs are listed (MLflow, a directory, a sweep's children) and when a sweep is run again."""
     reachable = [r for r in runs if (Path(str(r.summary.get("run_dir", ""))) / "manifest.jsonl").is_file()]
     if not reachable:
         return pd.DataFrame(), pd.DataFrame()
-    reachable = sorted(reachable, key=lambda r: r.run_id)  # the disputes in one order, however runs were listed
+    reachable = sorted(reachable, key=lambda r: (r.arm, r.seed, r.run_id))  # one order, however runs were listed
     per_family_runs: dict[str, int] = {}
     for run in reachable:
         for family in run.families:
@@ -436,7 +436,7 @@ def audit_runs(runs, wrong_sample: int = WRONG_SAMPLE, seed: int = 0, progress: 
         families = {pid: p.family for pid, p in problems.items()}
         quota = max(math.ceil(wrong_sample / per_family_runs[f]) for f in run.families)
         table = attempts_to_audit(Path(run.summary["run_dir"]), {f: list(ids) for f, ids in run.problems.items()},
-                                  quota, np.random.default_rng([seed, zlib.crc32(run.run_id.encode())]))
+                                  quota, np.random.default_rng([seed, zlib.crc32(f"{run.arm}/{run.seed}".encode())]))
         answers: dict[tuple[str, str | None], bool] = {}  # deterministic: one check per distinct candidate
         for pid, candidate, tier in zip(*(table[c].to_pylist() for c in ("problem_id", "candidate", "tier"))):
             called_solution = tier != Tier.WRONG.value

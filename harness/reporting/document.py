@@ -198,14 +198,17 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
     out = [f"{len(by_random)} of the {len(attempted)} problems that random or evolve attempted got a novel "
            f"solution from random search at some volume."]
     deep = [a for a in bank_arms if a.solver == "random" and a.exchangeable]
-    if len(deep) > 1:
-        small, large = min(deep, key=lambda a: a.attempts), max(deep, key=lambda a: a.attempts)
+    small = min(deep, key=lambda a: a.attempts, default=None)
+    for large in deepest(deep):
+        if large.attempts <= small.attempts:
+            continue
         late = sorted(novel_problems(large) - novel_problems(small))
         shared = sorted(problem_ids(large) & set(attempted))
         out.append(f"Of the {len(shared)} problems given {large.attempts:,} attempts per seed, "
                    f"{len(late)} got their first novel solution only beyond {small.attempts:,}"
                    + (f": {', '.join(late)}." if late else "."))
-        out += last_step(large, [a.attempts for a in deep if small.attempts < a.attempts < large.attempts])
+        out += last_step(large, [a.attempts for a in deep if small.attempts < a.attempts < large.attempts
+                                 and problem_ids(a) & problem_ids(large)])
     if by_evolve:
         only_evolve, only_random = sorted(by_evolve - by_random), sorted(by_random - by_evolve)
         out.append(f"Problems with a novel solution: {len(by_evolve)} by evolve, {len(by_random)} by random; "
@@ -220,9 +223,16 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
     return [f"- {sentence}" for sentence in out]
 
 
+def deepest(arms: list[Arm]) -> list[Arm]:
+    """The arms that gave each of their problems the most attempts of any arm that shares it
+    (several, where arms went deepest on different problems), largest volume first."""
+    return sorted((a for a in arms if all(b.attempts <= a.attempts for b in arms if problem_ids(b) & problem_ids(a))),
+                  key=lambda a: -a.attempts)
+
+
 def last_step(large: Arm, volumes_below: list[int]) -> list[str]:
-    """What the largest random arm's volume bought beyond the next volume below it, read off
-    its own runs (a discovery's first novel attempt): the extra volume's share of its yield."""
+    """What a deepest random arm's volume bought beyond the next volume below it on its problems,
+    read off its own runs (a discovery's first novel attempt): the extra volume's share of its yield."""
     if not volumes_below:
         return []
     step = max(volumes_below)

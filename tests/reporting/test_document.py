@@ -1,4 +1,5 @@
 """REPORT.md from hand-made runs: every section, numbers as people read them, a conclusion that follows the data."""
+import dataclasses
 import math
 import re
 
@@ -7,7 +8,8 @@ import pytest
 
 from harness.reporting import science
 from harness.reporting.arms import group_arms
-from harness.reporting.document import SECTIONS, Findings, last_step, num, render, table
+from harness.reporting.document import SECTIONS, Findings, deepest, last_step, num, problem_sentences, render, table
+from tests.conftest import BANK
 
 
 @pytest.mark.parametrize("value, text", [(3, "3"), (1234.0, "1,234"), (12.3456, "12.3"), (0.000123456, "0.000123"),
@@ -95,3 +97,27 @@ def test_the_last_step_of_volume_is_credited_with_what_it_found_after_the_volume
                            "to the 1 found by then (50% of its yield, on golomb/m=4,L=6)")
     assert said.endswith("1 problem got its first novel solution there: golomb/m=4,L=6.")
     assert last_step(large, []) == []
+
+
+def test_every_arm_that_went_deepest_on_its_own_problems_says_what_its_volume_found(run):
+    # Three nested volumes on three banks: 100 on all, then 500 on all, 1,000 on pell, 10,000 on golomb.
+    def on(families, seed, rows, **kw):
+        made = run(seed, rows, **kw)
+        bank = {**BANK, "families": {f: BANK["families"][f] for f in families}}
+        return dataclasses.replace(made, config={**made.config, "bank": bank})
+    pell_early, pell_late = ("pell/D=2,B=20", "3,2", 1, 10, None, 9, 9, 0), ("pell/D=2,B=20", "17,12", 1, 600, None, 1, 1, 0)
+    golomb_late = ("golomb/m=4,L=6", "0,1,4,6", 5000, 5000, None, 1, 1, 0)
+    runs = [on(["golomb", "pell"], s, [pell_early], arm="random_all", attempts=100) for s in (0, 1)]
+    runs += [on(["golomb", "pell"], s, [pell_early], arm="random_mid", attempts=500) for s in (0, 1)]
+    runs += [on(["pell"], s, [pell_early, pell_late], arm="random_pell", attempts=1000) for s in (0, 1)]
+    runs += [on(["golomb"], s, [golomb_late], arm="random_golomb", attempts=10_000) for s in (0, 1)]
+    arms = group_arms(runs)
+    assert [a.name for a in deepest(arms)] == ["random_golomb", "random_pell"]  # random_mid is outdone on both
+    said = problem_sentences(arms)
+    assert ("- Of the 1 problems given 10,000 attempts per seed, 1 got their first novel solution only beyond 100: "
+            "golomb/m=4,L=6.") in said
+    assert any(s.startswith("- Beyond 500 attempts per seed, random_golomb's 10,000 added 1 novel") for s in said)
+    assert "- Of the 2 problems given 1,000 attempts per seed, 0 got their first novel solution only beyond 100." in said
+    assert any(s.startswith("- Beyond 500 attempts per seed, random_pell's 1,000 added 1 novel discoveries per seed to "
+                            "the 1 found by then (50% of its yield, on pell/D=2,B=20)") for s in said)
+    assert not any("random_mid's" in s for s in said)
