@@ -100,7 +100,7 @@ def test_the_last_step_of_volume_is_credited_with_what_it_found_after_the_volume
 
 
 def test_every_arm_that_went_deepest_on_its_own_problems_says_what_its_volume_found(run):
-    # Three nested volumes on three banks: 100 on all, then 500 on all, 1,000 on pell, 10,000 on golomb.
+    # Four volumes on three banks: 100 and 500 on all, 1,000 on pell alone, 10,000 on golomb alone.
     def on(families, seed, rows, **kw):
         made = run(seed, rows, **kw)
         bank = {**BANK, "families": {f: BANK["families"][f] for f in families}}
