@@ -53,7 +53,7 @@ def plan_batches(problem_ids: list[str], attempts: int, batch_size: int,
 
 
 SCALAR_BATCH_CAP = 4_000
-WIDE_BATCH_CAP = 1 << 21  # checked in batches: a batch's records are mostly counts
+WIDE_BATCH_CAP = 1 << 23  # checked in batches: records are mostly counts (2^23 ran ~4% faster than 2^21, ad hoc)
 
 
 def auto_batch_size(problems: int, attempts: int, workers: int, cap: int = SCALAR_BATCH_CAP) -> int:

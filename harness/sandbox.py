@@ -35,7 +35,6 @@ from multiprocessing.connection import Connection
 from typing import Callable, Sequence
 
 import cloudpickle
-import numpy as np
 import pyarrow as pa
 
 from harness.attempts import attempt_table, records, solve
@@ -83,16 +82,16 @@ class SandboxVerifier:
         """Verdicts for the given candidates, in order."""
         results: list[Checked | None] = [None] * len(candidates)
 
-        def receive(chunk) -> list[int]:
+        def receive(chunk) -> list[tuple[int, int]]:
             for index, tier, canonical, score, reason, seconds in chunk:
                 results[index] = (Verdict(Tier(tier), canonical, score, reason), seconds)
-            return [index for index, *_ in chunk]
+            return [(index, index + 1) for index, *_ in chunk]
 
         def settle(index: int, verdict: Verdict, seconds: float) -> None:
             results[index] = (verdict, seconds)
 
-        self._work(problem, len(candidates),
-                   lambda done: ("verify", problem.id, [(i, candidates[i]) for i in np.flatnonzero(~done).tolist()]),
+        self._work(problem, Pending(len(candidates)),
+                   lambda pending: ("verify", problem.id, [(i, candidates[i]) for i in pending.items()]),
                    receive, settle)
         return results  # type: ignore[return-value]
 
@@ -108,16 +107,12 @@ class SandboxVerifier:
             raise ValueError(f"solver {solver.name!r} does not run in the sandbox: run it in the worker with `verify`")
         tables: list[pa.Table] = []
         counted: list[tuple] = []
-        batched = np.full(stop - start, checks_in_batches(problem, solver, compact))
 
-        def receive(chunk) -> slice:
+        def receive(chunk) -> list[tuple[int, int]]:
             first, last, payload, rows = chunk
             tables.append(from_ipc(payload))
             counted.extend(rows)
-            return slice(first, last)
-
-        def redo_one_by_one(first: int, last: int) -> None:
-            batched[first:last] = False
+            return [(first, last)]
 
         def settle(index: int, verdict: Verdict, seconds: float) -> None:
             attempt = start + index  # the parent re-proposes it only to record its candidate
@@ -125,88 +120,84 @@ class SandboxVerifier:
                                         lambda *_: [(verdict, seconds)]))
 
         solver_blob = cloudpickle.dumps(solver)
-        self._work(problem, stop - start,
-                   lambda done: ("attempts", problem.id, solver_blob, seed, start, _runs(done, batched)),
-                   receive, settle, redo_one_by_one)
+        self._work(problem, Pending(stop - start, checks_in_batches(problem, solver, compact)),
+                   lambda pending: ("attempts", problem.id, solver_blob, seed, start, pending.runs),
+                   receive, settle)
         tables = [table for table in tables if table.num_rows]
         tables.sort(key=lambda table: table["attempt"][0].as_py())
         full = pa.concat_tables(tables) if tables else records(problem.id, solver.name, seed, start, [], [])
         return Recorded((problem.id, start, stop), full, compact_rows(sorted(counted, key=lambda row: row[3])))
 
-    def _work(self, problem: Problem, n: int, request: Callable[[np.ndarray], tuple],
-              receive: Callable[[object], list[int] | slice], settle: Callable[[int, Verdict, float], None],
-              split: Callable[[int, int], None] | None = None) -> None:
-        """Runs items 0..n-1 in the child until each is done: received from it, or settled
-        here (timed out, crashed). `request` turns the done-mask into a message for the items
-        still to do; `receive` takes a message from the child and says which items it holds;
-        `split` is told of a piece of items that timed out or crashed together, to be redone
-        one by one."""
-        done = np.zeros(n, dtype=bool)
-        while not done.all():
+    def _work(self, problem: Problem, pending: Pending, request: Callable[[Pending], tuple],
+              receive: Callable[[object], list[tuple[int, int]]],
+              settle: Callable[[int, Verdict, float], None]) -> None:
+        """Runs the pending items in the child until each is done: received from it, or settled
+        here (timed out, crashed). `request` turns what is pending into a message for the
+        child; `receive` takes a message from the child and says which items, as ranges
+        [a, b), it holds. A piece of batch-checked items that times out or crashes together
+        is redone one by one."""
+        while pending.left:
             sent_at = time.monotonic()  # before sending: the child's clock must not predate it
-            self._ensure_child(problem, request(done))
-            self._collect(done, sent_at, receive, settle, split)
+            self._ensure_child(problem, request(pending))
+            self._collect(pending, sent_at, receive, settle)
 
-    def _collect(self, done: np.ndarray, sent_at: float, receive, settle, split) -> None:
-        # Items left are counted, not looked up: a batch can hold millions of items, and
-        # this loop runs at every message and every poll.
-        heard_at, left = sent_at, int(np.count_nonzero(~done))
-        while left:
+    def _collect(self, pending: Pending, sent_at: float, receive, settle) -> None:
+        heard_at = sent_at
+        while pending.left:
             if self._conn.poll(self.limits.poll_s):
                 heard_at = time.monotonic()
                 try:
                     chunk = self._conn.recv()
                 except (EOFError, OSError):
-                    self._fail(done, settle, split, "the verifier process died", sent_at)
+                    self._fail(pending, settle, "the verifier process died", sent_at)
                     return
-                held = receive(chunk)
-                left -= int(np.count_nonzero(~done[held]))
-                done[held] = True
+                for a, b in receive(chunk):
+                    pending.done(a, b)
                 self._deaths_in_a_row = 0
                 continue
             if self._process.poll() is not None:
-                self._fail(done, settle, split, f"the verifier process died (exit code {self._process.returncode})",
+                self._fail(pending, settle, f"the verifier process died (exit code {self._process.returncode})",
                            sent_at)
                 return
-            now, in_hand = time.monotonic(), self._in_hand(done, sent_at)
+            now, in_hand = time.monotonic(), self._in_hand(pending, sent_at)
             if in_hand is not None and now - in_hand[1] > self.limits.timeout_s:
-                self._time_out(done, settle, split, in_hand, now - in_hand[1])
+                self._time_out(pending, settle, in_hand, now - in_hand[1])
                 return
             if in_hand is None and now - heard_at > 2 * self.limits.timeout_s + SILENCE_GRACE_S:
                 # Long silent with no readable clock: the first unreported candidate is the
                 # likeliest culprit (the child reports at least every flush_s). The grace
                 # covers a fresh child's start-up, which the clock does not.
-                first = int(np.argmin(done))
-                self._time_out(done, settle, split, (first, heard_at, first + 1), now - heard_at)
+                first = pending.first()
+                self._time_out(pending, settle, (first, heard_at, first + 1), now - heard_at)
                 return
 
-    def _time_out(self, done: np.ndarray, settle, split, in_hand: tuple[int, float, int], seconds: float) -> None:
+    def _time_out(self, pending: Pending, settle, in_hand: tuple[int, float, int], seconds: float) -> None:
         index, _, stop = in_hand
         self._stop_child()
         if stop > index + 1:  # a batch piece: redone one by one, which finds the attempt that hung
-            split(index, stop)
+            pending.one_by_one(index, stop)
             return
         settle(index, Verdict(Tier.TIMEOUT, reason=f"verification exceeded {self.limits.timeout_s:g} s"), seconds)
-        done[index] = True
+        pending.done(index, index + 1)
 
-    def _in_hand(self, done: np.ndarray, sent_at: float) -> tuple[int, float, int] | None:
+    def _in_hand(self, pending: Pending, sent_at: float) -> tuple[int, float, int] | None:
         """(first, start, stop) of the items the child is on, if the clock can be trusted: it
         must name unfinished items of this batch, started after the batch was sent. (Inside
         Ray workers the page was seen reading all zeros: 'started at time 0'.)"""
         index, started, stop = self._clock
-        if started >= sent_at and 0 <= index < stop <= len(done) and not done[int(index)]:
+        if started >= sent_at and 0 <= index < stop <= pending.size and int(index) in pending:
             return int(index), started, int(stop)
         return None
 
-    def _fail(self, done: np.ndarray, settle, split, reason: str, sent_at: float) -> None:
-        in_hand = self._in_hand(done, sent_at)
+    def _fail(self, pending: Pending, settle, reason: str, sent_at: float) -> None:
+        in_hand = self._in_hand(pending, sent_at)
         self._stop_child()
         if in_hand is not None and in_hand[2] > in_hand[0] + 1:  # in a batch piece: one by one finds the cause
-            split(in_hand[0], in_hand[2])
+            pending.one_by_one(in_hand[0], in_hand[2])
             return
         if in_hand is not None:
             settle(in_hand[0], Verdict(Tier.ERROR, reason=reason), time.monotonic() - in_hand[1])
-            done[in_hand[0]] = True
+            pending.done(in_hand[0], in_hand[0] + 1)
             return
         # Died between candidates: nothing to blame, so retry, but never loop forever.
         self._deaths_in_a_row += 1
@@ -277,6 +268,55 @@ class SandboxVerifier:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Pending:
+    """The items of one call not yet done, as sorted disjoint runs [a, b), each checked in
+    batches or one by one. Runs, not a mask per item: a batch holds millions of items, and
+    the parent's bookkeeping must cost per message, not per item (as masks, the two workers
+    took 0.155 of the 2 cores at 50M attempts/s on three_cubes, as runs 0.05: ad hoc,
+    per-process CPU in steady state, 2026-12-04)."""
+
+    def __init__(self, size: int, batched: bool = False) -> None:
+        self.size = size
+        self.left = size
+        self.runs: list[tuple[int, int, bool]] = [(0, size, batched)] if size else []
+
+    def __contains__(self, item: int) -> bool:
+        return any(a <= item < b for a, b, _ in self.runs)
+
+    def first(self) -> int:
+        return self.runs[0][0]
+
+    def items(self) -> list[int]:
+        return [item for a, b, _ in self.runs for item in range(a, b)]
+
+    def done(self, a: int, b: int) -> None:
+        """Items a..b-1 are done (any already done stay so)."""
+        self._recut(a, b, None)
+
+    def one_by_one(self, a: int, b: int) -> None:
+        """Items a..b-1 still pending are to be checked one by one."""
+        self._recut(a, b, False)
+
+    def _recut(self, a: int, b: int, batched: bool | None) -> None:
+        """Cuts [a, b) out of the runs; with `batched`, puts it back flagged so."""
+        if a >= b:
+            return
+        runs = []
+        for x, y, flag in self.runs:
+            if y <= a or b <= x:
+                runs.append((x, y, flag))
+                continue
+            if x < a:
+                runs.append((x, a, flag))
+            if batched is None:
+                self.left -= min(y, b) - max(x, a)
+            else:
+                runs.append((max(x, a), min(y, b), batched))
+            if b < y:
+                runs.append((b, y, flag))
+        self.runs = runs
 
 
 @dataclass
@@ -408,15 +448,6 @@ def _timed_verify(problem: Problem, text: str, index: int, clock: mmap.mmap) -> 
 
 def _set_clock(clock: mmap.mmap, index: float, started: float, stop: float | None = None) -> None:
     struct.pack_into(CLOCK, clock, 0, index, started, index + 1 if stop is None else stop)
-
-
-def _runs(done: np.ndarray, batched: np.ndarray) -> list[tuple[int, int, bool]]:
-    """The items not done, as contiguous runs [a, b) alike in `batched`:
-    done = [0 0 0 1 1 0 0 1 1 1 0], none batched -> [(0, 3, False), (5, 7, False), (10, 11, False)].
-    Computed on the masks, not per item: a batch can hold millions."""
-    kind = np.where(done, -1, batched.astype(np.int8))  # -1 done, 0 one by one, 1 in batches
-    bounds = [0, *(np.flatnonzero(kind[1:] != kind[:-1]) + 1).tolist(), kind.size]
-    return [(a, b, bool(kind[a])) for a, b in zip(bounds, bounds[1:]) if a < b and kind[a] >= 0]
 
 
 def _receive(conn: Connection):

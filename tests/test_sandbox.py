@@ -13,7 +13,7 @@ from harness import batch
 from harness.parse import parse_int_tuple
 from harness.problem import Problem, Tier, verify_inline
 from harness.attempts import attempt_table
-from harness.sandbox import CLOCK, SandboxLimits, SandboxVerifier, _runs
+from harness.sandbox import CLOCK, Pending, SandboxLimits, SandboxVerifier
 from harness.solvers import EvolveSolver, RandomSolver, RunsInSandbox
 from harness.space import IntBox
 
@@ -240,16 +240,37 @@ def test_a_piece_that_hangs_or_crashes_is_redone_one_by_one_and_the_culprits_fou
     assert set(table.index) == {*solutions, *one_by_one}
 
 
-def test_runs():
-    def done(*items, n=10):
-        return np.isin(np.arange(n), items)
+def test_pending_keeps_the_items_not_done_as_runs_flagged_batched_or_one_by_one():
+    pending = Pending(10, batched=True)
+    pending.done(0, 2)
+    pending.one_by_one(4, 6)
+    pending.done(7, 9)
+    assert pending.runs == [(2, 4, True), (4, 6, False), (6, 7, True), (9, 10, True)]
+    assert pending.left == 6 and pending.first() == 2 and pending.items() == [2, 3, 4, 5, 6, 9]
+    assert 4 in pending and 7 not in pending and 0 not in pending
+    pending.done(3, 10)  # a range partly done before: each item counted once
+    assert pending.runs == [(2, 3, True)] and pending.left == 1
+    pending.done(2, 3)
+    assert pending.runs == [] and pending.left == 0
+    assert Pending(0).runs == [] and Pending(0).left == 0
 
-    none, some = np.zeros(10, bool), done(1, 2, 6)
-    assert _runs(done(3, 4, 7, 8), none) == [(0, 3, False), (5, 7, False), (9, 10, False)]
-    assert _runs(done(4, 7, 8), some) == [(0, 1, False), (1, 3, True), (3, 4, False), (5, 6, False),
-                                          (6, 7, True), (9, 10, False)]
-    assert _runs(np.ones(10, bool), none) == []
-    assert _runs(np.zeros(10, bool), np.ones(10, bool)) == [(0, 10, True)]
+
+def test_pending_agrees_with_a_mask_per_item():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        size = int(rng.integers(1, 40))
+        pending, done, batched = Pending(size, batched=True), np.zeros(size, bool), np.ones(size, bool)
+        for _ in range(6):
+            a = int(rng.integers(0, size))
+            b = int(rng.integers(a, size + 1))
+            if rng.random() < 0.5:
+                pending.done(a, b)
+                done[a:b] = True
+            else:
+                pending.one_by_one(a, b)
+                batched[a:b] = False
+            assert pending.left == (~done).sum() and pending.items() == np.flatnonzero(~done).tolist()
+            assert all(a < b and set(batched[a:b].tolist()) == {flag} for a, b, flag in pending.runs)
 
 
 PARENT = """
