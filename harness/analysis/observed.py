@@ -42,9 +42,13 @@ class DiscoveryLog:
         # False when a server's CPU is counted instead: a request's latency is then waiting, not work.
         self.solving_is_compute = solving_is_compute
         self.early = early  # attempts below this index are counted apart as well (early_limit)
-        self.first: dict[tuple[str, str], list[int]] = {}
-        self.found: dict[tuple[str, str], list[int]] = {}  # attempts reaching each tier level
-        self.found_early: dict[tuple[str, str], list[int]] = {}  # the same, among attempts < early
+        # Row of each discovery in the arrays below (in order of first arrival); per row and
+        # tier level: the first attempt reaching it, how many attempts did, and how many of
+        # the early ones. Arrays, so a batch's hits are merged by numpy, not one by one.
+        self._rows: dict[tuple[str, str], int] = {}
+        self._first = np.full((0, len(DISCOVERY_TIERS)), NEVER, dtype=np.int64)
+        self._found = np.zeros((0, len(DISCOVERY_TIERS)), dtype=np.int64)
+        self._found_early = np.zeros((0, len(DISCOVERY_TIERS)), dtype=np.int64)
         self.tiers = Counter()  # attempts per tier
         self.attempts = 0
         # Spend summed over problems, per bin of `_width` attempt indices (see _add_spend).
@@ -77,17 +81,29 @@ class DiscoveryLog:
         for row in pc.value_counts(table["tier"]).to_pylist():
             self.tiers[row["values"]] += row["counts"]
         hits = table.filter(pc.is_in(table["tier"], pa.array([t.value for t in DISCOVERY_TIERS])))
-        for pid, canonical, attempt, tier in zip(
-            *(hits[c].to_pylist() for c in ("problem_id", "canonical", "attempt", "tier"))
-        ):
-            key = (pid, canonical)
-            first = self.first.setdefault(key, [NEVER, NEVER, NEVER])
-            found = self.found.setdefault(key, [0, 0, 0])
-            early = self.found_early.setdefault(key, [0, 0, 0])
-            for level in range(Tier(tier).rank):
-                first[level] = min(first[level], attempt)
-                found[level] += 1
-                early[level] += attempt < self.early
+        if not hits.num_rows:
+            return
+        keys = zip(hits["problem_id"].to_pylist(), hits["canonical"].to_pylist())
+        known = self._rows  # a new discovery gets the next row
+        rows = np.array([known.setdefault(key, len(known)) for key in keys], dtype=np.int64)
+        self._grow(len(self._rows))
+        attempt = hits["attempt"].to_numpy()
+        rank = np.select([pc.equal(hits["tier"], t.value).to_numpy(zero_copy_only=False) for t in DISCOVERY_TIERS],
+                         [t.rank for t in DISCOVERY_TIERS])
+        for level in range(len(DISCOVERY_TIERS)):
+            reached = rank > level  # a hit of rank r reaches levels 0..r-1
+            np.minimum.at(self._first[:, level], rows[reached], attempt[reached])
+            np.add.at(self._found[:, level], rows[reached], 1)
+            np.add.at(self._found_early[:, level], rows[reached & (attempt < self.early)], 1)
+
+    def _grow(self, size: int) -> None:
+        """Room for `size` discoveries (capacity doubles, so growing costs little per batch)."""
+        if size <= len(self._first):
+            return
+        extra = max(size, 2 * len(self._first)) - len(self._first)
+        self._first, self._found, self._found_early = (
+            np.vstack([array, np.full((extra, array.shape[1]), empty, dtype=np.int64)])
+            for array, empty in ((self._first, NEVER), (self._found, 0), (self._found_early, 0)))
 
     def _add_spend(self, table: pa.Table) -> None:
         """Bins of one attempt index while there are at most SPEND_BINS of them; past that,
@@ -127,7 +143,7 @@ class DiscoveryLog:
 
     @property
     def discoveries(self) -> int:
-        return len(self.first)
+        return len(self._rows)
 
     @property
     def tokens(self) -> int:
@@ -138,15 +154,14 @@ class DiscoveryLog:
     def curve(self, steps: np.ndarray) -> pd.DataFrame:
         """Distinct discoveries per tier, problems solved, and the spend, within the first k attempts."""
         steps = np.asarray(steps, dtype=np.int64)
-        firsts = np.array(list(self.first.values()), dtype=np.int64).reshape(-1, 3)
+        firsts = self._first[:self.discoveries]
         columns = {"attempts": steps}
         for level, tier in enumerate(DISCOVERY_TIERS):
             ordered = np.sort(firsts[:, level])
             columns[tier.value] = np.searchsorted(ordered, steps, side="left")
-        solved_at = {}
-        for (pid, _), first in self.first.items():
-            solved_at[pid] = min(solved_at.get(pid, NEVER), first[0])
-        columns["solved"] = np.searchsorted(np.sort(list(solved_at.values())), steps, side="left")
+        pids = pd.Series([pid for pid, _ in self._rows], dtype=object)
+        solved_at = pd.Series(firsts[:, 0]).groupby(pids).min().to_numpy() if len(pids) else np.zeros(0)
+        columns["solved"] = np.searchsorted(np.sort(solved_at), steps, side="left")
         return pd.concat([pd.DataFrame(columns), self.spend(steps)], axis=1)
 
     def discovery_table(self) -> pd.DataFrame:
@@ -154,10 +169,11 @@ class DiscoveryLog:
         how many of the early ones (index below `early`) did."""
         columns = ["problem_id", "canonical", *(f"first_{t.value}" for t in DISCOVERY_TIERS),
                    *(f"found_{t.value}" for t in DISCOVERY_TIERS), *(f"early_{t.value}" for t in DISCOVERY_TIERS)]
-        rows = [
-            (*key, *(v if v != NEVER else None for v in first), *self.found[key], *self.found_early[key])
-            for key, first in sorted(self.first.items())  # batch arrival order must not matter
-        ]
+        n = self.discoveries
+        first = np.where(self._first[:n] == NEVER, None, self._first[:n]).tolist()
+        rows = sorted(  # batch arrival order must not matter
+            (*key, *first[row], *self._found[row].tolist(), *self._found_early[row].tolist())
+            for key, row in self._rows.items())
         return pd.DataFrame(rows, columns=columns).astype({f"first_{t.value}": "Int64" for t in DISCOVERY_TIERS})
 
 

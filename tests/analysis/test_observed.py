@@ -37,6 +37,34 @@ def test_curve_counts_first_arrivals_per_tier_whatever_the_batch_order():
     assert pd.isna(table.loc[("a", "z"), "first_novel"])
 
 
+
+def test_discovery_table_counts_each_tier_level_and_the_early_attempts_across_many_batches():
+    """Hits merged a batch at a time (repeats within a batch and across batches, batches out of
+    order, discoveries growing past any initial room) agree with counting them one by one."""
+    rng = np.random.default_rng(7)
+    tiers = ["valid", "novel", "interesting", "wrong"]
+    rows = [(f"p{rng.integers(3)}", attempt, tiers[rng.integers(4)], f"c{rng.integers(400)}")
+            for attempt in range(5000)]
+    early = 1200
+    log = DiscoveryLog(early=early)
+    for start in rng.permutation(range(0, 5000, 250)):
+        log.update(batch(rows[start:start + 250]))
+    expected = {}
+    for pid, attempt, tier, canonical in rows:
+        rank = {"valid": 1, "novel": 2, "interesting": 3}.get(tier, 0)
+        if rank:
+            first, found, early_found = expected.setdefault((pid, canonical), ([None] * 3, [0] * 3, [0] * 3))
+            for level in range(rank):
+                first[level] = attempt if first[level] is None else min(first[level], attempt)
+                found[level] += 1
+                early_found[level] += attempt < early
+    table = log.discovery_table()
+    assert list(zip(table["problem_id"], table["canonical"])) == sorted(expected)
+    for (key, (first, found, early_found)), row in zip(sorted(expected.items()), table.itertuples(index=False)):
+        assert [None if pd.isna(v) else v for v in row[2:5]] == first, key
+        assert list(row[5:8]) == found and list(row[8:11]) == early_found, key
+    assert log.discoveries == len(expected)
+
 def test_log_spaced_steps_end_at_the_volume():
     steps = log_spaced_steps(10**6, points=30)
     assert steps[0] == 1 and steps[-1] == 10**6
