@@ -37,7 +37,6 @@ def test_curve_counts_first_arrivals_per_tier_whatever_the_batch_order():
     assert pd.isna(table.loc[("a", "z"), "first_novel"])
 
 
-
 def test_discovery_table_counts_each_tier_level_and_the_early_attempts_across_many_batches():
     """Hits merged a batch at a time (repeats within a batch and across batches, batches out of
     order, discoveries growing past any initial room) agree with counting them one by one."""
@@ -64,6 +63,7 @@ def test_discovery_table_counts_each_tier_level_and_the_early_attempts_across_ma
         assert [None if pd.isna(v) else v for v in row[2:5]] == first, key
         assert list(row[5:8]) == found and list(row[8:11]) == early_found, key
     assert log.discoveries == len(expected)
+
 
 def test_log_spaced_steps_end_at_the_volume():
     steps = log_spaced_steps(10**6, points=30)
