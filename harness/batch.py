@@ -16,6 +16,8 @@ verifier before it counts; the batch check only spares the scalar path the wrong
 from __future__ import annotations
 
 import hashlib
+import math
+from collections import Counter
 from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
@@ -51,10 +53,16 @@ def sample(box: IntBox, seed: int, problem_id: str, start: int, stop: int) -> np
     span = box.hi - box.lo + 1
     if not _fits_int64(box):
         raise ValueError(f"{box} is wider than int64")
-    per = blocks(box)
-    generator = np.random.Philox(key=philox_key(seed, problem_id), counter=[start * per, 0, 0, 0])
-    words = generator.random_raw((stop - start) * per * WORDS).reshape(stop - start, per * WORDS)[:, :box.arity]
+    words = raw_words(philox_key(seed, problem_id), box.arity, start, stop)
     return (words % np.uint64(span)).astype(np.int64) + np.int64(box.lo)
+
+
+def raw_words(key: np.ndarray, per_row: int, start: int, stop: int) -> np.ndarray:
+    """Rows start..stop-1 of `per_row` uniform 64-bit words each: row i reads counter blocks
+    i*b .. i*b+b-1 (b = ceil(per_row / 4)), so it depends on (key, i) only."""
+    per = -(-per_row // WORDS)
+    generator = np.random.Philox(key=key, counter=[start * per, 0, 0, 0])
+    return generator.random_raw((stop - start) * per * WORDS).reshape(stop - start, per * WORDS)[:, :per_row]
 
 
 def hits(problem: BatchCheck, values_of: Callable[[int, int], np.ndarray], start: int, stop: int
@@ -84,6 +92,20 @@ def distinct_rows(values: np.ndarray) -> np.ndarray:
     """Per row: are its entries pairwise distinct?"""
     ordered = np.sort(values, axis=1)
     return np.all(ordered[:, 1:] != ordered[:, :-1], axis=1)
+
+
+def distinct_orderings(point) -> int:
+    """How many distinct tuples reorder `point`: len(point)! / (product of multiplicities!)."""
+    total = math.factorial(len(point))
+    for count in Counter(point).values():
+        total //= math.factorial(count)
+    return total
+
+
+def symmetric_points(points, box: IntBox) -> tuple[tuple[tuple[int, ...], int], ...]:
+    """`Problem.solution_points` of a family whose check is symmetric in the coordinates (every
+    ordering of a solution is one), from one ordering of each solution: those inside the box."""
+    return tuple((tuple(p), distinct_orderings(p)) for p in points if all(box.lo <= v <= box.hi for v in p))
 
 
 def batch_capable(problem) -> bool:

@@ -117,6 +117,14 @@ class Problem(ABC):
         """
         return ()
 
+    def solution_points(self) -> tuple[tuple[tuple[int, ...], int], ...] | None:
+        """Exact truth for solvers of known odds on an integer box: every solution in the
+        search box up to the order of its coordinates, as (one ordering, how many of its
+        distinct orderings are solutions in the box). None when not enumerated. The solvers
+        of known odds draw coordinates independently from one law, so every ordering of a
+        point has the same odds (harness.analysis.truth)."""
+        return None
+
     def verify(self, text: str) -> Verdict:
         try:
             obj = self.parse(text)

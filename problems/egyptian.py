@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from harness.batch import INT64_LIMIT, distinct_rows, exact
+from harness.batch import INT64_LIMIT, distinct_rows, exact, symmetric_points
 from harness.parse import ParseError, parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -127,6 +127,13 @@ class EgyptianFraction(Problem):
 
         extend((), self.target, 2 if self.a < self.b else 1)
         return tuple(", ".join(map(str, s)) for s in found)
+
+
+    def solution_points(self) -> tuple[tuple[tuple[int, ...], int], ...] | None:
+        """The check is symmetric in the coordinates: every ordering of a solution is one."""
+        if (self.bound ** (self.terms - 1)) / math.factorial(self.terms - 1) > MAX_ENUMERATION:
+            return None  # as solutions(): too large to enumerate
+        return symmetric_points([parse_int_tuple(text, self.space.arity) for text in self.solutions()], self.space)
 
 
 def make(*, known_solutions=(), **params) -> EgyptianFraction:

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from harness.batch import INT64_LIMIT, exact
+from harness.batch import INT64_LIMIT, exact, symmetric_points
 from harness.parse import ParseError, parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -87,6 +87,11 @@ class ErdosStraus(Problem):
                 if num > 0 and den % num == 0 and y <= den // num <= self.bound:
                     found.append(f"{x}, {y}, {den // num}")
         return tuple(found)
+
+
+    def solution_points(self) -> tuple[tuple[tuple[int, ...], int], ...] | None:
+        """The check is symmetric in the coordinates: every ordering of a solution is one."""
+        return symmetric_points([parse_int_tuple(text, 3) for text in self.solutions()], self.space)
 
 
 def make(*, known_solutions=(), **params) -> ErdosStraus:

@@ -84,13 +84,34 @@ class GolombRuler(Problem):
         return f"optimal length {length}" if length == OPTIMAL_LENGTH[self.marks] else None
 
     def solutions(self) -> tuple[str, ...]:
-        if math.comb(self.bound, self.marks - 2) > MAX_ENUMERATION:
-            return ()
         found: dict[str, tuple[int, ...]] = {}
+        for ruler in self._rulers_from_zero():
+            found.setdefault(self.canonical(ruler), ruler)
+        return tuple(", ".join(map(str, ruler)) for _, ruler in sorted(found.items()))
+
+    def solution_points(self) -> tuple[tuple[tuple[int, ...], int], ...] | None:
+        """Every ruler of the box: each ruler from 0 shifted to every start that keeps it
+        within [0, bound]; its marks are distinct and the check sorts them, so each has
+        marks! orderings."""
+        if self._too_many():
+            return None
+        orderings = math.factorial(self.marks)
+        return tuple((tuple(m + shift for m in ruler), orderings) for ruler in self._rulers_from_zero()
+                     for shift in range(self.bound - ruler[-1] + 1))
+
+    def _too_many(self) -> bool:
+        return math.comb(self.bound, self.marks - 2) > MAX_ENUMERATION
+
+    def _rulers_from_zero(self) -> list[tuple[int, ...]]:
+        """Every ruler whose first mark is 0 and last at most bound, marks ascending (both of a
+        mirrored pair); none when there are too many to enumerate."""
+        if self._too_many():
+            return []
+        rulers: list[tuple[int, ...]] = []
 
         def extend(ruler: list[int], differences: set[int]) -> None:
             if len(ruler) == self.marks:
-                found.setdefault(self.canonical(tuple(ruler)), tuple(ruler))
+                rulers.append(tuple(ruler))
                 return
             for mark in range(ruler[-1] + 1, self.bound + 1):
                 new = {mark - m for m in ruler}
@@ -98,7 +119,7 @@ class GolombRuler(Problem):
                     extend(ruler + [mark], differences | new)
 
         extend([0], set())
-        return tuple(", ".join(map(str, ruler)) for _, ruler in sorted(found.items()))
+        return rulers
 
 
 def make(*, known_solutions=(), **params) -> GolombRuler:

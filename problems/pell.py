@@ -105,5 +105,11 @@ class Pell(Problem):
         return tuple(found)
 
 
+    def solution_points(self) -> tuple[tuple[tuple[int, ...], int], ...]:
+        """Every solution with x, y <= bound (all come from the fundamental one), one ordering
+        each: (y, x) is no solution when (x, y) is, as y < x."""
+        return tuple((parse_int_tuple(text, 2), 1) for text in self.solutions())
+
+
 def make(*, known_solutions=(), **params) -> Pell:
     return Pell(known_solutions=tuple(known_solutions), **params)

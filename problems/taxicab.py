@@ -86,5 +86,15 @@ class Taxicab(Problem):
         )
 
 
+    def solution_points(self) -> tuple[tuple[tuple[int, ...], int], ...]:
+        """Each solution (a, b, c, d) with a <= b, c <= d, (a, b) < (c, d), and the count of its
+        orderings that are solutions: either pair first, each pair either way round."""
+        points = []
+        for text in self.solutions():
+            a, b, c, d = parse_int_tuple(text, 4)
+            points.append(((a, b, c, d), 2 * (2 if a != b else 1) * (2 if c != d else 1)))
+        return tuple(points)
+
+
 def make(*, known_solutions=("1, 12, 9, 10",), **params) -> Taxicab:
     return Taxicab(known_solutions=tuple(known_solutions), **params)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.batch import INT64_LIMIT, exact
+from harness.batch import INT64_LIMIT, exact, symmetric_points
 from harness.parse import parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
@@ -91,6 +91,13 @@ class ThreeCubes(Problem):
                 if y <= z <= self.bound and x**3 + y**3 + z**3 == self.k:
                     found.add((x, y, z))
         return tuple(", ".join(map(str, s)) for s in sorted(found))
+
+
+    def solution_points(self) -> tuple[tuple[tuple[int, ...], int], ...] | None:
+        """The check is symmetric in the coordinates: every ordering of a solution is one."""
+        if self.bound > MAX_ENUMERATED_BOUND:
+            return None  # as solutions(): too large to enumerate
+        return symmetric_points([parse_int_tuple(text, self.space.arity) for text in self.solutions()], self.space)
 
 
 def make(*, known_solutions=(), **params) -> ThreeCubes:

@@ -18,18 +18,22 @@ import numpy as np
 
 from harness.analysis.richness import chao, estimates, sample
 
-SATURATED_COVERAGE = 0.99
 SATURATION_SHARES = (0.5, 0.9, 0.99)  # a saturated verdict says when the curve reached these of its asymptote
+
+
+SATURATED_SLOPE = 0.1  # saturated: the slope's whole interval lies below this
+FEW_SINGLETONS = 10  # fewer discoveries than this, each seen once, decide nothing
 
 
 class YieldVerdict(str, Enum):
     """What the yield curve says of the volume thesis (beside Tier, the verdict on one candidate)."""
 
+    FASTER = "faster than proportional"  # the slope's interval lies above 1 (an adaptive solver can)
     PROPORTIONAL = "proportional"  # the slope's interval contains 1
-    DIMINISHING = "diminishing"  # it lies below 1
-    SATURATED = "saturated"  # nothing left to find at this volume
+    DIMINISHING = "diminishing"  # it lies below 1, not wholly below SATURATED_SLOPE
+    SATURATED = "saturated"  # it lies below SATURATED_SLOPE: the last decade of volume bought ~nothing
     NO_DISCOVERIES = "no discoveries"
-    UNDECIDED = "undecided"  # too few attempts or points to fit
+    UNDECIDED = "undecided"  # too few attempts, a zero-width interval, or every discovery seen once
 
     def __str__(self) -> str:
         return self.value
@@ -123,9 +127,29 @@ def saturation_reason(numbers: str, slope: Slope | None, volumes: tuple[tuple[fl
     return f"{numbers}; reached its asymptote ({when} attempts){why}"
 
 
+def slope_verdict(slope: Slope) -> tuple[YieldVerdict, str]:
+    """The verdict a slope's interval supports, and why when it supports none. The rules, in
+    order: an interval of zero width decides nothing (one discovery, or all found at one attempt
+    of an adaptive run) unless it sits at no growth (everything found before the window, in
+    every replicate); wholly above 1 is faster than proportional; containing 1 proportional; wholly below
+    SATURATED_SLOPE saturated; otherwise diminishing."""
+    if not (math.isfinite(slope.lower) and math.isfinite(slope.upper)):
+        return YieldVerdict.UNDECIDED, "no interval"
+    if slope.upper - slope.lower < 1e-9 and not slope.upper < SATURATED_SLOPE:
+        return YieldVerdict.UNDECIDED, "the interval has zero width"
+    if slope.lower > 1:
+        return YieldVerdict.FASTER, ""
+    if slope.lower <= 1 <= slope.upper:
+        return YieldVerdict.PROPORTIONAL, ""
+    return (YieldVerdict.SATURATED if slope.upper < SATURATED_SLOPE else YieldVerdict.DIMINISHING), ""
+
+
 def thesis_verdict(counts, sampling_units: int, n_boot: int = 200, seed: int = 0) -> ThesisVerdict:
-    """Proportional (slope interval contains 1), diminishing (below 1), or saturated
-    (coverage near 1 and the Chao estimate reached), with the numbers that decided it."""
+    """The verdict of an exchangeable solver's rarefied curve from the slope's interval over the
+    last decade (`slope_verdict`), with the numbers that decided it. A few discoveries each seen
+    once decide nothing: the rarefied curve of singletons is a straight line by construction,
+    and one singleton at 10^9 attempts is no evidence of saturation either. Many singletons and
+    no repeat are evidence: a curve that bends would have repeated some."""
     counts = np.asarray(counts, dtype=np.int64)
     if counts.sum() == 0:
         return ThesisVerdict(YieldVerdict.NO_DISCOVERIES, None, 0.0, 0.0, 0, "nothing was found")
@@ -138,13 +162,18 @@ def thesis_verdict(counts, sampling_units: int, n_boot: int = 200, seed: int = 0
     slope = yield_slope(counts, sampling_units, n_boot=n_boot, seed=seed)
     numbers = (f"slope {slope.slope:.2f} [{slope.lower:.2f}, {slope.upper:.2f}] over attempts "
                f"{slope.window[0]}-{slope.window[1]}, coverage {coverage:.3f}, "
-               f"Chao {asymptote.estimate:.1f} vs {s.observed} observed")
-    if coverage >= SATURATED_COVERAGE and asymptote.estimate - s.observed < 0.5:
-        volumes = reached(lambda m: estimates(s, m)[0], asymptote.estimate, sampling_units)
-        return ThesisVerdict(YieldVerdict.SATURATED, slope, coverage, asymptote.estimate, s.observed,
-                             saturation_reason(numbers, slope, volumes), volumes)
-    verdict = YieldVerdict.PROPORTIONAL if slope.lower <= 1 <= slope.upper else YieldVerdict.DIMINISHING
-    return ThesisVerdict(verdict, slope, coverage, asymptote.estimate, s.observed, numbers)
+               f"Chao at least {asymptote.estimate:.1f} vs {s.observed} observed")
+    if s.f(1) == s.observed < FEW_SINGLETONS:
+        return ThesisVerdict(YieldVerdict.UNDECIDED, slope, coverage, asymptote.estimate, s.observed,
+                             f"{numbers}; only {s.observed} discover{'y' if s.observed == 1 else 'ies'}, each "
+                             "seen once: too few to tell a straight line from a saturated one")
+    verdict, why = slope_verdict(slope)
+    if verdict is YieldVerdict.SATURATED:
+        volumes = reached(lambda m: estimates(s, m)[0], float(s.observed), sampling_units)
+        return ThesisVerdict(verdict, slope, coverage, asymptote.estimate, s.observed,
+                             saturation_reason(numbers, None, volumes), volumes)
+    return ThesisVerdict(verdict, slope, coverage, asymptote.estimate, s.observed,
+                         f"{numbers}; {why}" if why else numbers)
 
 
 def adaptive_verdict(firsts: list[np.ndarray], attempts: int, n_boot: int = 200, seed: int = 0) -> ThesisVerdict:
@@ -172,11 +201,11 @@ def adaptive_verdict(firsts: list[np.ndarray], attempts: int, n_boot: int = 200,
     nan = float("nan")
     if mean[-1] == 0:
         return ThesisVerdict(YieldVerdict.NO_DISCOVERIES, None, nan, nan, 0.0, "nothing was found")
-    if np.array_equal(per_seed[:, -1], per_seed[:, 0]):
+    if np.array_equal(per_seed[:, -1], per_seed[:, 0]) and per_seed[:, -1].sum() > 1:
         volumes = reached(lambda m: mean_curve(firsts, m), float(mean[-1]), attempts)
         return ThesisVerdict(YieldVerdict.SATURATED, slope, nan, nan, float(mean[-1]),
                              saturation_reason(f"{numbers}; nothing new in the last decade", None, volumes), volumes)
     if not math.isfinite(point) or not math.isfinite(lower):
         return ThesisVerdict(YieldVerdict.UNDECIDED, slope, nan, nan, float(mean[-1]), numbers)
-    verdict = YieldVerdict.PROPORTIONAL if lower <= 1 <= upper else YieldVerdict.DIMINISHING
-    return ThesisVerdict(verdict, slope, nan, nan, float(mean[-1]), numbers)
+    verdict, why = slope_verdict(slope)
+    return ThesisVerdict(verdict, slope, nan, nan, float(mean[-1]), f"{numbers}; {why}" if why else numbers)

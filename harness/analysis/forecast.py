@@ -138,7 +138,15 @@ def forecast_richness(counts, sampling_units: int, at, n_boot: int = 200, confid
                      else np.full(len(m), float(len(again))))  # too few to fit: what it found stays
     tail = (1 - confidence) / 2 * 100
     lower, upper = np.percentile(draws, [tail, 100 - tail], axis=0) if len(draws) > 1 else (point, point)
-    return pd.DataFrame({"m": m, "estimate": point, "lower": lower, "upper": upper})
+    # The expected curve of i.i.d. attempts is concave from 0, so m attempts find at most m / T
+    # times what T found: no forecast beyond proportional growth. Discoveries all seen once
+    # identify no rate distribution: the band is then everything between no growth and that cap.
+    observed = int((counts > 0).sum())
+    cap = np.maximum(observed * m / sampling_units, observed)
+    if (counts[counts > 0] == 1).all():
+        lower, upper = np.full(len(m), float(observed)), cap
+    return pd.DataFrame({"m": m, "estimate": np.minimum(point, cap), "lower": np.minimum(lower, cap),
+                         "upper": np.minimum(upper, cap)})
 
 
 @dataclass(frozen=True)

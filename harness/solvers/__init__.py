@@ -4,8 +4,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, Mapping, Protocol, runtime_checkable
 
-from harness.solvers.capabilities import Adaptive, Exchangeable, RunsInSandbox, SamplesInBatches, capability_error
+from harness.solvers.capabilities import (Adaptive, Exchangeable, IndependentCoordinates, RunsInSandbox,
+                                         SamplesInBatches, capability_error)
 from harness.solvers.evolve import EvolveSolver
+from harness.solvers.heavy_tailed import HeavyTailedSolver
 from harness.solvers.llm import LLMSolver
 from harness.solvers.random import RandomSolver
 from harness.solvers.replay import ReplaySolver
@@ -27,7 +29,8 @@ class UsesServer(Protocol):
 
 
 SOLVERS: Mapping[str, type] = {
-    cls.name: cls for cls in (RandomSolver, SyntheticSolver, EvolveSolver, LLMSolver, ReplaySolver)}
+    cls.name: cls for cls in (RandomSolver, HeavyTailedSolver, SyntheticSolver, EvolveSolver, LLMSolver,
+                               ReplaySolver)}
 
 
 class SolverConfigError(ValueError):
@@ -58,6 +61,6 @@ def make_solver(settings: Mapping[str, Any]) -> Solver:
     return solver
 
 
-__all__ = ["Adaptive", "Exchangeable", "RunsInSandbox", "SamplesInBatches", "Solver", "SolverConfigError",
+__all__ = ["Adaptive", "Exchangeable", "IndependentCoordinates", "RunsInSandbox", "SamplesInBatches", "Solver", "SolverConfigError",
            "UsesServer", "make_solver",
-           "RandomSolver", "SyntheticSolver", "EvolveSolver", "LLMSolver", "ReplaySolver", "SOLVERS"]
+           "RandomSolver", "HeavyTailedSolver", "SyntheticSolver", "EvolveSolver", "LLMSolver", "ReplaySolver", "SOLVERS"]

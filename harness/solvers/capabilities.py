@@ -43,6 +43,23 @@ class SamplesInBatches(Protocol):
         ...
 
 
+class CoordinateLaw(Protocol):
+    def probability(self, value: int) -> Any:
+        """The exact chance (a Fraction) that one coordinate is `value`."""
+        ...
+
+
+@runtime_checkable
+class IndependentCoordinates(Protocol):
+    """An exchangeable solver whose candidate draws every coordinate of its space (an integer
+    box's, a bit string's) independently from one known law: the odds of every candidate are
+    then known exactly (harness.analysis.truth)."""
+
+    def law(self, space: Any) -> CoordinateLaw | None:
+        """The law of every coordinate of a candidate in `space`; None where it is not known."""
+        ...
+
+
 class RunsInSandbox:
     """Declared by subclassing: an exchangeable solver cheap, pure and picklable enough to run
     inside the verifier's child process, which then proposes and builds the records itself."""

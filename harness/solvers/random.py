@@ -8,6 +8,7 @@ sample from a per-attempt generator. Both depend on (seed, problem, i) only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import ClassVar
 
 import numpy as np
@@ -16,11 +17,31 @@ from harness import batch
 from harness.problem import Problem
 from harness.solvers.capabilities import RunsInSandbox
 from harness.seeding import attempt_rng
+from harness.space import BitString, IntBox
+
+
+@dataclass(frozen=True)
+class Uniform:
+    """One coordinate's law: every integer lo..hi equally likely."""
+
+    lo: int
+    hi: int
+
+    def probability(self, value: int) -> Fraction:
+        return Fraction(1, self.hi - self.lo + 1) if self.lo <= value <= self.hi else Fraction(0)
 
 
 @dataclass(frozen=True)
 class RandomSolver(RunsInSandbox):
     name: ClassVar[str] = "random"
+
+    def law(self, space) -> Uniform | None:
+        """The law each coordinate of a candidate is drawn from: uniform over an integer box's
+        range (the batch sampler's modulo bias, below span / 2^64, aside) or over a bit string's
+        {0, 1}; None on other spaces."""
+        if isinstance(space, IntBox):
+            return Uniform(space.lo, space.hi)
+        return Uniform(0, 1) if isinstance(space, BitString) else None
 
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str]:
         if batch.batch_capable(problem):

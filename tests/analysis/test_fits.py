@@ -31,17 +31,36 @@ def test_nothing_found_and_bad_windows():
         yield_slope([1, 2], 100, window=(50, 500))
 
 
-def test_everything_found_often_says_when_it_saturated_and_why_the_slope_is_not_zero():
-    # one discovery in 10 of 10,000 attempts is reached within the window's decade: slope > 0
+def test_a_slope_whose_interval_reaches_above_the_saturation_bound_is_not_saturated():
+    # true odds 0.5 and 0.001: E[S(1,000)] = 1 + 0.63, E[S(10,000)] = 2, a true slope of 0.09
     verdict = thesis_verdict([5_000, 10], 10_000, n_boot=20)
-    # S(1,000) = 1 + 0.65, S(10,000) = 2: a slope of log(2 / 1.65) / log(10) = 0.08 beside "saturated"
-    assert verdict.verdict is YieldVerdict.SATURATED and 0.05 < verdict.slope.slope < 0.1
+    assert 0.05 < verdict.slope.slope < 0.1 < verdict.slope.upper
+    assert verdict.verdict is YieldVerdict.DIMINISHING and verdict.saturation == ()
+
+
+def test_saturated_says_when_it_reached_what_it_found():
+    verdict = thesis_verdict([5_000, 900], 10_000, n_boot=20)
+    assert verdict.verdict is YieldVerdict.SATURATED and verdict.slope.upper < 0.1
     reached = dict(verdict.saturation)
-    assert reached[0.5] == 8  # S = 1 once the common one is all but certain: 1 - 2^-8 + 8 / 1,000
-    # 90% of 2: the rare one's share passes 0.8; with replacement at log(0.2) / log(0.999) = 1,608,
-    # without (rarefaction draws without replacement) a little sooner
-    assert 1_400 <= reached[0.9] <= 1_608 and 2_900 <= reached[0.99] <= 3_900
-    assert "reached its asymptote (50% by 8" in verdict.reason and "not growth beyond them" in verdict.reason
+    assert reached[0.5] <= 10 and reached[0.99] < 1_000 and "reached its asymptote (50% by" in verdict.reason
+
+
+def test_one_singleton_decides_nothing_however_large_the_volume():
+    # erdos_straus at 10^9 per seed: one discovery seen once; its rarefied curve is a straight line
+    verdict = thesis_verdict([1], 3 * 10**9, n_boot=20)
+    assert verdict.verdict is YieldVerdict.UNDECIDED and "seen once" in verdict.reason
+    assert thesis_verdict([1, 1, 1], 10_000, n_boot=20).verdict is YieldVerdict.UNDECIDED
+
+
+def test_slope_intervals_map_to_verdicts():
+    from harness.analysis.fits import Slope, slope_verdict
+    window = (100, 1_000)
+    assert slope_verdict(Slope(2.59, 2.59, 2.59, window))[0] is YieldVerdict.UNDECIDED  # zero width
+    assert slope_verdict(Slope(1.4, 1.2, 1.6, window))[0] is YieldVerdict.FASTER  # wholly above 1
+    assert slope_verdict(Slope(0.95, 0.8, 1.05, window))[0] is YieldVerdict.PROPORTIONAL
+    assert slope_verdict(Slope(0.26, 0.22, 0.31, window))[0] is YieldVerdict.DIMINISHING  # not "saturated"
+    assert slope_verdict(Slope(0.02, 0.0, 0.05, window))[0] is YieldVerdict.SATURATED
+    assert slope_verdict(Slope(0.0, 0.0, 0.0, window))[0] is YieldVerdict.SATURATED  # all found before the window
 
 
 def test_the_verdict_is_an_enum_that_reads_as_its_string():
