@@ -22,7 +22,9 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 import problems
+from harness.parse import ParseError
 from harness.problem import Problem
+from harness.space import IntBox
 
 BankSpec = Mapping[str, Sequence[Mapping[str, Any]]]
 INSTANCE_DIR = Path(problems.__file__).resolve().parent / "instances"
@@ -120,6 +122,7 @@ def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
                 problem = make(**params)
                 check_fields(problem)
                 problem.space.sample(random.Random(0))  # a box with no room (bound < 0) fails here, not per attempt
+                check_parses(problem)
             except (TypeError, ValueError) as exc:
                 raise BankError(f"family {family!r}, instance {params}: {exc}") from None
             if problem.id in bank:
@@ -143,6 +146,32 @@ def check_fields(problem: Problem) -> None:
             raise ValueError(f"{item.name} must be a finite number, got {value!r}")
         if kind is str and not isinstance(value, str):
             raise ValueError(f"{item.name} must be text, got {value!r}")
+
+
+def check_parses(problem: Problem) -> None:
+    """What the bank gives the verifier can be read by it: every known solution parses and is a
+    solution (else every discovery would be tier error), and a box's corners parse (else every
+    attempt in a box beyond the parser's limits, e.g. 10^64, would be malformed)."""
+    for text in problem.known_solutions:
+        try:
+            solution = problem.parse(text)
+        except ParseError as exc:
+            raise ValueError(f"known solution {text!r} cannot be parsed ({exc})") from None
+        _, failure = problem.check(solution)
+        if failure is not None:
+            raise ValueError(f"known solution {text!r} is not a solution ({failure})")
+    problem.known  # noqa: B018 (their canonical forms, computed once here rather than in the first attempt)
+    space = problem.space
+    if isinstance(space, IntBox):
+        for corner in (space.lo, space.hi):
+            text = ", ".join([str(corner)] * space.arity)
+            try:
+                problem.parse(text)
+            except ParseError as exc:
+                digits = len(str(abs(corner)))
+                shown = f"({corner}, ...)" if digits <= 20 else f"({str(corner)[:8]}..., ...) ({digits} digits)"
+                raise ValueError(f"the box's corner {shown} cannot be parsed ({exc}): every attempt would be "
+                                 "malformed; use a smaller bound") from None
 
 
 def build_bank(spec: BankSpec) -> tuple[Problem, ...]:

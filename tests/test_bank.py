@@ -96,3 +96,39 @@ def test_an_instance_list_that_is_not_yaml_is_one_clear_error(tmp_path):
     listing.write_text("family: three_cubes\ninstances:\n  - 7\n")
     with pytest.raises(BankError, match="an instance is a mapping"):
         bank_spec([str(listing)])
+
+
+def test_a_pell_instance_whose_fundamental_solution_is_long_is_solvable():
+    """pell/D=1381: x has 65 digits, over the parser's default 60: its own construction was malformed."""
+    [problem] = build_bank({"pell": [{"d": 1381, "bound": 10**70}]})
+    assert problem.verify(problem.construct()).tier.value in ("novel", "interesting")
+    assert problem.verify("1, 0").tier.value == "valid"  # trivial
+
+
+def test_a_pell_instance_no_answer_could_be_written_for_is_refused():
+    with pytest.raises(BankError, match=r"family 'pell', instance .*'d': 9999991.*fundamental solution has more than "
+                                        r"\d+ digits"):
+        build_bank({"pell": [{"d": 9999991, "bound": 20}]})
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"three_cubes": [{"k": 3, "bound": 10**64}]}, r"family 'three_cubes', instance .*: the box's corner "
+                                                   r"\(-1000000\d*\.\.\., \.\.\.\) \(65 digits\) cannot be parsed \(integer with more than 60"),
+    ({"golomb": [{"marks": 3, "bound": 10**70}]}, r"family 'golomb', .*cannot be parsed"),
+    ({"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1"]}]},
+     r"family 'three_cubes', instance .*: known solution '1, 1' cannot be parsed \(expected 3 integers"),
+    ({"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 2"]}]},
+     r"known solution '1, 1, 2' is not a solution \(x\^3\+y\^3\+z\^3 - 3 = 7\)"),
+    ({"pell": [{"d": 2, "bound": 20, "known_solutions": ["3, 2", "(-3, 2)"]}]},
+     r"known solution '\(-3, 2\)' cannot be parsed \(x and y must be non-negative"),
+])
+def test_bank_input_that_would_turn_solutions_into_wrong_verdicts_is_refused(spec, message):
+    """A box beyond the parser (every attempt malformed) or a known solution that does not parse
+    (every solution tier error) is refused when the bank is built, naming the instance."""
+    with pytest.raises(BankError, match=message):
+        build_bank(spec)
+
+
+def test_known_solutions_of_a_family_that_is_not_integer_tuples_are_parsed_too():
+    with pytest.raises(BankError, match=r"known solution 'x\*\*' cannot be parsed"):
+        build_bank({"antiderivative": [{"integrand": "x", "known_solutions": ["x**"]}]})
