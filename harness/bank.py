@@ -19,12 +19,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping, Sequence
 
-import yaml
-
 import problems
 from harness.parse import ParseError
 from harness.problem import Problem
 from harness.space import IntBox
+from harness.yamlfile import YamlFileError, read_yaml
 
 BankSpec = Mapping[str, Sequence[Mapping[str, Any]]]
 INSTANCE_DIR = Path(problems.__file__).resolve().parent / "instances"
@@ -72,9 +71,9 @@ def load_instance_list(name: str) -> tuple[str, list[dict[str, Any]]]:
         raise BankError(f"no instance list {name!r}; the bank has: {', '.join(available_instance_lists())} "
                         "(or give a path to a .yaml file)")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BankError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
+        data = read_yaml(path) or {}  # UTF-8, no alias bomb
+    except YamlFileError as exc:
+        raise BankError(str(exc)) from None
     if not isinstance(data, dict) or "family" not in data or not isinstance(data.get("instances"), list):
         raise BankError(f"{path}: an instance list needs 'family:' and a list 'instances:'")
     return str(data["family"]), instance_list(data["family"], data["instances"])
@@ -112,6 +111,7 @@ def spec_from_config(config: Mapping[str, Any]) -> dict[str, list[dict]]:
 def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
     """Every instance of every family, in spec order; ids must be unique."""
     bank: dict[str, BankEntry] = {}
+    given: dict[str, dict] = {}  # each id's instance parameters, as written
     for family, instances in spec.items():
         make = family_module(family).make
         for params in instance_list(family, instances):
@@ -126,11 +126,23 @@ def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
             except (TypeError, ValueError) as exc:
                 raise BankError(f"family {family!r}, instance {params}: {exc}") from None
             if problem.id in bank:
-                raise BankError(f"two instances share the id {problem.id!r}")
+                raise BankError(f"two instances share the id {problem.id!r}"
+                                f"{differing(given[problem.id], params, problem)}")
             bank[problem.id] = BankEntry(problem, regime)
+            given[problem.id] = params
     if not bank:
         raise BankError("the bank is empty")
     return tuple(bank.values())
+
+
+def differing(first: Mapping[str, Any], second: Mapping[str, Any], problem: Problem) -> str:
+    """Why two instances with one id are not the same instance: the parameters the id leaves out."""
+    keys = sorted(k for k in set(first) | set(second) if first.get(k) != second.get(k))
+    if not keys:
+        return ""
+    named = "name" in {f.name for f in dataclasses.fields(problem)} if dataclasses.is_dataclass(problem) else False
+    return (f": they differ only in {', '.join(keys)}, which the id leaves out"
+            + ("; give one a name (name: ...)" if named else ""))
 
 
 def check_fields(problem: Problem) -> None:
@@ -187,5 +199,10 @@ def bank_from_config_name(name: str) -> tuple[Problem, ...]:
     if not path.exists():
         choices = ", ".join(sorted(p.stem for p in BANK_CONFIG_DIR.glob("*.yaml")))
         raise BankError(f"no bank config {name!r}; choose one of: {choices}")
-    config = yaml.safe_load(path.read_text())
+    try:
+        config = read_yaml(path)
+    except YamlFileError as exc:
+        raise BankError(str(exc)) from None
+    if not isinstance(config, Mapping):
+        raise BankError(f"{path}: a bank config is a mapping (instance_lists:, families:)")
     return build_bank(spec_from_config(config))

@@ -132,3 +132,36 @@ def test_bank_input_that_would_turn_solutions_into_wrong_verdicts_is_refused(spe
 def test_known_solutions_of_a_family_that_is_not_integer_tuples_are_parsed_too():
     with pytest.raises(BankError, match=r"known solution 'x\*\*' cannot be parsed"):
         build_bank({"antiderivative": [{"integrand": "x", "known_solutions": ["x**"]}]})
+
+
+BOMB = "".join(f"{a}: &{a} [{', '.join([f'*{b}'] * 10)}]\n" for b, a in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize("content, message", [
+    ("family: three_cubes # café\ninstances: [{k: 3, bound: 5}]\n".encode("latin-1"),
+     r"mine.yaml is not UTF-8 text \(byte 25 is b'\\xe9'\): save it as UTF-8"),
+    (("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + BOMB
+      + "family: three_cubes\ninstances: [{k: 3, bound: 5, known_solutions: *i}]\n").encode(),
+     r"mine.yaml expands to more than 5,000,000 YAML nodes once its aliases \(\*name\) are expanded"),
+])
+def test_an_instance_list_that_is_not_utf8_or_an_alias_bomb_is_one_line(tmp_path, content, message):
+    import time
+
+    listing = tmp_path / "mine.yaml"
+    listing.write_bytes(content)
+    began = time.perf_counter()
+    with pytest.raises(BankError, match=message) as info:
+        bank_entries(bank_spec([str(listing)]))
+    assert "\n" not in str(info.value) and time.perf_counter() - began < 5
+
+
+def test_egyptian_ids_stay_as_committed_and_instances_differing_only_in_bound_can_be_named():
+    """Egyptian ids leave out `bound` (committed results use them): two instances differing only in
+    bound are refused with a message saying so, and a `name` gives one its own id."""
+    assert build_bank({"egyptian": [{"a": 5, "b": 6, "terms": 3, "bound": 30}]})[0].id == "egyptian/q=5:6,m=3"
+    with pytest.raises(BankError, match=r"two instances share the id 'egyptian/q=5:6,m=3': they differ only in bound, "
+                                        r"which the id leaves out; give one a name"):
+        build_bank({"egyptian": [{"a": 5, "b": 6, "terms": 3, "bound": 30}, {"a": 5, "b": 6, "terms": 3, "bound": 60}]})
+    ids = [p.id for p in build_bank({"egyptian": [{"a": 5, "b": 6, "terms": 3, "bound": 30},
+                                                  {"a": 5, "b": 6, "terms": 3, "bound": 60, "name": "q=5:6,m=3,B=60"}]})]
+    assert ids == ["egyptian/q=5:6,m=3", "egyptian/q=5:6,m=3,B=60"]
