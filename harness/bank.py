@@ -19,10 +19,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping, Sequence
 
-import yaml
-
 import problems
+from harness.parse import ParseError
 from harness.problem import Problem
+from harness.space import IntBox
+from harness.yamlfile import YamlFileError, read_yaml
 
 BankSpec = Mapping[str, Sequence[Mapping[str, Any]]]
 INSTANCE_DIR = Path(problems.__file__).resolve().parent / "instances"
@@ -70,9 +71,9 @@ def load_instance_list(name: str) -> tuple[str, list[dict[str, Any]]]:
         raise BankError(f"no instance list {name!r}; the bank has: {', '.join(available_instance_lists())} "
                         "(or give a path to a .yaml file)")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BankError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
+        data = read_yaml(path) or {}  # UTF-8, no alias bomb
+    except YamlFileError as exc:
+        raise BankError(str(exc)) from None
     if not isinstance(data, dict) or "family" not in data or not isinstance(data.get("instances"), list):
         raise BankError(f"{path}: an instance list needs 'family:' and a list 'instances:'")
     return str(data["family"]), instance_list(data["family"], data["instances"])
@@ -110,6 +111,7 @@ def spec_from_config(config: Mapping[str, Any]) -> dict[str, list[dict]]:
 def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
     """Every instance of every family, in spec order; ids must be unique."""
     bank: dict[str, BankEntry] = {}
+    given: dict[str, dict] = {}  # each id's instance parameters, as written
     for family, instances in spec.items():
         make = family_module(family).make
         for params in instance_list(family, instances):
@@ -120,14 +122,27 @@ def bank_entries(spec: BankSpec) -> tuple[BankEntry, ...]:
                 problem = make(**params)
                 check_fields(problem)
                 problem.space.sample(random.Random(0))  # a box with no room (bound < 0) fails here, not per attempt
+                check_parses(problem)
             except (TypeError, ValueError) as exc:
                 raise BankError(f"family {family!r}, instance {params}: {exc}") from None
             if problem.id in bank:
-                raise BankError(f"two instances share the id {problem.id!r}")
+                raise BankError(f"two instances share the id {problem.id!r}"
+                                f"{differing(given[problem.id], params, problem)}")
             bank[problem.id] = BankEntry(problem, regime)
+            given[problem.id] = params
     if not bank:
         raise BankError("the bank is empty")
     return tuple(bank.values())
+
+
+def differing(first: Mapping[str, Any], second: Mapping[str, Any], problem: Problem) -> str:
+    """Why two instances with one id are not the same instance: the parameters the id leaves out."""
+    keys = sorted(k for k in set(first) | set(second) if first.get(k) != second.get(k))
+    if not keys:
+        return ""
+    named = "name" in {f.name for f in dataclasses.fields(problem)} if dataclasses.is_dataclass(problem) else False
+    return (f": they differ only in {', '.join(keys)}, which the id leaves out"
+            + ("; give one a name (name: ...)" if named else ""))
 
 
 def check_fields(problem: Problem) -> None:
@@ -145,6 +160,32 @@ def check_fields(problem: Problem) -> None:
             raise ValueError(f"{item.name} must be text, got {value!r}")
 
 
+def check_parses(problem: Problem) -> None:
+    """What the bank gives the verifier can be read by it: every known solution parses and is a
+    solution (else every discovery would be tier error), and a box's corners parse (else every
+    attempt in a box beyond the parser's limits, e.g. 10^64, would be malformed)."""
+    for text in problem.known_solutions:
+        try:
+            solution = problem.parse(text)
+        except ParseError as exc:
+            raise ValueError(f"known solution {text!r} cannot be parsed ({exc})") from None
+        _, failure = problem.check(solution)
+        if failure is not None:
+            raise ValueError(f"known solution {text!r} is not a solution ({failure})")
+    problem.known  # noqa: B018 (their canonical forms, computed once here rather than in the first attempt)
+    space = problem.space
+    if isinstance(space, IntBox):
+        for corner in (space.lo, space.hi):
+            text = ", ".join([str(corner)] * space.arity)
+            try:
+                problem.parse(text)
+            except ParseError as exc:
+                digits = len(str(abs(corner)))
+                shown = f"({corner}, ...)" if digits <= 20 else f"({str(corner)[:8]}..., ...) ({digits} digits)"
+                raise ValueError(f"the box's corner {shown} cannot be parsed ({exc}): every attempt would be "
+                                 "malformed; use a smaller bound") from None
+
+
 def build_bank(spec: BankSpec) -> tuple[Problem, ...]:
     return tuple(entry.problem for entry in bank_entries(spec))
 
@@ -158,5 +199,10 @@ def bank_from_config_name(name: str) -> tuple[Problem, ...]:
     if not path.exists():
         choices = ", ".join(sorted(p.stem for p in BANK_CONFIG_DIR.glob("*.yaml")))
         raise BankError(f"no bank config {name!r}; choose one of: {choices}")
-    config = yaml.safe_load(path.read_text())
+    try:
+        config = read_yaml(path)
+    except YamlFileError as exc:
+        raise BankError(str(exc)) from None
+    if not isinstance(config, Mapping):
+        raise BankError(f"{path}: a bank config is a mapping (instance_lists:, families:)")
     return build_bank(spec_from_config(config))

@@ -18,6 +18,7 @@ from harness.job import RunResult, RunStopped, run_job
 from harness.ray_session import interrupted_by
 from harness.solvers import SolverConfigError
 from harness.sweep import parent_of
+from harness.yamlfile import YamlFileError, read_yaml
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -71,8 +72,20 @@ def app(cfg: DictConfig) -> None:
     print(where(result, uri), flush=True)
 
 
+def check_config_files(directory: Path) -> None:
+    """Every YAML file Hydra may compose from `directory` is UTF-8 and no alias bomb: else one
+    line naming it, before Hydra (whose traceback runs to 19 frames, or which expands a bomb for
+    minutes) reads it."""
+    for path in sorted(directory.rglob("*.yaml")):
+        read_yaml(path)
+
+
 def main() -> None:
     if not CONFIG_DIR.is_dir():
         sys.exit(f"harness-run: configs not found at {CONFIG_DIR}; install the package editable (pip install -e .)")
+    try:
+        check_config_files(CONFIG_DIR)
+    except YamlFileError as exc:
+        sys.exit(f"harness-run: error: {exc}")
     register_schema()
     app()

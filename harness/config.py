@@ -34,6 +34,10 @@ class HarnessSchema:
     resume: Any = None  # the run id of an interrupted run to complete
     checkpoint_s: float = 30.0  # finished work is made durable at least this often
     min_free_gb: float = 1.0  # refuse to start with less free disk under results_dir
+    # A worker silent for stall_multiple x its batch's expected time (and at least stall_floor_s) is
+    # taken for frozen: killed, restarted, its batches sent again (harness.runner.Dispatch).
+    stall_floor_s: float = 60.0
+    stall_multiple: float = 10.0
     # compact: wrong attempts that harness.regenerate can rebuild exactly are counted per range,
     # not recorded one by one (and checked in batches where the problem allows); full: every row.
     records: str = "compact"
@@ -68,6 +72,8 @@ class JobConfig:
     min_free_gb: float = 1.0
     parent_run: str | None = None  # the MLflow run of the sweep this job is part of (harness.sweep)
     records: str = "compact"  # or "full" (HarnessSchema.records)
+    stall_floor_s: float = 60.0
+    stall_multiple: float = 10.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.experiment, str) or not EXPERIMENT_NAME.fullmatch(self.experiment):
@@ -80,6 +86,8 @@ class JobConfig:
         positive("verify_timeout_s", self.verify_timeout_s)
         positive("checkpoint_s", self.checkpoint_s)
         number("min_free_gb", self.min_free_gb, 0.0)
+        positive("stall_floor_s", self.stall_floor_s)
+        number("stall_multiple", self.stall_multiple, 1.0)
         if self.records not in RECORDS:
             raise ValueError(f"records must be one of {', '.join(RECORDS)}, got {self.records!r}")
 
@@ -116,4 +124,6 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
         checkpoint_s=float(plain.get("checkpoint_s", 30.0)),
         min_free_gb=float(plain.get("min_free_gb", 1.0)),
         records=str(plain.get("records", "compact")),
+        stall_floor_s=float(plain.get("stall_floor_s", 60.0)),
+        stall_multiple=float(plain.get("stall_multiple", 10.0)),
     )

@@ -77,7 +77,7 @@ def check_writable(directory: Path, min_free_gb: float = 0.0) -> None:
 # What a resumed run reads back from its shards to rebuild the driver's aggregates.
 LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", *SPEND_COLUMNS]
 # Settings that may change between a run and its resumption: they do not change results.
-RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb"}
+RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb", "stall_floor_s", "stall_multiple"}
 
 
 RUN_LOCK = "run.lock"
@@ -259,6 +259,7 @@ class Attempted:
     elapsed_s: float  # once the workers were up
     server_cpu_s: float
     tokens: int  # spent by this process
+    batches_resent: int = 0  # sent again because their worker froze (this process)
 
 
 def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
@@ -303,7 +304,8 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
     and counted in the log (which first reads back what a resumed run had done)."""
     solver, meter = plan.solver, plan.meter
     dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s),
-                        compact=config.records == "compact")
+                        compact=config.records == "compact", stall_floor_s=config.stall_floor_s,
+                        stall_multiple=config.stall_multiple)
     log = DiscoveryLog(solving_is_compute=not meter.counts_cpu,  # else the server's CPU is counted
                        early=early_limit(config.attempts))
     for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):
@@ -333,13 +335,13 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
 
         tokens_before = log.tokens
         meter.begin()
-        run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result, on_ready)
+        resent = run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result, on_ready)
         server_cpu_s = meter.spent(log.tokens - tokens_before)
     elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
     if log.attempts != total:
         raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
     return Attempted(log, dispatch.batch_size, resumed_with, began - launched, elapsed, server_cpu_s,
-                     log.tokens - tokens_before)
+                     log.tokens - tokens_before, resent)
 
 
 def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: str,
@@ -371,6 +373,7 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         "elapsed_s": round(attempted.elapsed_s, 3),
         "attempts_per_s": round((log.attempts - attempted.resumed_with) / attempted.elapsed_s, 1),
         "run_dir": str(run_dir), "resumed_with": attempted.resumed_with, "early_attempts": log.early,
+        "batches_resent": attempted.batches_resent,
         "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
     }
     plot_yield(curve, run_dir / "yield.png",

@@ -6,6 +6,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only; no display on workers or CI
+# Titles and legends carry names from configs (arms, banks, solvers, instances): plain text,
+# never mathtext, whose parser raises on a name such as `math$\frac$x`. Every figure of the
+# harness (report, reporting.figures, compare) draws through this module's plt.
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402

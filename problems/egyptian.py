@@ -30,6 +30,9 @@ class EgyptianFraction(Problem):
     bound: int
     interesting_max: int = 0  # 0: the optimum over the enumerated solutions
     known_solutions: tuple[str, ...] = ()
+    # The id leaves out bound (committed results use these ids): an instance that differs from
+    # another only in bound needs a name of its own, e.g. "q=5:6,m=3,B=60".
+    name: str = ""
 
     def __post_init__(self) -> None:
         if not (0 < self.a and 0 < self.b and 2 <= self.terms <= 6 and self.bound >= 2):
@@ -37,7 +40,7 @@ class EgyptianFraction(Problem):
 
     @property
     def instance(self) -> str:
-        return f"q={self.a}:{self.b},m={self.terms}"
+        return self.name or f"q={self.a}:{self.b},m={self.terms}"
 
     @property
     def target(self) -> Fraction:

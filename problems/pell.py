@@ -13,18 +13,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.batch import INT64_LIMIT, exact
-from harness.parse import ParseError, parse_int_tuple
+from harness.parse import Limits, ParseError, parse_int_tuple
 from harness.problem import Problem
 from harness.space import IntBox
 
 
-def fundamental_solution(d: int) -> tuple[int, int]:
-    """The smallest non-trivial solution, from the continued fraction of sqrt(d)."""
+# Pell's answers can be long (D = 1381: x has 65 digits): two integers of this many digits
+# still fit in the parser's 2,000 characters. Instances whose fundamental solution is longer
+# are refused: no answer to them could be read.
+MAX_DIGITS = 900
+LIMITS = Limits(max_int_digits=MAX_DIGITS)
+
+
+def fundamental_solution(d: int, max_digits: int | None = None) -> tuple[int, int]:
+    """The smallest non-trivial solution, from the continued fraction of sqrt(d); a ValueError
+    once x has more than `max_digits` digits (then the loop stops early, however large d)."""
     a0 = math.isqrt(d)
     m, q, a = 0, 1, a0
     h_prev, h = 1, a0
     k_prev, k = 0, 1
+    too_long = 10**max_digits if max_digits is not None else None
     while h * h - d * k * k != 1:
+        if too_long is not None and h >= too_long:
+            raise ValueError(f"D={d}: its fundamental solution has more than {max_digits} digits, "
+                             "more than an answer can have")
         m = q * a - m
         q = (d - m * m) // q
         a = (a0 + m) // q
@@ -44,6 +56,7 @@ class Pell(Problem):
     def __post_init__(self) -> None:
         if self.d < 2 or math.isqrt(self.d) ** 2 == self.d:
             raise ValueError("D must be a positive non-square")
+        fundamental_solution(self.d, MAX_DIGITS)
 
     @property
     def instance(self) -> str:
@@ -61,7 +74,7 @@ class Pell(Problem):
         return IntBox(2, 0, self.bound)
 
     def parse(self, text: str) -> tuple[int, int]:
-        x, y = parse_int_tuple(text, 2)
+        x, y = parse_int_tuple(text, 2, LIMITS)
         if x < 0 or y < 0:
             raise ParseError("x and y must be non-negative")
         return x, y

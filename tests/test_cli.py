@@ -206,3 +206,28 @@ def test_the_resume_command_keeps_the_jobs_overrides_and_runs_one_job():
     assert resume_command(["experiment=volume_thesis", "+arm=random_deep", "solver.model=my model"], "abc",
                           in_sweep=True) == ("harness-run experiment=volume_thesis +arm=random_deep "
                                              "'solver.model=my model' hydra.mode=RUN resume=abc")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"name: bad\nfamilies:\n  three_cubes: [{k: 3, bound: 5}]  # caf\xe9\n", "bad.yaml is not UTF-8 text"),
+    (b"a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+     + "".join(f"{a}: &{a} [{', '.join([f'*{b}'] * 10)}]\n" for b, a in zip("abcdefgh", "bcdefghi")).encode()
+     + b"name: bad\nfamilies:\n  three_cubes: [{k: 3, bound: 5, known_solutions: *i}]\n",
+     "bad.yaml expands to more than 5,000,000 YAML nodes"),
+])
+def test_a_bank_config_that_is_not_utf8_or_an_alias_bomb_is_one_line(tmp_path, monkeypatch, content, message):
+    import shutil
+    import time
+
+    import harness.cli
+
+    configs = tmp_path / "configs"
+    shutil.copytree(harness.cli.CONFIG_DIR, configs)
+    (configs / "bank" / "bad.yaml").write_bytes(content)
+    monkeypatch.setattr(harness.cli, "CONFIG_DIR", configs)
+    monkeypatch.setattr(sys, "argv", ["harness-run", "bank=bad", "tracking=off", f"results_dir={tmp_path / 'r'}"])
+    began = time.perf_counter()
+    with pytest.raises(SystemExit) as info:
+        harness.cli.main()
+    assert isinstance(info.value.code, str) and info.value.code.startswith("harness-run: error: ")
+    assert message in info.value.code and "\n" not in info.value.code and time.perf_counter() - began < 5

@@ -101,3 +101,61 @@ def test_a_killed_worker_on_the_batch_path_loses_and_repeats_nothing(ray_local, 
 
 
 SIZES = {"three_cubes/k=3,B=5": 50_000, "erdos_straus/n=5,B=12": 50_000}
+
+
+def our_worker_pids() -> set[int]:
+    """The AttemptWorker processes of this session's Ray (children of its raylet), not another's."""
+    import psutil
+    import ray
+
+    [raylet] = ray._private.worker._global_node.all_processes["raylet"]
+    pids = set()
+    for process in psutil.Process(raylet.process.pid).children(recursive=True):
+        try:  # a killed one may be a zombie until its parent reaps it: gone all the same
+            if process.status() != psutil.STATUS_ZOMBIE and any("ray::AttemptWorker" in part
+                                                               for part in process.cmdline()):
+                pids.add(process.pid)
+        except psutil.Error:
+            pass
+    return pids
+
+
+@pytest.mark.slow
+def test_a_frozen_worker_is_killed_after_its_deadline_and_its_batches_sent_again(ray_local, tiny_bank, capsys):
+    """SIGSTOP one worker after the first result: the driver waits its deadline (measured time
+    of finished batches, times a multiple, at least the floor), kills and restarts that worker,
+    re-sends its batches, and counts each batch exactly once."""
+    import os
+    import signal
+    import time
+
+    tables, stopped = [], []
+
+    def freeze_a_worker_once(recorded):
+        tables.append(recorded.full)
+        if not stopped:
+            stopped.append(min(our_worker_pids()))
+            os.kill(stopped[0], signal.SIGSTOP)
+
+    began = time.perf_counter()
+    try:
+        resent = run_batches(plan_batches([p.id for p in build_bank(tiny_bank)], 3000, 100), tiny_bank,
+                             {"name": "random"}, 0, Dispatch(2, 100, stall_floor_s=2.0, stall_multiple=5.0),
+                             freeze_a_worker_once)
+        gone = stopped[0] not in our_worker_pids()  # ray.kill ended the frozen process itself
+    finally:
+        for pid in stopped:  # whatever happened, leave no stopped process behind
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    took = time.perf_counter() - began
+    table = pa.concat_tables(tables)
+    pairs = list(zip(table["problem_id"].to_pylist(), table["attempt"].to_pylist()))
+    assert len(pairs) == len(set(pairs)) == 3 * 3000  # every attempt once, the frozen worker's late ones never
+    assert resent >= 1 and took < 60
+    assert gone
+    assert table.drop_columns(["verify_s"]).sort_by([("problem_id", "ascending"), ("attempt", "ascending")]).equals(
+        run_table(tiny_bank, 2, 100, seed=0, attempts=3000))
+    lines = [line for line in capsys.readouterr().err.splitlines() if "no result" in line]
+    assert lines and all("killed and restarted" in line and "sent again" in line for line in lines)

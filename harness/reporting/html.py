@@ -3,7 +3,9 @@ and images but not Markdown with relative links: figures embedded as data URIs, 
 report's own tables turned into their file names (they sit beside it in the run's artifacts).
 
 The report quotes candidates, and candidates are hostile: raw HTML in the Markdown is shown as
-text, never passed through, and only http(s) links stay links.
+text, never passed through, and only http(s) links stay links: links and images are filtered on
+Markdown's element tree, whatever form they were written in (a regex on the output missed links
+with a title, reference-style links and images with a title).
 """
 from __future__ import annotations
 
@@ -13,13 +15,14 @@ import re
 from pathlib import Path
 
 import markdown
+from markdown.treeprocessors import Treeprocessor
+from xml.etree import ElementTree
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}
 table{border-collapse:collapse;margin:1em 0;font-size:90%}th,td{border:1px solid #ccc;padding:.25em .5em}
 th{background:#f4f4f4}img{max-width:100%}code{background:#f4f4f4;padding:0 .2em}"""
 
-IMAGE = re.compile(r'<img alt="([^"]*)" src="([^"]*)" />')
-LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
+WEB = re.compile(r"https?://", re.I)
 
 
 def to_html(text: str, folder: Path, title: str) -> str:
@@ -27,23 +30,57 @@ def to_html(text: str, folder: Path, title: str) -> str:
     converter = markdown.Markdown(extensions=["tables"])
     converter.preprocessors.deregister("html_block")  # raw HTML stays text
     converter.inlinePatterns.deregister("html")
+    # After the inline patterns (priority 20) have made every link and image, in any of
+    # Markdown's forms (inline, with a title, reference-style, autolink): on the tree, not the text.
+    converter.treeprocessors.register(_Links(folder), "harness_links", 5)
     body = converter.convert(text)
-    body = IMAGE.sub(lambda m: embedded(folder, html.unescape(m.group(2)), m.group(1)), body)
-    body = LINK.sub(lambda m: link(html.unescape(m.group(1)), m.group(2)), body)
     return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
-def embedded(folder: Path, name: str, alt: str) -> str:
+class _Links(Treeprocessor):
+    """Figures of the report's own folder embedded, every other image shown by its alt text;
+    http(s) links kept, every other link turned into its text and its target as code."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def run(self, root: ElementTree.Element) -> None:
+        for element in root.iter():
+            if element.tag == "img":
+                embed(element, self.folder)
+            elif element.tag == "a":
+                filter_link(element)
+
+
+def target(value: str | None) -> str:
+    """An attribute as a browser reads it: entities decoded (`&#106;avascript:`), no blanks around."""
+    return html.unescape(value or "").strip()
+
+
+def embed(image: ElementTree.Element, folder: Path) -> None:
     """A figure of the report's own folder as a data URI; anything else only by its alt text."""
+    name, alt = target(image.get("src")), image.get("alt", "")
     path = folder / name
-    if Path(name).name != name or path.suffix.lower() != ".png" or not path.is_file():
-        return f"<em>[{alt}]</em>"
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{alt}" src="data:image/png;base64,{data}" />'
+    if name and Path(name).name == name and path.suffix.lower() == ".png" and path.is_file():
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        image.attrib = {"alt": alt, "src": f"data:image/png;base64,{data}"}
+        return
+    image.tag, image.attrib, image.text = "em", {}, f"[{alt}]"
 
 
-def link(target: str, text: str) -> str:
-    if re.match(r"https?://", target):
-        return f'<a href="{html.escape(target)}">{text}</a>'
-    return f"{text} (<code>{html.escape(target)}</code>)" if target and target != text else text
+def filter_link(link: ElementTree.Element) -> None:
+    href = target(link.get("href"))
+    if WEB.match(href) and not any(ord(c) < 33 for c in href):
+        link.attrib = {"href": href, **({"title": link.get("title")} if link.get("title") else {})}
+        return
+    link.tag, link.attrib = "span", {}
+    shown = "".join(link.itertext())
+    if href and href != shown:  # e.g. a report's own table: its file name, as text
+        if len(link):
+            link[-1].tail = (link[-1].tail or "") + " ("
+        else:
+            link.text = (link.text or "") + " ("
+        code = ElementTree.SubElement(link, "code")
+        code.text, code.tail = href, ")"

@@ -45,13 +45,15 @@ from harness.solvers.recording import append_records, request_key
 
 @dataclass(frozen=True)
 class Sample:
-    """One choice of one request, before its answer is extracted."""
-    completion: str | None  # None when the request failed
+    """One choice of one request: its completion until its answer is extracted (as it arrives,
+    so that a batch holds answers, not whole completions), then the answer alone."""
+    completion: str | None  # None when the request failed, or once the answer is extracted
     prompt_tokens: int = 0
     completion_tokens: int = 0
     solve_s: float = 0.0
     error: str | None = None
     note: str | None = None  # e.g. the request's usage could not be used
+    answer: str | None = None  # extracted from the completion (then dropped)
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,6 @@ class LLMSolver:
         fields = self.request_fields(problem)
         key = request_key(self.model, messages, {**fields, "seed": seed})
         samples = self.samples(problem, seed, messages, fields, key, attempts)
-        if self.record_dir is not None:
-            append_records(Path(self.record_dir), (
-                {"key": key, "model": self.model, "problem_id": problem.id, "attempt": i, "seed": seed,
-                 **dataclasses.asdict(s)}
-                for i, s in zip(attempts, samples)))
         if self.constrain and self.grammar_field not in fields:  # said live and on replay alike
             samples = [_noted(s, "the family declares no answer grammar: asked unconstrained") for s in samples]
         return [self.to_proposal(s) for s in samples]
@@ -163,8 +160,21 @@ class LLMSolver:
     def samples(self, problem: Problem, seed: int, messages: list[dict[str, str]], fields: Mapping[str, Any],
                 key: str, attempts: Sequence[int]) -> list[Sample]:
         """One sample per attempt, from requests of up to n choices."""
-        per_group = self._client.run(self._gather(problem, seed, messages, fields, request_groups(attempts, self.n)))
+        per_group = self._client.run(self._gather(problem, seed, messages, fields, key,
+                                                  request_groups(attempts, self.n)))
         return [s for group in per_group for s in group]
+
+    def arrived(self, problem: Problem, seed: int, key: str, group: Sequence[int],
+                samples: list[Sample]) -> list[Sample]:
+        """A request's samples as they arrive: recorded whole (if set), then kept as answers only."""
+        if self.record_dir is not None:
+            append_records(Path(self.record_dir), (
+                {"key": key, "model": self.model, "problem_id": problem.id, "attempt": i, "seed": seed,
+                 **{k: v for k, v in dataclasses.asdict(s).items() if k != "answer"}}
+                for i, s in zip(group, samples)))
+        return [s if s.completion is None else dataclasses.replace(s, completion=None,
+                                                                   answer=extract_answer(s.completion))
+                for s in samples]
 
     @property
     def _client(self) -> "_Client":
@@ -179,34 +189,36 @@ class LLMSolver:
         price = self.prices.get(self.model) or {}
         cost = (sample.prompt_tokens * float(price.get("prompt", 0.0))
                 + sample.completion_tokens * float(price.get("completion", 0.0))) / 1e6
+        answer = sample.answer if sample.answer is not None else (
+            "" if sample.completion is None else extract_answer(sample.completion))
         return Proposal(
-            "" if sample.completion is None else extract_answer(sample.completion),
+            answer,
             sample.prompt_tokens, sample.completion_tokens, sample.solve_s, cost, sample.error, sample.note)
 
-    async def _gather(self, problem, seed, messages, fields, groups) -> list[list[Sample]]:
+    async def _gather(self, problem, seed, messages, fields, key, groups) -> list[list[Sample]]:
         session, gate = self._client.session(), self._client.gate()
         if self._client.n_ignored:  # known to answer one choice per request: ask for one at a time
             groups = [[i] for group in groups for i in group]
 
         async def one(group: list[int]) -> list[Sample]:
             async with gate:
-                return await self._request_group(session, problem, seed, messages, fields, group)
+                return await self._request_group(session, problem, seed, messages, fields, key, group)
         return await asyncio.gather(*(one(group) for group in groups))
 
-    async def _request_group(self, session, problem, seed, messages, fields, group) -> list[Sample]:
+    async def _request_group(self, session, problem, seed, messages, fields, key, group) -> list[Sample]:
         """Samples for the group's attempts from one request of n = len(group); if the server
         returns fewer choices than asked, it ignores n: the rest are asked for at once, one
         request each (each with the seed of its own attempt), and later groups are split up
         before they are sent."""
-        samples = await self._request(session, problem, seed, messages, fields, group)
+        samples = await self._request(session, problem, seed, messages, fields, key, group)
         if len(samples) < len(group):
             self._client.n_ignored = True
-            rest = await asyncio.gather(*(self._request(session, problem, seed, messages, fields, [i])
+            rest = await asyncio.gather(*(self._request(session, problem, seed, messages, fields, key, [i])
                                           for i in group[len(samples):]))
             samples += [s for one in rest for s in one]
         return samples
 
-    async def _request(self, session, problem, seed, messages, fields, group) -> list[Sample]:
+    async def _request(self, session, problem, seed, messages, fields, record_key, group) -> list[Sample]:
         """One request for the group's attempts: its choices (perhaps fewer), or an error for each."""
         headers = {"Authorization": f"Bearer {key}"} if (key := self._api_key()) else {}
         rng = attempt_rng(seed, problem.id, group[0])  # also seeds the server's sampler
@@ -219,11 +231,13 @@ class LLMSolver:
                                               RetryPolicy(self.retries, self.backoff_s, self.backoff_max_s), rng,
                                               self.max_body_bytes)
             except CompletionError as exc:
-                return [Sample(None, error=f"llm request failed: {exc}")] * len(group)
+                return self.arrived(problem, seed, record_key, group,
+                                    [Sample(None, error=f"llm request failed: {exc}")] * len(group))
         texts = reply.texts[: len(group)]
         prompt, completion = _share(reply.prompt_tokens, len(texts)), _share(reply.completion_tokens, len(texts))
-        return [Sample(text, p, c, reply.latency_s / len(texts), note=reply.note)
-                for text, p, c in zip(texts, prompt, completion)]
+        return self.arrived(problem, seed, record_key, group[: len(texts)],
+                            [Sample(text, p, c, reply.latency_s / len(texts), note=reply.note)
+                             for text, p, c in zip(texts, prompt, completion)])
 
     def _api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) or None if self.api_key_env else None

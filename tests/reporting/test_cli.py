@@ -176,3 +176,15 @@ def test_runs_in_mlflow_that_did_not_finish_are_named_as_skipped(tmp_path):
     with pytest.raises(ReportError, match="has no finished runs"):
         runs_from_mlflow(open_client(TrackingSpec().resolved_uri(tmp_path)), "sweep", skipped.append)
     assert skipped == [f"run {tracker.run_id} (random-tiny-s0): killed"]
+
+
+@pytest.mark.parametrize("arm", ["math$\\frac$x", "dollars $5 and $6", "$x^{$"])
+def test_an_arm_name_with_dollar_signs_is_drawn_as_plain_text(tmp_path, run, arm):
+    """Matplotlib reads text between two `$` as mathtext; a name is not maths (its parser raised)."""
+    from harness.reporting.cli import build_report
+
+    rows = [["golomb/m=4,L=6", "(0, 1, 4, 6)", 3, 3, None, 4, 4, 0]]
+    build_report([run(0, rows, arm=arm), run(1, rows, arm=arm)], tmp_path / "report", "hand-made runs",
+                 n_boot=5, progress=False)
+    assert (tmp_path / "report" / "REPORT.md").is_file()
+    assert (tmp_path / "report" / "slopes.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,5 +1,8 @@
 """REPORT.html: one file, figures inside, nothing of a candidate's text run as HTML."""
 import base64
+from html.parser import HTMLParser
+
+import pytest
 
 from harness.reporting.html import to_html
 
@@ -28,3 +31,42 @@ def test_only_the_reports_own_figures_and_web_links_survive(tmp_path):
     assert "<img" not in page  # outside the folder, missing or remote: the alt text only
     assert "<em>[a]</em>" in page and "<em>[c]</em>" in page
     assert 'href="javascript' not in page and '<a href="https://mlflow.org/docs">web</a>' in page
+
+
+@pytest.mark.parametrize("markdown", [
+    '[inline with title](javascript:alert(1) "a title")',
+    '[reference][r]\n\n[r]: javascript:alert(1) "title"',
+    '[reference, no title][r]\n\n[r]: data:text/html;base64,PHNjcmlwdD4=',
+    '![image with title](javascript:alert(1) "title")',
+    '![data image](data:image/png;base64,iVBORw0KGgo= "title")',
+    "<javascript:alert(1)>",
+    '<a href="javascript:alert(1)">raw html</a>',
+    '[upper case](JaVaScRiPt:alert(1))',
+    '[entity](&#106;avascript:alert(1))',
+    '[spaced]( javascript:alert(1) )',
+    "[inline, data](data:text/html,<script>alert(1)</script>)",
+    "| arm |\n| --- |\n| [cell](javascript:alert(1) 't') |",
+])
+def test_no_form_of_link_keeps_a_script_or_data_url(tmp_path, markdown):
+    """Links come in through instance names, arm names and the description setting: each
+    Markdown form of a link or image, with a title or without, is filtered on the element tree."""
+    page = to_html(f"# r\n\nbefore\n\n{markdown}\n\nafter\n", tmp_path, "r")
+    assert urls(page) == [] and "before" in page and "after" in page  # no link left; the text around it stays
+
+
+def urls(page: str) -> list[str]:
+    """Every URL a browser would follow or load in the page (attributes as it decodes them)."""
+    found = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend(value for name, value in attrs if name in ("href", "src", "action", "formaction"))
+
+    Collect().feed(page)
+    return found
+
+
+def test_a_web_link_with_a_title_stays_a_link(tmp_path):
+    page = to_html('[docs](https://mlflow.org/docs "MLflow") and [ref][m]\n\n[m]: http://example.com/x', tmp_path, "r")
+    assert '<a href="https://mlflow.org/docs" title="MLflow">docs</a>' in page
+    assert '<a href="http://example.com/x">ref</a>' in page

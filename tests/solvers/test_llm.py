@@ -191,3 +191,25 @@ def test_several_endpoints_share_the_requests_by_how_busy_they_are(problem):
             llm(a, base_url=[])
         with pytest.raises(ValueError, match="cannot be reached"):
             llm(a, base_url=[a.url, "http://127.0.0.1:9/v1"]).preflight()
+
+
+def test_a_batch_holds_answers_not_whole_completions(problem, tmp_path):
+    """Each completion's answer is extracted as its response arrives: the memory a batch takes
+    is bounded by the requests in flight, not by its attempts (7 MB completions drove a worker
+    to 2.3 GiB at 300 attempts when whole completions were kept until the batch ended)."""
+    import tracemalloc
+
+    long = "thinking " * 100_000 + "```answer\n1, 1, 1\n```"  # 0.9 MB
+    peaks = {}
+    with FakeLLMServer(fixed_responder([long])) as server:
+        solver = llm(server, n=1, max_concurrency=2, record_dir=str(tmp_path / "rec"))
+        run(problem, solver, 0, 2)  # connections and the first request's one-off allocations
+        for attempts in (10, 40):
+            tracemalloc.start()
+            table = run(problem, solver, 0, attempts)
+            peaks[attempts] = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            assert (table["tier"] == "valid").all() and len(table) == attempts
+    assert peaks[40] < 1.5 * peaks[10] + 4, peaks  # held whole, 30 more completions: +27 MB at least
+    lines = (tmp_path / "rec").glob("*.jsonl")
+    assert sum(len(path.read_text().splitlines()) for path in lines) == 52  # every completion recorded, whole
