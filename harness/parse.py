@@ -83,7 +83,11 @@ def _int_literal(node: ast.expr, limits: Limits) -> int:
 
 
 def parse_int_tuple(text: str, arity: int, limits: Limits = DEFAULT_LIMITS) -> tuple[int, ...]:
-    """'(1, -2, 3)', '[1, -2, 3]' or '1, -2, 3' to a tuple of exactly `arity` ints."""
+    """'(1, -2, 3)', '[1, -2, 3]' or '1, -2, 3' to a tuple of exactly `arity` ints.
+
+    Python's own rules for literals apply: `007` is refused (a leading zero), `00`, `-0` and
+    `+4` are read as 0, 0 and 4. The answer grammars (harness/grammar.py) are stricter: they
+    admit none of these, so they never admit what this refuses."""
     body = _tree(text, limits)
     if arity == 1 and not isinstance(body, (ast.Tuple, ast.List)):
         return (_int_literal(body, limits),)

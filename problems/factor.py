@@ -68,8 +68,8 @@ class FactorSpace:
                 factors.append(f"(x**2 + {rng.randint(-c, c)}*x + {rng.randint(-c, c)})")
         return "*".join(factors)
 
-    def grammar(self) -> str:
-        return grammar.expression("x", ())
+    def grammar(self, version: int = grammar.GRAMMAR_VERSION) -> str:
+        return grammar.expression("x", (), version=version)
 
 
 @dataclass(frozen=True)
