@@ -7,8 +7,12 @@ text (a regular expression for integer tuples and bit strings, a small recursive
 for expressions; never `ast`, sympy or harness.parse) and plain integer or rational arithmetic
 (brute force over all k-subsets for Ramsey colourings). The one exception is stated:
 antiderivatives are compared numerically at 40 digits (mpmath), since F' = f cannot be checked
-in integers. The checker answers one question: is the candidate a solution (tier valid or
-better)? `audit_runs` puts it to every attempt the runs' verifier called a solution and to a
+in integers. Expressions are read as written: a step that is undefined (a division by zero, 0
+to a negative power) where the family evaluates makes the candidate no solution, whatever the
+rest would simplify to; factors are polynomials as written (no division by an expression in x);
+an antiderivative must be defined wherever f is, checked at the real zeros (found numerically) of
+its denominators that are polynomials as written. The checker answers one question: is the
+candidate a solution (tier valid or better)? `audit_runs` puts it to every attempt the runs' verifier called a solution and to a
 sample of those it called wrong.
 """
 from __future__ import annotations
@@ -35,6 +39,7 @@ from harness.regenerate import RunSolver, compact_by_shard
 WRONG_SAMPLE = 10_000  # wrong verdicts re-checked per family (at least, where the runs have them)
 MAX_TEXT = 2_000
 MAX_EXPONENT = 64
+MAX_DIGITS = 240  # an exact number with more digits is refused, as the verifiers' parser does
 
 
 class Unreadable(ValueError):
@@ -140,6 +145,8 @@ def tree(text: str):
 def evaluate(node, names: dict, functions: dict, power: Callable):
     kind = node[0]
     if kind == "num":
+        if len(str(node[1])) > 60:
+            raise Unreadable("an integer with more than 60 digits")
         return names["__number__"](node[1])
     if kind == "name":
         if node[1] not in names:
@@ -153,22 +160,31 @@ def evaluate(node, names: dict, functions: dict, power: Callable):
         return functions[node[1]](evaluate(node[2], names, functions, power))
     left, right = (evaluate(n, names, functions, power) for n in node[1:])
     if kind == "+":
-        return left + right
+        return bounded(left + right)
     if kind == "-":
-        return left - right
+        return bounded(left - right)
     if kind == "*":
-        return left * right
+        return bounded(left * right)
     if kind == "/":
         if right == 0:
             raise Unreadable("division by zero")
-        return left / right
-    return power(left, right)
+        return bounded(left / right)
+    return bounded(power(left, right))
 
 
 def rational_power(base: Fraction, exponent: Fraction) -> Fraction:
     if exponent.denominator != 1 or abs(exponent) > MAX_EXPONENT or (base == 0 and exponent < 0):
         raise Unreadable("exponent out of range")
+    if base != 0 and max(len(str(abs(base.numerator))), len(str(base.denominator))) * abs(int(exponent)) > MAX_DIGITS:
+        raise Unreadable("value too large")
     return base ** int(exponent)
+
+
+def bounded(value):
+    """An exact number with at most MAX_DIGITS digits (numerator and denominator); others pass."""
+    if isinstance(value, Fraction) and max(len(str(abs(value.numerator))), len(str(value.denominator))) > MAX_DIGITS:
+        raise Unreadable("value too large")
+    return value
 
 
 class Polynomial:
@@ -201,10 +217,12 @@ class Polynomial:
     def __truediv__(self, other):
         if len(other.c) != 1:
             raise Unreadable("division by a polynomial")
+        if other.c[0] == 0:
+            raise Unreadable("division by zero")
         return Polynomial([x / other.c[0] for x in self.c])
 
     def __eq__(self, other):
-        return self.c == other.c
+        return self.c == (other if isinstance(other, Polynomial) else Polynomial([other])).c
 
     def __hash__(self):
         return hash(tuple(self.c))
@@ -212,6 +230,32 @@ class Polynomial:
     @property
     def degree(self) -> int:
         return len(self.c) - 1
+
+
+def remainder(a: Polynomial, b: Polynomial) -> Polynomial:
+    """a mod b (b nonzero), by long division over the rationals."""
+    r = list(a.c)
+    while len(r) >= len(b.c) and any(r):
+        q, shift = r[-1] / b.c[-1], len(r) - len(b.c)
+        for i, c in enumerate(b.c):
+            r[shift + i] -= q * c
+        r.pop()
+    return Polynomial(r)
+
+
+def squarefree(a: Polynomial) -> Polynomial:
+    """a divided by gcd(a, a'): the same zeros, each simple (polyroots converges on those)."""
+    g, h = a, Polynomial([i * c for i, c in enumerate(a.c)][1:] or [0])
+    while h != 0:
+        g, h = h, remainder(g, h)
+    out, quotient = list(a.c), []  # a / g, exact
+    while len(out) >= len(g.c):
+        q, shift = out[-1] / g.c[-1], len(out) - len(g.c)
+        for i, c in enumerate(g.c):
+            out[shift + i] -= q * c
+        quotient.append(q)
+        out.pop()
+    return Polynomial(quotient[::-1])
 
 
 def polynomial_power(base: Polynomial, exponent: Polynomial) -> Polynomial:
@@ -223,17 +267,51 @@ def polynomial_power(base: Polynomial, exponent: Polynomial) -> Polynomial:
     return out
 
 
-def polynomial(text: str) -> Polynomial:
-    return evaluate(tree(text), {"x": Polynomial([0, 1]), "__number__": lambda v: Polynomial([v])}, {},
+def subtrees(node):
+    yield node
+    for child in node[1:]:
+        if isinstance(child, tuple):
+            yield from subtrees(child)
+
+
+def mentions_x(node) -> bool:
+    return any(n == ("name", "x") for n in subtrees(node))
+
+
+def written_polynomial(node) -> Polynomial:
+    """A polynomial as written: no division by anything with x in it (even `x - x + 2`), no
+    exponent with x in it (even `x - x`)."""
+    if any(n[0] in ("/", "**") and mentions_x(n[2]) for n in subtrees(node)):
+        raise Unreadable("x in a divisor or an exponent")
+    return evaluate(node, {"x": Polynomial([0, 1]), "__number__": lambda v: Polynomial([v])}, {},
                     polynomial_power)
 
 
+def polynomial(text: str) -> Polynomial:
+    return written_polynomial(tree(text))
+
+
+def constant(node) -> Fraction:
+    """The value of a subtree without names or calls (else Unreadable)."""
+    return evaluate(node, {"__number__": Fraction}, {}, rational_power)
+
+
 def top_factors(node) -> list:
-    """The factors of a product as written, powers with integer exponents unrolled."""
+    """The factors of a product as written: through *, unary minus, a division by a constant and
+    a power with a constant exponent in 0..64 (unrolled)."""
     if node[0] == "*":
         return top_factors(node[1]) + top_factors(node[2])
-    if node[0] == "**" and node[2][0] == "num":
-        return top_factors(node[1]) * node[2][1] if node[2][1] <= MAX_EXPONENT else [node]
+    if node[0] == "neg":
+        return top_factors(node[1])
+    if node[0] == "/" and not mentions_x(node[2]):
+        return top_factors(node[1]) + [node[2]]
+    if node[0] == "**" and not mentions_x(node[2]):
+        try:
+            exponent = constant(node[2])
+        except Unreadable:
+            return [node]
+        if exponent.denominator == 1 and 0 <= exponent <= MAX_EXPONENT:
+            return top_factors(node[1]) * int(exponent)
     return [node]
 
 
@@ -293,23 +371,24 @@ def synthetic(p, text: str) -> bool:
     return 0 <= label < p.size
 
 
+SEQUENCE_EXTRA = 4  # the family's rule: a formula is evaluated at n = 1 .. shown + held out + 4
+
+
 def sequence(p, text: str) -> bool:
+    """Exact at every n the family evaluates: defined there, equal to the shown terms."""
     node = tree(text)
-    for n, term in enumerate(p.terms, start=1):
+    for n in range(1, len(p.terms) + len(p.held_out) + SEQUENCE_EXTRA + 1):
         value = evaluate(node, {"n": Fraction(n), "__number__": Fraction}, {}, rational_power)
-        if value != term:
+        if n <= len(p.terms) and value != p.terms[n - 1]:
             return False
     return True
 
 
 def factor(p, text: str) -> bool:
     node = tree(text)
-    product = evaluate(node, {"x": Polynomial([0, 1]), "__number__": lambda v: Polynomial([v])}, {},
-                       polynomial_power)
-    if product != polynomial(p.polynomial):
+    if written_polynomial(node) != polynomial(p.polynomial):
         return False
-    factors = [evaluate(f, {"x": Polynomial([0, 1]), "__number__": lambda v: Polynomial([v])}, {},
-                        polynomial_power) for f in top_factors(node)]
+    factors = [written_polynomial(f) for f in top_factors(node)]
     proper = [f for f in factors if f.degree >= 1]
     return len(proper) >= 2 and all(c.denominator == 1 for f in proper for c in f.c)
 
@@ -320,13 +399,53 @@ DIGITS = 40
 POINTS = ("0.41", "0.87", "1.29", "1.93", "2.57")
 
 
+MAX_DENOMINATOR_DEGREE = 16
+
+
+def singular_points(node):
+    """The real zeros (numeric) of F's denominators that are polynomials as written: divisors,
+    bases of negative powers, arguments of log. Unreadable if one has degree above 16."""
+    for n in subtrees(node):
+        denominator = None
+        if n[0] == "/":
+            denominator = n[2]
+        elif n[0] == "**" and not mentions_x(n[2]):
+            try:
+                denominator = n[1] if constant(n[2]) < 0 else None
+            except Unreadable:
+                pass
+        elif n[0] == "call" and n[1] == "log":
+            denominator = n[2]
+        if denominator is None:
+            continue
+        try:
+            poly = written_polynomial(denominator)
+        except Unreadable:
+            continue  # not a polynomial as written: its zeros are not searched
+        if poly.degree > MAX_DENOMINATOR_DEGREE:
+            raise Unreadable("a denominator of too high a degree")
+        if poly.degree >= 1:
+            simple = squarefree(poly)
+            roots = mpmath.polyroots([mpmath.mpf(c.numerator) / c.denominator for c in reversed(simple.c)],
+                                     maxsteps=200, extraprec=2 * DIGITS * 4)
+            yield from (mpmath.re(r) for r in roots if abs(mpmath.im(r)) <= mpmath.mpf(10) ** -12 * max(1, abs(r)))
+
+
 def antiderivative(p, text: str) -> bool:
-    """F' = f at five points, to 25 of 40 digits (numeric: the one family not checked exactly)."""
+    """F' = f at five points, to 25 of 40 digits (numeric: the one family not checked exactly),
+    and F defined wherever f is, at the zeros of F's polynomial denominators."""
     node, integrand = tree(text), tree(p.integrand)
     with mpmath.workdps(DIGITS):
         def at(expression, x):
             names = {"x": x, "pi": mpmath.pi, "E": mpmath.e, "__number__": mpmath.mpf}
             return evaluate(expression, names, ANALYTIC, lambda b, e: mpmath.power(b, e))
+        for root in singular_points(node):
+            try:
+                value = at(integrand, root)
+            except (ValueError, ZeroDivisionError, OverflowError, Unreadable):
+                continue  # f is undefined there too
+            if mpmath.isfinite(value) and abs(value) < 10**15:
+                return False  # F is undefined where f is defined
         try:
             for point in POINTS:
                 x = mpmath.mpf(point)

@@ -34,7 +34,7 @@ from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, di
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits, checks_in_batches
-from harness.servers import CpuMeter, ProcessMeter, attach, record_server_cpu
+from harness.servers import CpuMeter, ProcessMeter, RecordedMeter, attach, record_provenance, record_server_cpu
 from harness.solvers import Exchangeable, Solver, UsesServer, make_solver
 from harness.tracking import PARENT_TAG, flatten, start_tracker
 
@@ -262,6 +262,13 @@ class Attempted:
     batches_resent: int = 0  # sent again because their worker froze (this process)
 
 
+def run_params(config: JobConfig, plan: Plan) -> dict[str, str]:
+    """MLflow params: the resolved config, and a replayed recording's provenance (`provenance.*`)."""
+    if isinstance(plan.meter, RecordedMeter):
+        return {**flatten(config.resolved), **flatten({"provenance": plan.meter.provenance})}
+    return flatten(config.resolved)
+
+
 def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
     """The run itself; a new run's directory is owned through `owned` as soon as it exists."""
     plan = plan_run(config)
@@ -271,7 +278,7 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
             **({PARENT_TAG: config.parent_run} if config.parent_run else {})}
     tracker = start_tracker(config.tracking, config.results_dir, config.experiment,
                             run_name=f"{solver.name}-{config.bank_name}-s{config.seed}",
-                            tags=tags, params=flatten(config.resolved), resume=config.resume)
+                            tags=tags, params=run_params(config, plan), resume=config.resume)
     status = "FAILED"
     try:
         run_dir, checkpoint = open_run(config, tracker.run_id, plan.batch_size, plan.wide_batch_size)
@@ -354,6 +361,7 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         record_server_cpu(config.solver, {"run_id": run_id, "seed": config.seed,
                                           "server_cpu_s": round(attempted.server_cpu_s, 3),
                                           "tokens": attempted.tokens})
+        record_provenance(config.solver, plan.meter, run_id)
     curve.to_csv(run_dir / "curve.csv", index=False)
     discoveries = log.discovery_table()
     discoveries.to_csv(run_dir / "discoveries.csv", index=False)

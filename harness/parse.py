@@ -17,6 +17,11 @@ class ParseError(ValueError):
     """The candidate could not be parsed safely; the message says why."""
 
 
+class Undefined(ParseError):
+    """A step of the expression, as written, is undefined: a division by zero, 0 to a negative
+    power, log(0) or another step whose value is infinite or not a number."""
+
+
 @dataclass(frozen=True)
 class Limits:
     max_chars: int = 2_000
@@ -78,7 +83,11 @@ def _int_literal(node: ast.expr, limits: Limits) -> int:
 
 
 def parse_int_tuple(text: str, arity: int, limits: Limits = DEFAULT_LIMITS) -> tuple[int, ...]:
-    """'(1, -2, 3)', '[1, -2, 3]' or '1, -2, 3' to a tuple of exactly `arity` ints."""
+    """'(1, -2, 3)', '[1, -2, 3]' or '1, -2, 3' to a tuple of exactly `arity` ints.
+
+    Python's own rules for literals apply: `007` is refused (a leading zero), `00`, `-0` and
+    `+4` are read as 0, 0 and 4. The answer grammars (harness/grammar.py) are stricter: they
+    admit none of these, so they never admit what this refuses."""
     body = _tree(text, limits)
     if arity == 1 and not isinstance(body, (ast.Tuple, ast.List)):
         return (_int_literal(body, limits),)
@@ -103,6 +112,66 @@ def parse_expression(
     small integer base raised to a linear expression in the symbols (e.g. `2**(n+1)`).
     """
     return _Builder(symbols, limits, symbolic_exponents).build(_tree(text, limits))
+
+
+@dataclass(frozen=True, eq=False)
+class Written:
+    """An expression as written: its sympy object (`expr`, built with sympy's evaluation on, so
+    `n - n` is already 0) and the checked syntax tree it came from, which `at` evaluates at a
+    point one operation at a time, as written: `(n - n)/(n - 3)` at n = 3 raises Undefined,
+    though `expr` is 0. 0**0 is 1 (as in Python and sympy)."""
+
+    expr: sympy.Expr
+    tree: ast.expr
+    symbols: Mapping[str, sympy.Symbol]
+    symbolic_exponents: bool = False
+
+    def at(self, values: Mapping[str, sympy.Expr]) -> sympy.Expr:
+        """The value at a point (`values`: name -> number, e.g. {"n": 3}), every step as written.
+        Raises Undefined where a step is undefined, ParseError where a value grows past the
+        parser's bounds (DEFAULT_LIMITS: 240 digits)."""
+        numbers = {name: sympy.sympify(values[name]) for name in self.symbols}
+        return _Builder(numbers, DEFAULT_LIMITS, self.symbolic_exponents).build(self.tree)
+
+    def build(self, node: ast.expr) -> sympy.Expr:
+        """The sympy object of one subtree, in the expression's symbols."""
+        return _Builder(self.symbols, DEFAULT_LIMITS, self.symbolic_exponents).build(node)
+
+
+def _has_name(node: ast.expr, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def not_polynomial_as_written(written: Written, node: ast.expr, variable: str,
+                              max_exponent: int = DEFAULT_LIMITS.max_exponent) -> str | None:
+    """Why the subtree `node` is not a polynomial in `variable` as written, or None. A polynomial
+    as written has integers, the variable, + - *, powers whose exponent has no variable and is an
+    integer in 0..max_exponent, and divisions only by an expression without the variable. So
+    `(x**2 - 1)/(x - 1)`, `(x - x)/(x - 3)`, `x/(x - x + 1)`, `sin(x)` and `pi` are not."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id != variable:
+            return f"the name {n.id!r}"
+        if isinstance(n, ast.Call):
+            return "a function call"
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and _has_name(n.right, variable):
+            return f"a division by an expression in {variable}"
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow):
+            exponent = None if _has_name(n.right, variable) else written.build(n.right)
+            if exponent is None or not exponent.is_Integer or not 0 <= exponent <= max_exponent:
+                return f"the exponent {ast.unparse(n.right)}, not an integer in 0..{max_exponent}"
+    return None
+
+
+def parse_written(
+    text: str,
+    symbols: Mapping[str, sympy.Symbol],
+    limits: Limits = DEFAULT_LIMITS,
+    symbolic_exponents: bool = False,
+) -> Written:
+    """`parse_expression`, keeping the tree as written (see Written)."""
+    tree = _tree(text, limits)
+    expr = _Builder(symbols, limits, symbolic_exponents).build(tree)
+    return Written(expr, tree, dict(symbols), symbolic_exponents)
 
 
 _BINARY = {
@@ -142,8 +211,8 @@ class _Builder:
                 return self._power(node)
             if type(node.op) in _BINARY:
                 left, right = self.build(node.left), self.build(node.right)
-                if isinstance(node.op, ast.Div) and right == 0:
-                    raise ParseError("division by zero")
+                if isinstance(node.op, ast.Div) and (right == 0 or (not right.free_symbols and right.is_zero)):
+                    raise Undefined("division by zero")
                 return self._bounded(_BINARY[type(node.op)](left, right))
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else None
@@ -167,7 +236,7 @@ class _Builder:
             if digits > self.limits.max_int_digits * 4:
                 raise ParseError("numeric power too large")
         if base == 0 and exponent < 0:
-            raise ParseError("division by zero")
+            raise Undefined("0 to a negative power")
         return self._bounded(base**exponent)
 
     def _symbolic_power(self, node: ast.BinOp, exponent: sympy.Expr) -> sympy.Expr:
@@ -185,5 +254,5 @@ class _Builder:
         if value.is_Rational and max(len(str(abs(value.p))), len(str(value.q))) > self.limits.max_int_digits * 4:
             raise ParseError("numeric value too large")
         if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            raise ParseError("expression is undefined or infinite")
+            raise Undefined("expression is undefined or infinite")
         return value

@@ -9,7 +9,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, Callable, ClassVar, Protocol, Sequence
 
-from harness.grammar import HasGrammar
+from harness.grammar import GRAMMAR_VERSION, HasGrammar
 from harness.parse import ParseError
 
 
@@ -100,7 +100,11 @@ class Problem(ABC):
     def answer_grammar(self) -> str | None:
         """GBNF rules defining `answer` in the statement's format (harness/grammar.py): its
         search space's, unless a family says otherwise; None when unknown."""
-        return self.space.grammar() if isinstance(self.space, HasGrammar) else None
+        return self.answer_grammar_of(GRAMMAR_VERSION)
+
+    def answer_grammar_of(self, version: int) -> str | None:
+        """`answer_grammar` in a given version of the grammars (harness/grammar.py)."""
+        return self.space.grammar(version) if isinstance(self.space, HasGrammar) else None
 
     def trivial(self, obj: Any) -> bool:
         """True for members of a trivial infinite family (not novel either)."""

@@ -41,8 +41,8 @@ class IntBox:
     def size(self) -> int:
         return (self.hi - self.lo + 1) ** self.arity
 
-    def grammar(self) -> str:
-        return grammar.integer_list(self.arity, self.lo, self.hi)
+    def grammar(self, version: int = grammar.GRAMMAR_VERSION) -> str:
+        return grammar.integer_list(self.arity, self.lo, self.hi, version)
 
     def mutate(self, text: str, rng: random.Random) -> str:
         """Move one coordinate: often by one, sometimes by a step up to a quarter of the box."""
@@ -81,8 +81,8 @@ class BitString:
     def sample(self, rng: random.Random) -> str:
         return format(rng.getrandbits(self.length), f"0{self.length}b") if self.length else ""
 
-    def grammar(self) -> str:
-        return grammar.bit_string(self.length)
+    def grammar(self, version: int = grammar.GRAMMAR_VERSION) -> str:
+        return grammar.bit_string(self.length, version)
 
     def mutate(self, text: str, rng: random.Random) -> str:
         """Flip one to three bits."""
@@ -114,8 +114,8 @@ class ExpressionGrammar:
     def sample(self, rng: random.Random) -> str:
         return self._grow(rng, self.max_depth)
 
-    def grammar(self) -> str:
-        return grammar.expression(self.variable, self.functions)
+    def grammar(self, version: int = grammar.GRAMMAR_VERSION) -> str:
+        return grammar.expression(self.variable, self.functions, self.variable in self.powers, version)
 
     # Expressions have no cheap neighbourhood here: variation is a fresh sample or a parent.
     def mutate(self, text: str, rng: random.Random) -> str:

@@ -4,14 +4,20 @@ The candidate is checked exactly at n = 1, 2, ... against the shown terms (`vali
 formulas that give the same values on every checked n (shown, held out and a few more)
 are one discovery. `interesting` means it also gives the held-out terms, i.e. it found
 the sequence rather than an interpolation.
+
+A formula is checked as written: it must be defined, every step of it, at every n the family
+evaluates (1 up to shown + held-out + EXTRA_TERMS), and use only what the statement allows
+(integers, n, + - * / and **: no function, no pi or E). `(n - n)/(n - 3) + n` is wrong, "undefined
+at n = 3", though sympy reduces it to `n` (harness.parse.Written).
 """
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 import sympy
 
-from harness.parse import parse_expression
+from harness.parse import ParseError, Undefined, Written, parse_written
 from harness.problem import Problem
 from harness.space import ExpressionGrammar
 
@@ -45,14 +51,36 @@ class Sequence(Problem):
         return ExpressionGrammar("n", max_depth=3, functions=(), constants=(1, 2, 3),
                                  powers=("2", "3", "n"))
 
-    def parse(self, text: str) -> sympy.Expr:
-        return parse_expression(text, {"n": N}, symbolic_exponents=True)
+    def parse(self, text: str) -> Written:
+        return parse_written(text, {"n": N}, symbolic_exponents=True)
 
-    def values(self, expr: sympy.Expr, count: int) -> list[sympy.Expr]:
-        return [expr.subs(N, k) for k in range(1, count + 1)]
+    @property
+    def points(self) -> range:
+        """Every n the family evaluates a formula at: shown, held-out and extra terms."""
+        return range(1, len(self.terms) + len(self.held_out) + EXTRA_TERMS + 1)
 
-    def check(self, expr: sympy.Expr) -> tuple[float, str | None]:
-        values = self.values(expr, len(self.terms))
+    def values(self, formula: Written, count: int) -> list[sympy.Expr]:
+        return [formula.expr.subs(N, k) for k in range(1, count + 1)]
+
+    def undefined(self, formula: Written) -> str | None:
+        """Why the formula, as written, is undefined at some n of `points`, or None."""
+        for k in self.points:
+            try:
+                formula.at({"n": k})
+            except Undefined as exc:
+                return f"undefined at n = {k} ({exc})"
+            except ParseError as exc:
+                return f"cannot be evaluated at n = {k} ({exc})"
+        return None
+
+    def check(self, formula: Written) -> tuple[float, str | None]:
+        for node in ast.walk(formula.tree):  # the statement's syntax: integers, n, + - * / **
+            if isinstance(node, ast.Call) or (isinstance(node, ast.Name) and node.id != "n"):
+                return 0.0, f"uses {ast.unparse(node)}: a formula has integers, n, + - * / and ** only"
+        why = self.undefined(formula)
+        if why is not None:
+            return 0.0, why
+        values = self.values(formula, len(self.terms))
         hits = sum(v == t for v, t in zip(values, self.terms))
         score = hits / len(self.terms)
         for k, (value, term) in enumerate(zip(values, self.terms), start=1):
@@ -60,12 +88,11 @@ class Sequence(Problem):
                 return score, f"a({k}) = {value}, the sequence has {term}"
         return score, None
 
-    def canonical(self, expr: sympy.Expr) -> str:
-        count = len(self.terms) + len(self.held_out) + EXTRA_TERMS
-        return "a = " + ", ".join(map(str, self.values(expr, count)))
+    def canonical(self, formula: Written) -> str:
+        return "a = " + ", ".join(map(str, self.values(formula, len(self.points))))
 
-    def interesting(self, expr: sympy.Expr) -> str | None:
-        values = self.values(expr, len(self.terms) + len(self.held_out))[len(self.terms):]
+    def interesting(self, formula: Written) -> str | None:
+        values = self.values(formula, len(self.terms) + len(self.held_out))[len(self.terms):]
         return "also gives the held-out terms" if list(values) == list(self.held_out) else None
 
 

@@ -1,7 +1,7 @@
 import pytest
 import sympy
 
-from harness.parse import Limits, ParseError, parse_expression, parse_int_tuple
+from harness.parse import Limits, ParseError, Undefined, parse_expression, parse_int_tuple, parse_written
 
 x = sympy.Symbol("x")
 
@@ -67,3 +67,18 @@ def test_node_and_depth_limits_apply_before_building():
         parse_expression("+".join(["x"] * 200), {"x": x}, Limits(max_nodes=50))
     with pytest.raises(ParseError, match="nesting"):
         parse_expression("-" * 30 + "x", {"x": x}, Limits(max_depth=10))
+
+
+def test_written_expressions_are_evaluated_step_by_step_as_written():
+    n = sympy.Symbol("n")
+    written = parse_written("(((n) - (n)) / ((n) - (3))) + (n)", {"n": n})
+    assert written.expr == n  # sympy's evaluation has already cancelled the padding
+    assert written.at({"n": 2}) == 2
+    with pytest.raises(Undefined, match="division by zero"):
+        written.at({"n": 3})
+    with pytest.raises(Undefined, match="negative power"):
+        parse_written("0*(n - 1)**-2 + n", {"n": n}).at({"n": 1})
+    with pytest.raises(Undefined, match="undefined"):
+        parse_written("n + 0*log(n - 1)", {"n": n}).at({"n": 1})
+    assert parse_written("n**0", {"n": n}).at({"n": 0}) == 1  # 0**0 is 1, as in Python and sympy
+    assert parse_written("2**(n + 1)", {"n": n}, symbolic_exponents=True).at({"n": 5}) == 64

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import atexit
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Protocol
 
+from harness.servers import provenance
+from harness.servers.install import CMAKE_OPTIONS, server_path
 from harness.servers.llama_cpp import LlamaServerConfig, ManagedServer, ServerError
 from harness.solvers.llm import LLMSolver
 
@@ -24,12 +26,20 @@ _RUNNING: dict[str, ManagedServer] = {}  # one per configuration and process, li
 @dataclass(frozen=True)
 class RecordingConfig:
     path: str = ""  # default: the solver's own record_dir
+    model_sha256: str = ""  # if set, the recording's model file must be this one
+    accept_provenance: bool = False  # replay a recording whose provenance differs from what the run asks
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.accept_provenance, bool):
+            raise ValueError(f"accept_provenance is true or false, got {self.accept_provenance!r}")
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "RecordingConfig":
-        unknown = sorted(set(settings) - {"path"})
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(settings) - known)
         if unknown:
-            raise ValueError(f"server recording has no setting {', '.join(unknown)}; its settings are: path")
+            raise ValueError(f"server recording has no setting {', '.join(unknown)}; its settings are: "
+                             f"{', '.join(sorted(known))}")
         return cls(**settings)
 
 
@@ -97,13 +107,15 @@ class RecordedMeter:
 
     path: str
     cpu_per_token: float
+    provenance: Mapping[str, Any] = field(default_factory=lambda: provenance.summary([]))
 
     @property
     def counts_cpu(self) -> bool:  # a recording of a server the harness did not run has no CPU noted
         return self.cpu_per_token > 0
 
     def describe(self) -> dict[str, Any]:
-        return {"name": "recording", "path": self.path, "cpu_per_token": self.cpu_per_token}
+        return {"name": "recording", "path": self.path, "cpu_per_token": self.cpu_per_token,
+                "provenance": dict(self.provenance)}
 
     def begin(self) -> None:
         pass
@@ -123,7 +135,8 @@ def attach(solver: Mapping[str, Any], server: Mapping[str, Any], log_dir: Path) 
             raise ValueError("server=recording needs server.path, or the solver's record_dir, to replay from")
         path = str(Path(path).resolve())
         return (with_llm(solver, "recording", name="replay", recording=path, record_dir=None),
-                RecordedMeter(path, recorded_cpu_per_token(Path(path))))
+                RecordedMeter(path, recorded_cpu_per_token(Path(path)),
+                              checked_provenance(Path(path), llm_settings(solver, "recording"), config)))
     if llm_settings(solver, "llama_cpp").get("n", LLMSolver.n) != 1:
         raise ValueError(f"{ONE_CHOICE}: set solver.n=1 (solver.llm.n=1 for evolve), "
                          "and max_concurrency up to server.parallel")
@@ -165,6 +178,30 @@ def with_llm(solver: Mapping[str, Any], server: str, **changes: Any) -> dict[str
     return {**solver, "llm": changed} if solver.get("name") == "evolve" else changed
 
 
+def checked_provenance(path: Path, llm: Mapping[str, Any], config: RecordingConfig) -> dict[str, Any]:
+    """The recording's provenance as summary.json shows it; refused (ValueError) where it differs
+    from what the run asks, unless the config accepts that on purpose."""
+    recorded = provenance.read(path)
+    differ = provenance.differences(recorded, provenance.asked(llm), config.model_sha256)
+    if differ and not config.accept_provenance:
+        raise ValueError(f"the recording at {path} was not made as this run asks ({'; '.join(differ)}); "
+                         "set server.accept_provenance=true to replay it anyway")
+    shown = provenance.summary(recorded)
+    return {**shown, "accepted_differences": differ} if differ else shown
+
+
+def record_provenance(solver: Mapping[str, Any], meter: "ProcessMeter", run_id: str) -> None:
+    """A live run that records its completions notes, once, which model and server made them."""
+    llm = llm_settings(solver, "llama_cpp")
+    if llm.get("record_dir"):
+        binary, model = meter.server.config.resolved()
+        config = meter.server.config
+        built = CMAKE_OPTIONS if Path(binary).resolve() == server_path().resolve() else None  # else not built here
+        settings = {"threads": config.threads, "parallel": config.parallel, "context": config.context,
+                    "extra_args": list(config.extra_args)}
+        provenance.write(Path(llm["record_dir"]), run_id, provenance.live(binary, model, settings, built, llm))
+
+
 def record_server_cpu(solver: Mapping[str, Any], row: Mapping[str, Any]) -> None:
     """A live run that records its completions notes its server's CPU and tokens beside them."""
     record_dir = llm_settings(solver, "llama_cpp").get("record_dir")
@@ -191,4 +228,5 @@ def recorded_cpu_per_token(path: Path) -> float:
 
 
 __all__ = ["CpuMeter", "LlamaServerConfig", "ManagedServer", "NoServer", "ProcessMeter", "RecordedMeter",
-           "RecordingConfig", "ServerError", "attach", "ensure_server", "record_server_cpu", "server_config"]
+           "RecordingConfig", "ServerError", "attach", "ensure_server", "record_provenance", "record_server_cpu",
+           "server_config"]

@@ -34,7 +34,8 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from harness.checks import number, positive, whole
-from harness.grammar import completion_grammar
+from harness.grammar import GRAMMAR_VERSION, completion_grammar
+from harness.grammar import VERSIONS as GRAMMAR_VERSIONS
 from harness.problem import Problem
 from harness.seeding import attempt_rng
 from harness.solvers.openai_client import MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
@@ -83,6 +84,7 @@ class LLMSolver:
     extra_body: Mapping[str, Any] = field(default_factory=dict)  # server-specific sampling: top_k, min_p, ...
     constrain: bool = False  # send the answer grammar: completions are exactly one answer block
     grammar_field: str = "grammar"  # the request field a GBNF grammar goes in (llama.cpp's name)
+    grammar_version: int = GRAMMAR_VERSION  # of the answer grammars (harness/grammar.py); 1 replays old recordings
 
     def __post_init__(self) -> None:
         for setting in ("n", "max_concurrency", "max_tokens", "max_body_bytes"):
@@ -107,6 +109,8 @@ class LLMSolver:
         object.__setattr__(self, "stop", tuple(str(text) for text in self.stop))
         if not isinstance(self.constrain, bool):
             raise ValueError(f"constrain is true or false, got {self.constrain!r}")
+        if self.grammar_version not in GRAMMAR_VERSIONS:
+            raise ValueError(f"grammar_version is one of {GRAMMAR_VERSIONS}, got {self.grammar_version!r}")
         owned = RESERVED_FIELDS | ({self.grammar_field} if self.constrain else set())
         reserved = sorted(set(self.extra_body) & owned)
         if reserved:
@@ -139,7 +143,7 @@ class LLMSolver:
 
     def request_fields(self, problem: Problem) -> dict[str, Any]:
         """The sampling settings and, when constrained, the problem's answer grammar."""
-        rules = problem.answer_grammar if self.constrain else None
+        rules = problem.answer_grammar_of(self.grammar_version) if self.constrain else None
         return {**self.sampling, self.grammar_field: completion_grammar(rules)} if rules else self.sampling
 
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[Proposal]:

@@ -1,6 +1,7 @@
 """The managed llama-server with a real model (SmolLM2-135M), and its failures."""
 import os
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
@@ -61,7 +62,7 @@ def test_settings_and_solvers_are_checked_before_anything_starts(tmp_path):
 
 
 def test_a_recording_counts_its_servers_cpu_at_the_recorded_rate_per_token(tmp_path):
-    from harness.servers import record_server_cpu
+    from harness.servers import provenance, record_server_cpu
 
     solver = {"name": "llm", "n": 1, "record_dir": str(tmp_path)}
     record_server_cpu(solver, {"run_id": "a", "seed": 0, "server_cpu_s": 30.0, "tokens": 1000})
@@ -69,7 +70,8 @@ def test_a_recording_counts_its_servers_cpu_at_the_recorded_rate_per_token(tmp_p
     settings, meter = attach(solver, {"name": "recording"}, tmp_path)
     assert settings["name"] == "replay" and settings["record_dir"] is None  # a replay records nothing
     assert meter.counts_cpu and meter.spent(500) == pytest.approx(10.0)  # 40 s over 2,000 tokens
-    assert meter.describe() == {"name": "recording", "path": str(tmp_path), "cpu_per_token": 0.02}
+    assert meter.describe() == {"name": "recording", "path": str(tmp_path), "cpu_per_token": 0.02,
+                                "provenance": provenance.summary([])}  # none written: unknown
 
 
 @needs_build
@@ -121,6 +123,8 @@ def test_a_real_model_served_on_loopback_is_measured_and_replays_exactly(ray_loc
         assert table.equals(expected[name]), name
     assert replayed.summary["spend"]["server_cpu_s"] == pytest.approx(spend["server_cpu_s"], abs=0.01)
     assert replayed.summary["server"]["name"] == "recording"
+    shown = replayed.summary["server"]["provenance"]  # the live run noted which model made the recording
+    assert shown["model_file"] == Path(result.summary["server"]["model"]).name and len(shown["model_sha256"]) == 64
 
 
 @needs_build

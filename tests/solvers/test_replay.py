@@ -62,3 +62,21 @@ def test_record_then_replay_through_ray_keeps_the_key_secret(ray_local, tmp_path
     assert secret not in out + err
     ray_logs = Path(ray_local._private.worker._global_node.get_logs_dir_path())
     assert [p for p in ray_logs.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()] == []
+
+
+def test_the_constrained_arms_settings_still_find_every_recorded_completion():
+    """The committed real-model recording was asked with version 1 of the answer grammars (before
+    issue 34); its arm pins that version, so every request key of its run is in the recording."""
+    from omegaconf import OmegaConf
+
+    from harness.solvers.llm import LLMSolver
+    from harness.solvers.prompting import render_messages
+    from harness.solvers.recording import load_recording, request_key
+
+    arm = OmegaConf.load(REPO / "configs/arm/llm_constrained.yaml").solver
+    keys = {key for key, _ in load_recording(REPO / "results/reference/llm-real/llm_constrained")}
+    solver = LLMSolver(n=arm.n, max_tokens=arm.max_tokens, constrain=arm.constrain, grammar_version=arm.grammar_version)
+    asked = {request_key(solver.model, render_messages(p, solver.system_prompt, solver.templates),
+                         {**solver.request_fields(p), "seed": seed})
+             for p in bank_from_config_name("llm_small") for seed in (0, 1, 2)}
+    assert asked == keys

@@ -1,0 +1,66 @@
+"""Recordings say which model made them (issue 34, item 6)."""
+import gzip
+import hashlib
+import json
+import stat
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from harness.job import run_params
+from harness.servers import RecordedMeter, attach, provenance
+
+REPO = Path(__file__).resolve().parents[2]
+LLM = {"name": "llm", "n": 1, "max_tokens": 48, "constrain": True, "grammar_version": 1}
+
+
+def a_recording(tmp_path: Path, **changes) -> Path:
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    with gzip.open(folder / "host-1.jsonl.gz", "wt") as out:
+        out.write(json.dumps({"key": "k", "attempt": 0, "completion": "x"}) + "\n")
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF tiny")
+    binary = tmp_path / "llama-server"
+    binary.write_text("#!/bin/sh\necho 'version: 4242 (abc1234)'\necho 'built with cc for x86_64'\n")
+    binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
+    line = provenance.live(binary, model, {"threads": 2}, ["-DLLAMA_CURL=OFF"], {**LLM, **changes})
+    provenance.write(folder, "run-1", line)
+    return folder
+
+
+def test_a_live_runs_provenance_names_the_model_file_its_hash_and_the_server(tmp_path):
+    [line] = provenance.read(a_recording(tmp_path))
+    assert line["model_file"] == "tiny.gguf" and line["run_id"] == "run-1"
+    assert line["model_sha256"] == hashlib.sha256(b"GGUF tiny").hexdigest()
+    assert line["server"]["name"] == "llama-server" and "4242 (abc1234)" in line["server"]["version"]
+    assert line["server"]["build_options"] == ["-DLLAMA_CURL=OFF"] and line["sampling"]["max_tokens"] == 48
+
+
+def test_a_replay_shows_the_provenance_in_its_summary_and_params(tmp_path):
+    folder = a_recording(tmp_path)
+    _, meter = attach({**LLM, "record_dir": str(folder)}, {"name": "recording"}, tmp_path)
+    shown = meter.describe()["provenance"]
+    assert shown["model_file"] == "tiny.gguf" and len(shown["model_sha256"]) == 64
+    params = run_params(SimpleNamespace(resolved={"seed": 0}), SimpleNamespace(meter=meter))
+    assert params["provenance.model_file"] == "tiny.gguf" and params["provenance.model_sha256"] == shown["model_sha256"]
+
+
+def test_a_recording_made_otherwise_is_refused_unless_accepted(tmp_path):
+    folder = a_recording(tmp_path, temperature=0.2)
+    with pytest.raises(ValueError, match="sampling.*accept_provenance"):
+        attach({**LLM, "record_dir": str(folder)}, {"name": "recording"}, tmp_path)
+    _, meter = attach({**LLM, "record_dir": str(folder)}, {"name": "recording", "accept_provenance": True}, tmp_path)
+    assert "sampling" in meter.describe()["provenance"]["accepted_differences"][0]
+    with pytest.raises(ValueError, match="model_sha256"):
+        attach({**LLM, "temperature": 0.2, "record_dir": str(folder)},
+               {"name": "recording", "model_sha256": "0" * 64}, tmp_path)
+
+
+def test_the_shipped_recording_without_provenance_replays_as_unknown():
+    _, meter = attach({**LLM, "record_dir": str(REPO / "results/reference/llm-real/llm_constrained")},
+                      {"name": "recording"}, Path("/tmp"))
+    shown = meter.describe()["provenance"]
+    assert shown["model_file"] == "unknown" and shown["model_sha256"] == "unknown" and "no provenance" in shown["note"]
+    assert isinstance(meter, RecordedMeter)
