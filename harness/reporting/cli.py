@@ -24,7 +24,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 from harness.audit import audit_runs  # noqa: E402
-from harness.reporting import figures, science  # noqa: E402
+from harness.reporting import figures, science, truth_check  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
 from harness.reporting.document import Findings, render  # noqa: E402
 from harness.reporting.runs import ReportError, RunData, runs_from_directory, runs_from_mlflow  # noqa: E402
@@ -68,7 +68,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     curves = pd.concat(
         [science.family_curve(arm, family, n_boot=n_boot) for arm, family in
          tqdm(pairs, desc="yield curves", unit="curve", disable=not progress)], ignore_index=True)
-    verdicts = science.verdicts(arms, n_boot=n_boot)
+    verdicts = truth_check.verdicts_against_truth(science.verdicts(arms, n_boot=n_boot), arms)
     funnel = science.funnel(arms)
     equal_cost = pd.concat([science.equal_cost(arms, usd_per_core_hour, axis)
                             for axis in ("usd", "compute_s", "attempts")],
@@ -78,6 +78,9 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
         forecast_check = science.forecast_check(arms, n_boot=n_boot)
         bar.update()
         solved_forecast = science.solved_forecast(arms, n_boot=n_boot)
+        bar.update()
+    with tqdm(total=1, desc="against the truth", unit="table", disable=not progress) as bar:
+        check = truth_check.truth_check(arms, n_boot=n_boot)
         bar.update()
     prices = science.prices(arms)
     real_model = science.model_against_random(arms)
@@ -103,13 +106,14 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     tables = {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
               "calibration": calibration, "forecast_check": forecast_check, "solved_forecast": solved_forecast,
               "prices": prices, "real_model": real_model, "audit": audit, "audit_disputes": disputes,
+              "truth_check": check,
               "runs": runs_table(arms)}
     for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")  # committed: small, stable diffs
     first = arms[0].runs[0]
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
                         usd_per_core_hour, forecast_check=forecast_check, solved_forecast=solved_forecast,
-                        prices=prices, audit=audit, disputes=disputes,
+                        prices=prices, audit=audit, disputes=disputes, truth_check=check,
                         experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"

@@ -9,11 +9,13 @@ import numpy as np
 import pandas as pd
 
 from harness.reporting.arms import Arm
+from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
+from harness.reporting.truth_check import section as truth_section
 from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
 
 SECTIONS = ("Conclusion", "The sweep", "Yield curves", "Slope and verdict", "Discoveries left undetected",
             "Forecasts", "The price of the next discovery", "Funnel", "Equal cost", "A real model", "Calibration",
-            "Verifier audit", "Reproducing")
+            "Against the truth", "Verifier audit", "Reproducing")
 TRUSTED_SHARE = 0.9  # a forecast reach is trusted when this share of its checked rows fell inside the band
 
 
@@ -36,31 +38,7 @@ class Findings:
     prices: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.prices
     audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_runs: per family
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
-
-
-def num(x, digits: int = 3) -> str:
-    """A number for a table: integers as integers, others to `digits` significant figures."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    if float(x) == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.{max(digits - 1 - int(math.floor(math.log10(abs(x)))), 0)}f}" if x else "0"
-
-
-def cell(value) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    return num(value)
-
-
-def table(frame: pd.DataFrame, columns: dict[str, str]) -> str:
-    """A Markdown table of `frame`, columns renamed by `columns` (source -> header)."""
-    head = "| " + " | ".join(columns.values()) + " |"
-    rule = "| " + " | ".join("---" for _ in columns) + " |"
-    rows = ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for _, r in frame.iterrows()]
-    return "\n".join([head, rule, *rows])
+    truth_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # truth_check.truth_check
 
 
 def reached(row) -> str:
@@ -75,8 +53,10 @@ def interval(row) -> str:
         return "-"
     bounds = [row["slope_lower"], row["slope_upper"]]
     if not all(math.isfinite(b) for b in bounds):
-        return f"{row['slope']:.2f}"
-    return f"{row['slope']:.2f} [{bounds[0]:.2f}, {bounds[1]:.2f}]"
+        return num(row["slope"], 2)
+    if bounds[1] - bounds[0] < 1e-9:
+        return f"{num(row['slope'], 2)} (no spread)"
+    return f"{num(row['slope'], 2)} [{num(bounds[0], 2)}, {num(bounds[1], 2)}]"
 
 
 def problem_ids(arm: Arm) -> set[str]:
@@ -105,54 +85,71 @@ def where(arm: Arm, family: str) -> str:
     return ids[0] if len(ids) == 1 else f"{len(ids)} problems"
 
 
+KIND_OF_SOLVER = {"random": "uniform search", "heavy_tailed": "heavy-tailed search", "synthetic": "calibration urn"}
+
+
+def kind(arm: Arm, models: set[str]) -> str:
+    """What kind of search an arm is: a model's (it spent tokens), adaptive, or its i.i.d. kind."""
+    if arm.name in models:
+        return "model"
+    return KIND_OF_SOLVER.get(arm.solver, "i.i.d. search") if arm.exchangeable else "adaptive search"
+
+
+def comparable(arm: Arm, main: Arm) -> bool:
+    """Whether every family the arm attempted it attempted on exactly the main arm's problems."""
+    return all(arm.problems[family] == main.problems.get(family) for family in arm.families)
+
+
+def verdict_table(arms: list[Arm], novel: pd.DataFrame, by_problem: bool) -> pd.DataFrame:
+    """Rows: families (or, for arms on one problem per family, that problem); columns: the arms;
+    cells: novel discoveries found (seeds pooled) and the verdict."""
+    rows: dict[str, dict[str, str]] = {}
+    for arm in sorted(arms, key=lambda a: (a.attempts * len(a.runs), a.name)):
+        for family in arm.families:
+            key = where(arm, family) if by_problem else family
+            row = novel.loc[(arm.name, family)]
+            rows.setdefault(key, {"family": key})[arm.name] = f"{num(row['observed'])} ({row['verdict']})"
+    return pd.DataFrame(sorted(rows.values(), key=lambda r: r["family"])).fillna("-")
+
+
 def conclusion(f: Findings) -> str:
-    """Per family, the verdict on novel discoveries under random search at each volume it was given;
-    the families grouped by the verdict at their largest volume; then what that does and does not show."""
+    """The answer per kind of search, from comparable rows only: one table of the arms on the studied
+    bank's own problems (same problems in every column), one of the arms on its deep instances; then
+    what that does and does not show. Arms on other banks (the model's, the urn) have their sections."""
     novel = f.verdicts[f.verdicts["tier"] == "novel"].set_index(["arm", "family"])
     study = studied(f.arms)
-    rows, groups = [], {}
-    for family in sorted({fam for a in study for fam in a.families}):
-        arms = random_arms(study, family)
-        for arm in arms:
-            row = novel.loc[(arm.name, family)]
-            rows.append({"family": family, "where": where(arm, family),
-                         "volume": f"{arm.attempts:,} x {len(arm.runs)} seeds", "found": row["observed"],
-                         "slope": interval(row), "verdict": row["verdict"]})
-        if arms:
-            groups.setdefault(rows[-1]["verdict"], []).append(f"{family} ({rows[-1]['where']})")
-    say = {
-        "proportional": "**still grows in proportion to volume** (the slope's interval contains 1)",
-        "diminishing": "**grows, but slower than volume** (diminishing returns: the interval lies below 1)",
-        "saturated": "**has stopped paying** (coverage above 0.99 and Chao's estimate reached: what "
-                     "random search finds there, it has found)",
-        "no discoveries": "**found nothing novel** at that volume",
-        "undecided": "**is undecided**",
-    }
     main = widest(study)
-    others = [a.name for a in f.arms if a not in study]
-    aside = f"; the arms on other problems ({', '.join(others)}) are side comparisons" if others else ""
-    lines = [f"The problems under study are the {len(problem_ids(main))} of the {main.bank} bank{aside}. "
-             "Novel discoveries (valid, not known, not "
-             "trivial) under i.i.d. random attempts, per family and volume (seeds pooled; the slope is of log "
-             "yield on log volume over the last decade):", "",
-             table(pd.DataFrame(rows), {"family": "family", "where": "problems", "volume": "attempts per problem",
-                                        "found": "novel found", "slope": "slope [95%]", "verdict": "verdict"}), ""]
-    tally = ", ".join(f"{len(groups.get(v, []))} {v}" for v in ("proportional", "diminishing", "saturated",
-                                                              "no discoveries"))
-    families = sum(len(items) for items in groups.values())
-    lines += [f"At the largest volume each family got ({families} families: {tally}), random search's novel yield:",
-              ""]
-    lines += [f"- {say.get(v, v)}: {', '.join(items)}." for v, items in groups.items()]
+    models = {a.name for a in model_arms(f.arms)}
+    same = [a for a in study if comparable(a, main)]
+    deep = [a for a in study if a not in same]
+    volume = {a.name: f"{a.name} ({a.attempts:,}/problem)" for a in f.arms}
+    lines = [f"The problems under study are the {len(problem_ids(main))} of the {main.bank} bank. Novel "
+             "discoveries (valid, not known, not trivial), seeds pooled for i.i.d. arms (mean of seeds for "
+             "adaptive ones), and the verdict of the slope of log yield on log volume over the last decade "
+             "(proportional: its 95% interval holds 1; diminishing: below 1; saturated: wholly below 0.1; "
+             "undecided: a few discoveries each seen once, or no spread). Every column on the same problems:", "",
+             table(verdict_table(same, novel, by_problem=False),
+                   {"family": "family", **{a.name: volume[a.name] for a in sorted(
+                       same, key=lambda a: (a.attempts * len(a.runs), a.name))}}), ""]
+    if deep:
+        lines += ["The deep instances (one or two per family, other volumes; a column per arm):", "",
+                  table(verdict_table(deep, novel, by_problem=True),
+                        {"family": "problem", **{a.name: volume[a.name] for a in sorted(
+                            deep, key=lambda a: (a.attempts * len(a.runs), a.name))}}), ""]
+    for what in ("uniform search", "heavy-tailed search", "adaptive search"):
+        mine = [a for a in same if kind(a, models) == what]
+        if not mine:
+            continue
+        arm = max(mine, key=lambda a: (a.attempts, a.name))
+        counts = novel.loc[arm.name]["verdict"].value_counts()
+        tally = ", ".join(f"{int(n)} {v}" for v, n in sorted(counts.items()))
+        lines.append(f"- **{what.capitalize()}** ({arm.name}, {arm.attempts:,} attempts per problem per seed): "
+                     f"over {len(arm.families)} families, {tally}.")
+    for name, r in (f.real_model.groupby("arm", sort=True) if len(f.real_model) else []):
+        lines.append(f"- **A model** ({name}, {len(r)} problems of its own {r['bank'].iloc[0]} bank): "
+                     f"{num(r['model_novel'].sum())} novel discoveries per seed, against uniform search's "
+                     f"{num(r['random_novel_at_compute'].sum())} at equal compute (see A real model).")
     lines.append("")
-    for _, part in f.equal_cost.groupby(["bank", "axis"], sort=True) if len(f.equal_cost) else []:
-        part = part.sort_values("novel", ascending=False)
-        best, rest = part.iloc[0], part.iloc[1:]
-        others = ", ".join(f"{r['arm']} {num(r['novel'])}" for _, r in rest.iterrows())
-        budget = {"usd": f"equal cost (${num(best['budget'])} each)",
-                  "compute_s": f"equal compute ({num(best['budget'])} CPU seconds each)",
-                  "attempts": f"equal attempts ({num(best['budget'])} per problem)"}[best["axis"]]
-        lines.append(f"At {budget} on the {best['bank']} bank, {best['arm']} made {num(best['novel'])} novel "
-                     f"discoveries (mean per seed), against {others}.")
     funnel = f.funnel[f.funnel["attempts"].notna() & (f.funnel["solved"] > 0)]
     if len(funnel):
         shares = ", ".join(f"{r['arm']} {num(r['interesting_share_of_solved'] * 100)}%" for _, r in funnel.iterrows())
@@ -214,7 +211,8 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
         out.append(f"Problems with a novel solution: {len(by_evolve)} by evolve, {len(by_random)} by random; "
                    f"only by evolve: {len(only_evolve)}{' (' + ', '.join(only_evolve) + ')' if only_evolve else ''}, "
                    f"only by random: {len(only_random)}{' (' + ', '.join(only_random) + ')' if only_random else ''}.")
-    untouched = [pid for pid in attempted if pid not in by_random | by_evolve]
+    by_any = set().union(*(novel_problems(a) for a in arms))
+    untouched = [pid for pid in attempted if pid not in by_any]
     if untouched:
         out.append(f"No solver found anything novel on {len(untouched)}: {', '.join(untouched)}. Each has "
                    "solutions (problems/README.md gives the construction or search that finds them), rarer "
@@ -322,10 +320,6 @@ def real_model_section(f: Findings) -> list[str]:
             f"On {len(echoed)} of its {solved} solved problems the prompt's own example answer is a solution; "
             f"beyond those examples: {total('model_beyond_example')} distinct solutions per seed.")
     return lines
-
-
-def band(row, column: str = "estimate") -> str:
-    return f"{num(row[column])} [{num(row['lower'])}, {num(row['upper'])}]"
 
 
 def forecast_table(f: Findings) -> pd.DataFrame:
@@ -437,12 +431,13 @@ def prices_section(f: Findings) -> list[str]:
         each=left["per_discovery"].map(lambda x: num(x) if math.isfinite(x) else "-"))
     return [
         "For each i.i.d. arm and problem: to find 90% of what that solver can find there (Chao's asymptote), how "
-        "many more attempts (pooled over seeds), by inverting the extrapolation the curves use (Chao et al. 2014); "
+        "many more attempts (pooled over seeds), by inverting the extrapolation the curves use (Chao et al. 2014; "
+        "Chao's asymptote is a lower bound, so this is the price of 90% of at least that much); "
         "and the expected attempts per new discovery at the end of the run. Beyond twice the run's volume the "
         "extrapolation is not trusted, and the row says so. Novel tier, problems with a novel discovery and "
         f"something left to find ({len(novel) - len(left)} more are at 90% already); every tier in `prices.csv`.", "",
         table(rows, {"arm": "arm", "problem_id": "problem", "volume": "attempts (pooled)", "observed": "novel found",
-                     "chao": "Chao", "more": "to find 90% of what random search can find here: more attempts",
+                     "chao": "Chao", "more": "to find 90% of Chao's lower bound: more attempts",
                      "each": "attempts per new discovery now"}) if len(rows) else "Every row is at 90% already."]
 
 
@@ -520,9 +515,11 @@ def render(f: Findings, created: str) -> str:
     parts += [
         "", "## Slope and verdict", "",
         "Slope of log(discoveries) on log(attempts) over the last decade of volume: 1 is proportional "
-        "(the volume thesis), below 1 diminishing returns. Verdict: proportional if the interval "
-        "contains 1, diminishing if it lies below, saturated if coverage passed 0.99 and Chao's "
-        "estimate is reached (adaptive arms: no seed found anything new in the last decade). A saturated "
+        "(the volume thesis), below 1 diminishing returns. Verdict, from the slope's interval: faster than "
+        "proportional if it lies above 1 (an adaptive search can), proportional if it contains 1, saturated if "
+        "it lies wholly below 0.1, diminishing otherwise; undecided when it has no spread or when fewer than "
+        "ten discoveries were each seen once (their rarefied curve is a straight line by construction); "
+        "adaptive arms: saturated when no seed found anything new in the last decade. A saturated "
         "curve still has a slope when its last discoveries were first reached inside the window; the last "
         "column says by which volume it had reached 50%, 90% and 99% of its asymptote (`reason` in the table "
         "says it in words). "
@@ -535,9 +532,11 @@ def render(f: Findings, created: str) -> str:
         "## Discoveries left undetected", "",
         "Chao's estimate of the distinct discoveries the i.i.d. arm would make with unlimited volume "
         "(Chao2 for incidence data, log-normal 95% interval), and what it leaves undetected; rows with "
-        "at least one discovery. Adaptive arms have none: their attempts are not exchangeable.", "",
+        "at least one discovery. It is a lower bound (Chao 1984): read it as \"at least\"; where the truth "
+        "is known, Against the truth sets it beside the discoveries in reach. Adaptive arms have none: their "
+        "attempts are not exchangeable.", "",
         table(detected, {"family": "family", "tier": "tier", "arm": "arm", "observed": "found",
-                         "chao_text": "Chao [95%]", "undetected": "undetected", "coverage": "coverage"}), "",
+                         "chao_text": "Chao, at least [95%]", "undetected": "undetected", "coverage": "coverage"}), "",
         "## Forecasts", "", *forecasts_section(f), "",
         "## The price of the next discovery", "", *prices_section(f), "",
         "## Funnel", "",
@@ -571,6 +570,7 @@ def render(f: Findings, created: str) -> str:
         table(f.calibration, {"arm": "arm", "family": "family", "m": "attempts", "method": "method",
                               "estimate": "estimate", "lower": "lower", "upper": "upper", "truth": "true",
                               "inside": "inside"}) if len(f.calibration) else "No synthetic arm in this sweep.", "",
+        "## Against the truth", "", *truth_section(f.truth_check, f.verdicts, f.arms), "",
         "## Verifier audit", "", *audit_section(f), "",
         "## Reproducing", "",
         "`make report` deletes the sweep's runs, runs `harness-run experiment=volume_thesis` (same seeds) "

@@ -14,7 +14,8 @@ from harness.analysis.forecast import MIN_DISCOVERIES, fit_coverage_power_law, f
 from harness.analysis.observed import log_spaced_steps
 from harness.analysis.runs import TIERS
 from harness.reporting.arms import Arm
-from harness.solvers.synthetic import SyntheticSolver
+from harness.analysis.truth import expected_total, truth
+from harness.solvers import make_solver
 
 # The data point of the debate: about 700 open problems attacked with an LLM, 13 solved,
 # 1 of the solutions judged interesting.
@@ -213,12 +214,11 @@ def calibration(arms: list[Arm], curves: pd.DataFrame) -> pd.DataFrame:
 def truth_curve(arm: Arm, family: str, m: np.ndarray, members=None) -> np.ndarray | None:
     """The synthetic solver's true expected distinct discoveries of a family (or of the problems
     `members`) at volumes m; else None."""
-    if arm.solver != "synthetic":
+    if arm.solver != "synthetic":  # the calibration urn; every other arm with a truth: Against the truth
         return None
-    settings = {k: v for k, v in arm.runs[0].config["solver"].items() if k != "name"}
+    solver = make_solver(arm.runs[0].config["solver"])
     members = [p for p in arm.runs[0].bank_problems if (p.id in members if members else p.id.split("/")[0] == family)]
-    solver = SyntheticSolver(**settings)
-    return sum(solver.expected_discoveries(p, np.asarray(m)) for p in members)
+    return expected_total([truth(solver, p) for p in members], "valid", np.asarray(m))
 
 
 def model_arms(arms: list[Arm]) -> list[Arm]:
