@@ -176,3 +176,20 @@ def test_runs_in_mlflow_that_did_not_finish_are_named_as_skipped(tmp_path):
     with pytest.raises(ReportError, match="has no finished runs"):
         runs_from_mlflow(open_client(TrackingSpec().resolved_uri(tmp_path)), "sweep", skipped.append)
     assert skipped == [f"run {tracker.run_id} (random-tiny-s0): killed"]
+
+
+def test_out_refuses_a_link_inside_a_previous_report_and_writes_nothing_through_it(tmp_path, run):
+    """Issue 35, item 4: a planted marker and a REPORT.md linked to a file elsewhere."""
+    import os
+
+    from harness.reporting.cli import MARKER, build_report
+    from harness.reporting.runs import ReportError
+
+    out, precious = tmp_path / "report", tmp_path / "precious.md"
+    out.mkdir()
+    precious.write_text("mine")
+    (out / MARKER).write_text(json.dumps({"files": ["REPORT.md"]}))
+    os.symlink(precious, out / "REPORT.md")
+    with pytest.raises(ReportError, match=r"--out: .*REPORT.md is a symbolic link: links inside a report's folder"):
+        build_report(two_seeds(run), out, "hand-made runs", n_boot=5, progress=False)
+    assert precious.read_text() == "mine" and (out / "REPORT.md").is_symlink()
