@@ -281,7 +281,7 @@ def read_checkpoint(run_dir: Path) -> Checkpoint:
 
 ATTEMPTS = "attempts"  # the run folder's full rows
 OPTIONAL = {"note"}  # columns that shards written before them lack
-_RERUN = f"to run its batches again, delete its line from {MANIFEST} (and the file)"
+_RERUN = f"delete its line from {MANIFEST}, then resume, to run its batches again"
 
 
 def check_shards(run_dir: Path, checkpoint: Checkpoint) -> None:
@@ -373,8 +373,9 @@ def _manifest_entries(path: Path) -> tuple[list[tuple[int, Any]], bool]:
         try:
             entries.append((number, json.loads(line)))
         except ValueError:
+            rerun = "; delete that line to run its shard's batches again" if number > 1 else ""
             raise ValueError(f"{path} is damaged (line {number} is not JSON: {line[:60]!r}; only a last line "
-                             f"cut short by a crash is left out): {UNUSABLE}") from None
+                             f"cut short by a crash is left out): {UNUSABLE}{rerun}") from None
     if tail:
         try:
             entries.append((len(complete) + 1, json.loads(tail)))  # whole, only its newline was never written
