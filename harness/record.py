@@ -307,8 +307,9 @@ def check_shards(run_dir: Path, checkpoint: Checkpoint) -> None:
             wrong = 0
         planned = sum(b - a for _, a, b in entry.batches)
         if rows + wrong != planned:
-            raise ValueError(f"{full} holds {rows} rows and {wrong} counted wrong attempts, but its batches in "
-                             f"{MANIFEST} are {planned} attempts: {_RERUN}")
+            absent = "" if os.path.lexists(compact) else f" (and there is no {COMPACT}/{entry.name})"
+            raise ValueError(f"{full} holds {rows} rows and {wrong} counted wrong attempts{absent}, but its batches "
+                             f"in {MANIFEST} are {planned} attempts: {_RERUN}")
 
 
 def _check_file(path: Path, schema: pa.Schema, recorded: FileRecord | None) -> int:

@@ -64,7 +64,8 @@ def small_run(ray_local, tmp_path_factory):
     from harness.regenerate import main  # noqa: F401 (imported before Ray's workers need it)
 
     bank = {"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 1"]}],  # conftest's tiny bank
-            "erdos_straus": [{"n": 5, "bound": 12}], "synthetic": [{"size": 20, "known_count": 5, "interesting_tail": 5}]}
+            "erdos_straus": [{"n": 5, "bound": 12}],
+            "synthetic": [{"size": 20, "known_count": 5, "interesting_tail": 5}]}
     config = JobConfig(experiment="small", attempts=2000, seed=5, workers=2, batch_size=0, verify_timeout_s=30.0,
                        results_dir=tmp_path_factory.mktemp("small"), solver={"name": "random"}, bank_name="tiny",
                        bank=bank, tracking=TrackingSpec(enabled=False), records="compact",
