@@ -51,6 +51,8 @@ def write_once(path: Path, data: bytes) -> None:
     """`data` as a new file at `path`, appearing whole (written aside, synced, then linked into
     place) and never over an existing file: a shard name is never reused."""
     path = Path(path)
+    if path.parent.is_symlink():  # e.g. compact/ made a link mid-run
+        raise OSError(errno.ELOOP, f"{path.parent} is a symbolic link: a shard is not written through it")
     aside = path.with_name(f".{path.name}.tmp")
     with suppress(FileNotFoundError):
         os.unlink(aside)

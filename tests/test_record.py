@@ -291,3 +291,17 @@ def test_the_run_lock_is_not_taken_through_a_link(tmp_path):
         with file_lock(tmp_path / "run.lock", wait=False):
             pass
     assert (tmp_path / "precious.txt").read_text() == "mine"
+
+
+def test_a_shard_is_not_written_into_a_folder_linked_mid_run(tmp_path):
+    import os
+
+    import pytest
+
+    from harness.files import write_once
+
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", tmp_path / "compact")
+    with pytest.raises(OSError, match="compact is a symbolic link: a shard is not written through it"):
+        write_once(tmp_path / "compact" / "part-00000.parquet", b"rows")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
