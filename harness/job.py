@@ -29,8 +29,9 @@ from harness.config import JobConfig
 from harness.locks import Busy, file_lock
 from harness.problem import DISCOVERY_TIERS, Problem, Tier
 from harness.ray_session import cluster_cpus, ensure_ray, interrupted_by
-from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, discard_unrecorded, read_checkpoint,
-                            read_compact, read_shards, start_manifest, write_json)
+from harness.files import refuse_links, replaced
+from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, check_shards, discard_unrecorded,
+                            read_checkpoint, read_compact, read_shards, start_manifest, write_json)
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
 from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits, checks_in_batches
@@ -99,7 +100,9 @@ def check_resumable(config: JobConfig, run_dir: Path) -> None:
         raise RuntimeError(f"run {config.resume} is complete; nothing to resume")
     if not (run_dir / MANIFEST).exists():
         raise RuntimeError(f"run {config.resume} has no {MANIFEST} (made before runs kept one): it cannot be resumed")
-    read_checkpoint(run_dir)  # a damaged manifest is refused before anything, MLflow included, is touched
+    # A damaged manifest, or a shard it lists that is missing, damaged or altered, is refused
+    # before anything, Ray and MLflow included, is touched.
+    check_shards(run_dir, read_checkpoint(run_dir))
     try:
         saved = yaml.safe_load((run_dir / "config.yaml").read_text())
     except yaml.YAMLError:
@@ -144,7 +147,7 @@ def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, sol
     their files in run_dir, their summary, and what of them MLflow gets."""
     analyses = analyse(runs, seed=config.seed)
     curves = curves_table(analyses)
-    curves.to_csv(run_dir / "estimate.csv", index=False)
+    write_csv(curves, run_dir / "estimate.csv")
     plot_estimates(curves, run_dir / "estimate.png", f"{solver} on {config.bank_name}: estimated yield, 95% bands")
     wide = pd.DataFrame({"m": analyses[0].curve["m"]})
     for a in analyses:
@@ -159,20 +162,26 @@ def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, sol
         **{f"attempts_per_discovery_{a.tier}": finite(a.price.per_discovery) for a in analyses},
     }.items()}
     solved = solved_curve(runs, problems, log_spaced_steps(config.attempts))
-    solved.to_csv(run_dir / "solved.csv", index=False)
+    write_csv(solved, run_dir / "solved.csv")
     try:  # -log(share solved) = a m^b, the power law of repeated-sampling coverage
         a, b = fit_coverage_power_law(solved["m"], solved["share"])
         values.update({metrics.summary(name): v for name, v in zip(metrics.FITS, (a, b))})
     except ValueError:
         a = b = None  # too few points strictly between 0 and 1
     per_problem = prices(runs, problems)
-    per_problem.to_csv(run_dir / "prices.csv", index=False)
+    write_csv(per_problem, run_dir / "prices.csv")
     summary = {**analysis_summary(analyses), "solved_powerlaw": {"a": a, "b": b},
                "by_family": family_verdicts(runs, problems, seed=config.seed), "prices": prices_summary(per_problem)}
     solved_metrics = solved.rename(columns={"solved": metrics.estimate("solved"),
                                             "share": metrics.estimate("solved_share")})
     return summary, Published(((wide, "m"), (solved_metrics, "m")), values,
                               {f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A run's table, replacing the file at `path` (never writing through a link)."""
+    with replaced(path) as out:
+        frame.to_csv(out, index=False)
 
 
 def solver_settings(solver) -> dict[str, Any]:
@@ -200,6 +209,7 @@ def own_and_execute(config: JobConfig, progress: bool) -> RunResult:
             run_dir = config.results_dir / config.experiment / config.resume
             if not (run_dir / "config.yaml").exists():
                 raise RuntimeError(f"no run {config.resume} under {run_dir.parent}")
+            refuse_links(run_dir, "a run folder")  # a resume writes and deletes there: never elsewhere
             own_run(owned, run_dir)
             check_resumable(config, run_dir)
         return execute(config, progress, owned)
@@ -325,8 +335,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
     todo = (b for b in plan_batches([p.id for p in plan.problems], config.attempts, dispatch.batch_size, sizes)
             if (b.problem_id, b.start, b.stop) not in checkpoint.done)
     launched = began = time.perf_counter()
-    with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=config.checkpoint_s,
-                     first_shard=len(checkpoint.shards)) as writer, tqdm(
+    with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=config.checkpoint_s) as writer, tqdm(
         total=total, initial=resumed_with, unit="attempt", unit_scale=True, disable=not progress,
         mininterval=1.0, desc=f"{solver.name} on {config.bank_name}",
     ) as bar:
@@ -362,9 +371,9 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
                                           "server_cpu_s": round(attempted.server_cpu_s, 3),
                                           "tokens": attempted.tokens})
         record_provenance(config.solver, plan.meter, run_id)
-    curve.to_csv(run_dir / "curve.csv", index=False)
+    write_csv(curve, run_dir / "curve.csv")
     discoveries = log.discovery_table()
-    discoveries.to_csv(run_dir / "discoveries.csv", index=False)
+    write_csv(discoveries, run_dir / "discoveries.csv")
     final = curve.iloc[-1]
     summary = {
         "run_id": run_id, "experiment": config.experiment, "arm": config.arm, "solver": solver.name,

@@ -17,7 +17,8 @@ def file_lock(path: Path, *, wait: bool) -> Iterator[None]:
     """An exclusive lock on `path` (created if need be) for the block, released by the OS when
     the process ends however it ends (SIGKILL included), so a crash leaves no stale lock.
     Without `wait`, raises Busy at once, naming the holder's pid, if another process holds it."""
-    with open(path, "a+") as handle:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)  # never through a link
+    with os.fdopen(descriptor, "r+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:

@@ -14,7 +14,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from harness.files import replaced  # noqa: E402
 from harness.problem import DISCOVERY_TIERS  # noqa: E402
+
+
+def save(fig, path: Path) -> None:
+    """The figure as PNG at `path`, replacing the file there (never writing through a link)."""
+    with replaced(path, "wb") as out:
+        fig.savefig(out, dpi=100, format="png")
 
 
 def plot_yield(curve: pd.DataFrame, path: Path, title: str) -> Path:
@@ -32,7 +39,7 @@ def plot_yield(curve: pd.DataFrame, path: Path, title: str) -> Path:
         ax.grid(True, which="both", alpha=0.3)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title)
-    fig.savefig(path, dpi=100)
+    save(fig, path)
     plt.close(fig)
     return Path(path)
 
@@ -63,7 +70,7 @@ def plot_yield_by_cost(curve: pd.DataFrame, path: Path, title: str) -> Path | No
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0][0].legend(title="tier")
     fig.suptitle(title)
-    fig.savefig(path, dpi=100)
+    save(fig, path)
     plt.close(fig)
     return Path(path)
 
@@ -81,6 +88,6 @@ def plot_estimates(curves: pd.DataFrame, path: Path, title: str) -> Path:
     ax.set(xscale="log", xlabel="attempts per problem", ylabel="distinct discoveries (expected)", title=title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="small", ncol=2)
-    fig.savefig(path, dpi=100)
+    save(fig, path)
     plt.close(fig)
     return Path(path)

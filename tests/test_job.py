@@ -180,3 +180,143 @@ def test_a_run_made_before_the_server_setting_still_resumes(ray_local, tmp_path,
                                                                              "server": {"name": "none"}}),
                       progress=False)
     assert resumed.summary["attempts"] == 3 * 50
+
+
+# Issue 35 (items 1, 4, 8): an interrupted run whose folder was damaged resumes exactly, or is
+# refused in one line naming the file, before Ray starts and with nothing touched.
+STOPPED_BANK = {"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 1"]}],  # conftest's tiny bank
+                "erdos_straus": [{"n": 5, "bound": 12}],
+                "synthetic": [{"size": 20, "known_count": 5, "interesting_tail": 5}]}
+STOPPED = dict(attempts=2000, batch_size=500, records="compact", checkpoint_s=1e-6,
+               resolved={"bank": {"name": "tiny", "families": STOPPED_BANK}, "solver": {"name": "random"}, "seed": 0,
+                         "verify_timeout_s": 5.0})
+
+
+@pytest.fixture(scope="module")
+def stopped_run(ray_local, tmp_path_factory):
+    """A records=compact run of twelve shards (one per batch), as if interrupted after its last."""
+    where = tmp_path_factory.mktemp("stopped")
+    done = run_job(job(where, STOPPED_BANK, **STOPPED), progress=False)
+    (done.run_dir / "summary.json").unlink()
+    return done
+
+
+def copy_of(stopped_run, tmp_path, run_id="copy"):
+    import shutil
+
+    run_dir = tmp_path / "fast" / run_id
+    shutil.copytree(stopped_run.run_dir, run_dir)
+    (run_dir / "run.lock").unlink()
+    return run_dir
+
+
+def resume_of(tmp_path, tiny_bank, run_id="copy"):
+    return job(tmp_path, tiny_bank, **STOPPED, resume=run_id)
+
+
+def files_of(run_dir):
+    return {p.relative_to(run_dir): p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != "run.lock"}
+
+
+@pytest.fixture
+def no_ray(monkeypatch):
+    """Anything that would plan the run (and so start Ray) fails the test."""
+    import harness.job
+
+    def plan_run(config):
+        raise AssertionError("the run was planned (Ray started) before the damage was seen")
+
+    monkeypatch.setattr(harness.job, "plan_run", plan_run)
+
+
+def test_a_manifest_damaged_mid_file_is_refused_and_nothing_is_touched(stopped_run, tmp_path, tiny_bank, no_ray):
+    run_dir = copy_of(stopped_run, tmp_path)
+    lines = (run_dir / MANIFEST).read_text().splitlines(keepends=True)
+    assert len(lines) == 13  # the header and twelve shards
+    (run_dir / MANIFEST).write_text("".join(lines[:2] + ["{garbage\n"] + lines[3:]))
+    before = files_of(run_dir)
+    with pytest.raises(ValueError, match=r"manifest.jsonl is damaged \(line 3 is not JSON.*cannot be resumed"):
+        run_job(resume_of(tmp_path, tiny_bank), progress=False)
+    assert files_of(run_dir) == before
+
+
+def test_a_resume_after_a_shard_line_was_removed_reruns_its_batches_under_new_names(stopped_run, tmp_path,
+                                                                                    tiny_bank):
+    """What the refusal of a damaged shard advises: its line deleted, its batches run again;
+    the new shards are numbered after every name there was, so none is reused or overwritten."""
+    run_dir = copy_of(stopped_run, tmp_path)
+    lines = (run_dir / MANIFEST).read_text().splitlines(keepends=True)
+    (run_dir / MANIFEST).write_text("".join(lines[:2] + lines[3:]))  # part-00001's line
+    listed = {p: p.read_bytes() for p in (run_dir / "attempts").iterdir() if p.name != "part-00001.parquet"}
+    resumed = run_job(resume_of(tmp_path, tiny_bank), progress=False)
+    assert all(path.read_bytes() == data for path, data in listed.items())  # none overwritten
+    names = [json.loads(line)["shard"] for line in (run_dir / MANIFEST).read_text().splitlines()[1:]]
+    assert len(names) == len(set(names)) and "part-00012.parquet" in names and "part-00001.parquet" not in names
+    assert resumed.summary["attempts"] == 3 * 2000
+    attempts = pa.concat_tables(list(full_records(run_dir))).to_pandas()
+    assert len(attempts) == 3 * 2000 and not attempts.duplicated(["problem_id", "attempt"]).any()
+
+
+def forge(path, change):
+    import pyarrow.parquet as pq
+
+    pq.write_table(change(pq.read_table(path)), path)
+
+
+def stringly(table):
+    return table.set_column(table.schema.get_field_index("attempt"), "attempt", table["attempt"].cast(pa.string()))
+
+
+def an_interesting_row(table):
+    tiers = ["interesting"] + table["tier"].to_pylist()[1:]
+    return table.set_column(table.schema.get_field_index("tier"), "tier", pa.array(tiers))
+
+
+def with_compact(run_dir):
+    return sorted((run_dir / "compact").iterdir())[0].name
+
+
+DAMAGED_SHARDS = {  # how the hostile review damaged a shard -> the file named, and what is said of it
+    "string attempt": (lambda d: forge(d / "attempts/part-00000.parquet", stringly),
+                       "attempts/part-00000.parquet", "does not match its checksum"),
+    "missing attempts shard": (lambda d: (d / "attempts/part-00004.parquet").unlink(),
+                               "attempts/part-00004.parquet", "is listed in manifest.jsonl but missing"),
+    "missing compact shard": (lambda d: (d / "compact" / with_compact(d)).unlink(), "compact/",
+                              "is listed in manifest.jsonl but missing"),
+    "forged interesting row": (lambda d: forge(d / "attempts/part-00002.parquet", an_interesting_row),
+                               "attempts/part-00002.parquet", "does not match its checksum"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_SHARDS)
+def test_a_damaged_shard_is_named_in_one_line_before_ray_starts(stopped_run, tmp_path, tiny_bank, no_ray, damage):
+    run_dir = copy_of(stopped_run, tmp_path)
+    change, culprit, said = DAMAGED_SHARDS[damage]
+    change(run_dir)
+    before = files_of(run_dir)
+    with pytest.raises(ValueError, match=f"{culprit}.*{said}") as raised:
+        run_job(resume_of(tmp_path, tiny_bank), progress=False)
+    assert "\n" not in str(raised.value) and "delete its line from manifest.jsonl" in str(raised.value)
+    assert files_of(run_dir) == before
+
+
+@pytest.mark.parametrize("linked", ["curve.csv", "compact"])
+def test_a_link_inside_a_run_folder_is_refused_and_not_followed(stopped_run, tmp_path, tiny_bank, no_ray, linked):
+    import os
+    import shutil
+
+    run_dir = copy_of(stopped_run, tmp_path)
+    outside = tmp_path / "outside"
+    if linked == "compact":  # a folder elsewhere, with a file a resume would delete as unlisted
+        shutil.copytree(run_dir / "compact", outside)
+        shutil.rmtree(run_dir / "compact")
+        (outside / "part-09999.parquet").write_text("precious")
+    else:
+        (run_dir / "curve.csv").write_text("attempts\n1\n")  # as an earlier, stopped run left it
+        outside.write_text("precious")
+        (run_dir / "curve.csv").unlink()
+    os.symlink(outside, run_dir / linked)
+    kept = files_of(outside) if outside.is_dir() else outside.read_text()
+    with pytest.raises(ValueError, match=f"{linked} is a symbolic link: links inside a run folder are refused"):
+        run_job(resume_of(tmp_path, tiny_bank), progress=False)
+    assert (files_of(outside) if outside.is_dir() else outside.read_text()) == kept

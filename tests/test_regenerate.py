@@ -55,3 +55,72 @@ def test_the_command_regenerates_one_range_of_one_problem(ray_local, tmp_path, t
     missing = subprocess.run([sys.executable, "-m", "harness.regenerate", str(tmp_path / "nope"), "--out",
                               str(out)], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1 and "config.yaml" in missing.stderr
+
+
+# Issue 35, item 10: the command names an empty selection, refuses --out inside a run folder and
+# bad indices, in one line each, and writes nothing then.
+@pytest.fixture(scope="module")
+def small_run(ray_local, tmp_path_factory):
+    from harness.regenerate import main  # noqa: F401 (imported before Ray's workers need it)
+
+    bank = {"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 1"]}],  # conftest's tiny bank
+            "erdos_straus": [{"n": 5, "bound": 12}],
+            "synthetic": [{"size": 20, "known_count": 5, "interesting_tail": 5}]}
+    config = JobConfig(experiment="small", attempts=2000, seed=5, workers=2, batch_size=0, verify_timeout_s=30.0,
+                       results_dir=tmp_path_factory.mktemp("small"), solver={"name": "random"}, bank_name="tiny",
+                       bank=bank, tracking=TrackingSpec(enabled=False), records="compact",
+                       resolved={"bank": {"name": "tiny", "families": bank}, "solver": {"name": "random"},
+                                 "seed": 5, "verify_timeout_s": 30.0})
+    return run_job(config, progress=False).run_dir
+
+
+@pytest.mark.parametrize("selection, said", [
+    (["--problem", "nope/k=1"], "the run has no problem 'nope/k=1' (it has 3: erdos_straus/n=5,B=12, "),
+    (["--start", "2000"], "--start 2000 is beyond the run: it has attempts 0 to 1999 of each problem"),
+    (["--problem", "three_cubes/k=3,B=5", "--start", "500", "--stop", "100"],
+     "--start 500 is not below --stop 100: the selection is empty"),
+    (["--start", "7", "--stop", "7"], "--start 7 is not below --stop 7: the selection is empty"),
+])
+def test_an_empty_selection_is_named_and_fails(small_run, tmp_path, capsys, selection, said):
+    from harness.regenerate import main
+
+    out = tmp_path / "rows.parquet"
+    assert main([str(small_run), "--out", str(out), *selection]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"harness.regenerate: error: {said}") and err.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("index", ["1" + "0" * 30, "10**30", "-1", "abc", "9" * 5000])
+def test_an_index_out_of_range_or_not_a_number_is_refused_by_the_parser(small_run, tmp_path, capsys, index):
+    from harness.regenerate import main
+
+    with pytest.raises(SystemExit) as exited:
+        main([str(small_run), "--out", str(tmp_path / "rows.parquet"), "--start", index])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "argument --start" in err and "Traceback" not in err
+    assert "out of range" in err or "not a whole number" in err
+
+
+def test_out_inside_a_run_folder_is_refused_and_the_run_untouched(small_run, tmp_path, capsys):
+    import os
+
+    from harness.regenerate import main
+
+    shard = small_run / "attempts" / "part-00000.parquet"
+    kept = {p: p.read_bytes() for p in small_run.rglob("*") if p.is_file()}
+    os.symlink(shard, tmp_path / "link.parquet")
+    for out in (shard, small_run / "rows.parquet", small_run / "attempts", tmp_path / "link.parquet"):
+        assert main([str(small_run), "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert f"--out {out} is inside the run folder {small_run.resolve()}" in err and err.count("\n") == 1
+    assert {p: p.read_bytes() for p in small_run.rglob("*") if p.is_file()} == kept
+
+
+def test_a_selection_of_recorded_attempts_still_regenerates(small_run, tmp_path, capsys):
+    from harness.regenerate import main
+
+    out = tmp_path / "rows.parquet"
+    assert main([str(small_run), "--out", str(out), "--problem", "erdos_straus/n=5,B=12", "--start", "1990",
+                 "--stop", "5000"]) == 0
+    assert capsys.readouterr().out.strip() == f"10 full records -> {out}"
+    assert sorted(pq.read_table(out)["attempt"].to_pylist()) == list(range(1990, 2000))

@@ -24,6 +24,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 from harness.audit import audit_runs  # noqa: E402
+from harness.files import refuse_links, replaced  # noqa: E402
 from harness.reporting import figures, science, truth_check  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
 from harness.reporting.document import Findings, render  # noqa: E402
@@ -42,6 +43,10 @@ def clear_previous_report(out: Path) -> None:
         return
     if not out.is_dir():
         raise ReportError(f"--out {out} is a file, not a folder")
+    try:
+        refuse_links(out, "a report's folder")  # the report would write, or delete, through them
+    except ValueError as exc:
+        raise ReportError(f"--out: {exc}") from None
     marker = out / MARKER
     if not marker.exists():
         if any(out.iterdir()):
@@ -79,9 +84,8 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
         bar.update()
         solved_forecast = science.solved_forecast(arms, n_boot=n_boot)
         bar.update()
-    with tqdm(total=1, desc="against the truth", unit="table", disable=not progress) as bar:
-        check = truth_check.truth_check(arms, n_boot=n_boot)
-        bar.update()
+    check = truth_check.truth_check(arms, n_boot=n_boot, progress=lambda items: tqdm(
+        items, desc="against the truth", unit="arm", disable=not progress))
     prices = science.prices(arms)
     real_model = science.model_against_random(arms)
     audit, disputes = audit_runs(runs, progress=lambda items: tqdm(items, desc="verifier audit", unit="run",
@@ -109,7 +113,8 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
               "truth_check": check,
               "runs": runs_table(arms)}
     for name, frame in tables.items():
-        frame.to_csv(out / f"{name}.csv", index=False, float_format="%.6g")  # committed: small, stable diffs
+        with replaced(out / f"{name}.csv") as table:  # never written through a link
+            frame.to_csv(table, index=False, float_format="%.6g")  # committed: small, stable diffs
     first = arms[0].runs[0]
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
                         usd_per_core_hour, forecast_check=forecast_check, solved_forecast=solved_forecast,
@@ -117,9 +122,11 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
                         experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"
-    report.write_text(render(findings, datetime.date.today().isoformat()))
+    with replaced(report) as text:
+        text.write(render(findings, datetime.date.today().isoformat()))
     written = [report.name, *names.values(), *(f"{name}.csv" for name in tables)]
-    (out / MARKER).write_text(json.dumps({"files": sorted(written)}, indent=1) + "\n")
+    with replaced(out / MARKER) as marker:
+        marker.write(json.dumps({"files": sorted(written)}, indent=1) + "\n")
     return report
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from harness.files import replaced
 from harness.report import plt
 from harness.reporting.arms import Arm
 from harness.reporting.science import TIERS, truth_curve
@@ -32,7 +33,9 @@ def _save(fig, path: Path) -> Path:
     buffer = io.BytesIO()
     fig.savefig(buffer, dpi=DPI, format="png")
     plt.close(fig)
-    Image.open(buffer).convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    with replaced(path, "wb") as out:  # never written through a link
+        Image.open(buffer).convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(
+            out, format="PNG", optimize=True)
     return path
 
 

@@ -100,11 +100,11 @@ def problem_rows(arm: Arm, pid: str, known: Truth, tier: str, n_boot: int, seed:
     return rows
 
 
-def truth_check(arms: list[Arm], n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+def truth_check(arms: list[Arm], n_boot: int = 200, seed: int = 0, progress=lambda arms: arms) -> pd.DataFrame:
     """Every estimate with a truth: estimator, arm, solver, problem_id, tier, volume, estimate,
-    lower, upper, truth, inside, note."""
+    lower, upper, truth, inside, note. `progress` wraps the arms (a progress bar)."""
     rows = []
-    for arm in arms:
+    for arm in progress(arms):
         truths = arm_truths(arm)
         for pid, known in sorted(truths.items()):
             for tier in analysis.TIERS:

@@ -188,3 +188,20 @@ def test_an_arm_name_with_dollar_signs_is_drawn_as_plain_text(tmp_path, run, arm
                  n_boot=5, progress=False)
     assert (tmp_path / "report" / "REPORT.md").is_file()
     assert (tmp_path / "report" / "slopes.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_out_refuses_a_link_inside_a_previous_report_and_writes_nothing_through_it(tmp_path, run):
+    """Issue 35, item 4: a planted marker and a REPORT.md linked to a file elsewhere."""
+    import os
+
+    from harness.reporting.cli import MARKER, build_report
+    from harness.reporting.runs import ReportError
+
+    out, precious = tmp_path / "report", tmp_path / "precious.md"
+    out.mkdir()
+    precious.write_text("mine")
+    (out / MARKER).write_text(json.dumps({"files": ["REPORT.md"]}))
+    os.symlink(precious, out / "REPORT.md")
+    with pytest.raises(ReportError, match=r"--out: .*REPORT.md is a symbolic link: links inside a report's folder"):
+        build_report(two_seeds(run), out, "hand-made runs", n_boot=5, progress=False)
+    assert precious.read_text() == "mine" and (out / "REPORT.md").is_symlink()
