@@ -136,3 +136,35 @@ def expected_total(truths: list[Truth], tier: str, m) -> np.ndarray:
 def solved_share(truths: list[Truth], m) -> np.ndarray:
     """The expected share of the problems solved after m attempts on each."""
     return np.mean([t.solved(m) for t in truths], axis=0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m harness.analysis.truth [BANK]`: which instances of a bank have a truth, as Markdown."""
+    import sys
+    import time
+
+    from harness.bank import bank_from_config_name
+    from harness.reporting.markdown import num
+    from harness.solvers import HeavyTailedSolver, RandomSolver
+
+    name = (argv if argv is not None else sys.argv[1:] or ["default"])[0]
+    print("| problem | solution points | discoveries in reach: valid / novel / interesting | random: P(solve) per "
+          "attempt | heavy_tailed: P(solve) | heavy_tailed: rarest discovery's odds | seconds (both) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    without = []
+    for problem in bank_from_config_name(name):
+        began = time.perf_counter()
+        uniform, heavy = truth(RandomSolver(), problem), truth(HeavyTailedSolver(), problem)
+        if uniform is None:
+            without.append(problem.id)
+            continue
+        print(f"| {problem.id} | {uniform.points:,} | {uniform.total('valid'):,} / {uniform.total('novel'):,} / "
+              f"{uniform.total('interesting'):,} | {num(uniform.solve_odds)} | "
+              f"{num(heavy.solve_odds) if heavy else '-'} | "
+              f"{num(heavy.odds.min()) if heavy is not None and len(heavy.odds) else '-'} | "
+              f"{time.perf_counter() - began:.1f} |")
+    print(f"\nNo truth: {', '.join(without) or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
