@@ -99,3 +99,14 @@ def test_forecast_bands_cover_the_synthetic_urns_truth_at_10x_and_100x():
     print(f"coverage of the 95% bands: {coverage[0]:.2f} at 10x, {coverage[1]:.2f} at 100x")
     # measured 1.00 at 10x (the bands are wider than they need be there) and 0.93 at 100x
     assert coverage[0] >= 0.85 and 0.85 <= coverage[1] <= 0.99
+
+
+def test_no_forecast_beyond_proportional_growth_and_singletons_span_everything_between():
+    """taxicab/B=1000 at 3x10^9 pooled: 35 novel solutions, nearly all seen once; the forecast said
+    3,499 [2,299, 4,499] at 100x, more than proportional growth allows (and than the 1,600 in reach)."""
+    counts = np.array([1] * 33 + [2, 2])
+    ahead = forecast_richness(counts, 3 * 10**9, [10 * 3 * 10**9, 100 * 3 * 10**9], n_boot=30)
+    assert (ahead["upper"] <= np.array([10, 100]) * 35 + 1e-9).all()
+    assert (ahead["estimate"] <= ahead["upper"]).all()
+    only_once = forecast_richness(np.ones(20, dtype=int), 10_000, [100_000, 1_000_000], n_boot=30)
+    assert only_once["lower"].tolist() == [20, 20] and only_once["upper"].tolist() == [200, 2_000]

@@ -1,6 +1,7 @@
 """Species-accumulation estimators against published iNEXT values and hand-checked cases."""
 import math
 
+import numpy as np
 import pytest
 
 from harness.analysis.richness import chao, pass_at_k, richness
@@ -94,3 +95,14 @@ def test_the_price_of_the_next_discoveries_by_hand():
     assert math.isinf(attempts_per_discovery([2, 3, 5], sampling_units=10))
     with pytest.raises(ValueError, match="fraction"):
         additional_attempts([1, 2], sampling_units=10, fraction=0)
+
+
+def test_a_count_band_holds_what_the_bootstrap_cannot_see():
+    from harness.analysis.richness import count_band
+
+    lower, upper = count_band(np.array([0.0, 1.0, 30.0]))
+    assert lower[0] == 0 and upper[0] == pytest.approx(3.689, abs=1e-3)  # nothing found: up to 3.7 expected
+    assert lower[1] == pytest.approx(0.0253, abs=1e-4) and upper[1] == pytest.approx(5.572, abs=1e-3)
+    # nothing found in 1,000 attempts: the band at 1,000 is not [0, 0]
+    at = richness(np.array([], dtype=int), sampling_units=1_000, at=[100, 1_000], n_boot=10)
+    assert at["upper"].tolist() == pytest.approx([0.3689, 3.689], abs=1e-3)
