@@ -53,7 +53,7 @@ def true_slope(truths: list[Truth], tier: str, window: tuple[int, int]) -> float
     return log_log_slope(steps, expected_total(truths, tier, steps))
 
 
-def _row(estimator, arm, pid, tier, volume, estimate, lower, upper, truth_value, note="") -> dict:
+def _row(estimator, arm, pid, tier, volume, estimate, lower, upper, truth_value, note="", in_reach=np.nan) -> dict:
     slack = 1e-9 + 1e-9 * abs(truth_value)  # rounding of sums of many tiny odds
     if estimator in LOWER_BOUND:
         held = lower - slack <= truth_value
@@ -63,7 +63,7 @@ def _row(estimator, arm, pid, tier, volume, estimate, lower, upper, truth_value,
         held = np.nan
     return {"estimator": estimator, "arm": arm.name, "solver": arm.solver, "problem_id": pid, "tier": tier,
             "volume": int(volume), "estimate": float(estimate), "lower": float(lower), "upper": float(upper),
-            "truth": float(truth_value), "inside": held, "note": note}
+            "truth": float(truth_value), "inside": held, "in_reach": float(in_reach), "note": note}
 
 
 def problem_rows(arm: Arm, pid: str, known: Truth, tier: str, n_boot: int, seed: int) -> list[dict]:
@@ -92,7 +92,7 @@ def problem_rows(arm: Arm, pid: str, known: Truth, tier: str, n_boot: int, seed:
         ahead = forecast_richness(found, origin.units, [k * origin.units for k in REACHES], n_boot, seed=seed)
         for k, (_, point) in zip(REACHES, ahead.iterrows()):
             rows.append(_row(f"forecast {k}x{label}", arm, pid, tier, point["m"], point["estimate"], point["lower"],
-                             point["upper"], known.expected(tier, point["m"])[0]))
+                             point["upper"], known.expected(tier, point["m"])[0], in_reach=known.total(tier)))
     v = analysis.verdict(runs, tier, n_boot, seed)
     if v.slope is not None and math.isfinite(v.slope.lower):
         rows.append(_row("slope", arm, pid, tier, units, v.slope.slope, v.slope.lower, v.slope.upper,
@@ -102,7 +102,7 @@ def problem_rows(arm: Arm, pid: str, known: Truth, tier: str, n_boot: int, seed:
 
 def truth_check(arms: list[Arm], n_boot: int = 200, seed: int = 0, progress=lambda arms: arms) -> pd.DataFrame:
     """Every estimate with a truth: estimator, arm, solver, problem_id, tier, volume, estimate,
-    lower, upper, truth, inside, note. `progress` wraps the arms (a progress bar)."""
+    lower, upper, truth, inside, in_reach (forecasts: the discoveries in reach), note. `progress` wraps the arms (a progress bar)."""
     rows = []
     for arm in progress(arms):
         truths = arm_truths(arm)
@@ -121,7 +121,7 @@ def truth_check(arms: list[Arm], n_boot: int = 200, seed: int = 0, progress=lamb
                                      point["lower"], point["upper"],
                                      solved_share([truths[pid] for pid in ids], point["k"])[0]))
     return pd.DataFrame(rows, columns=["estimator", "arm", "solver", "problem_id", "tier", "volume", "estimate",
-                                       "lower", "upper", "truth", "inside", "note"])
+                                       "lower", "upper", "truth", "inside", "in_reach", "note"])
 
 
 def coverage(check: pd.DataFrame) -> pd.DataFrame:
@@ -226,6 +226,15 @@ def section(check: pd.DataFrame, verdicts: pd.DataFrame, arms: list[Arm]) -> lis
         f"{len(wrong_saturated)} rows read saturated where the true slope is 0.5 or more. Columns `true_slope`, "
         "`true_verdict` and `agrees` of `verdicts.csv`.", "",
     ]
+    ahead = check[check["estimator"].str.startswith("forecast")]
+    beyond = ahead[ahead["estimate"] >= ahead["in_reach"] + 0.5]
+    lines += [f"Forecasts above the discoveries in reach by half a discovery or more: {len(beyond)} of {len(ahead)} "
+              "forecast rows (the "
+              "estimator does not know how many exist; every forecast is capped at proportional growth from "
+              "what was found, which can still exceed it)"
+              + (": " + "; ".join(f"{r['arm']} {r['problem_id']} {r['tier']} {r['estimator']}: {num(r['estimate'])} "
+                                  f"of {num(r['in_reach'])}" for _, r in beyond.head(5).iterrows())
+                 + ("; ..." if len(beyond) > 5 else "") if len(beyond) else "") + ".", ""]
     deep = deepest_rows(check, arms)
     if len(deep):
         lines += [
