@@ -8,6 +8,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from harness.problem import STATEMENT_VERSION
 from harness.reporting.arms import Arm
 from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
 
@@ -292,6 +293,7 @@ def real_model_section(f: Findings) -> list[str]:
     if not len(f.real_model):
         return ["No arm in this sweep spent tokens beside a random arm on its bank."]
     r = f.real_model
+    leaked = bool(r["example_is_solution"].any())  # only in the statements' first wording
     lines = [
         "Arms whose candidates came (partly) from a language model, beside random search on the same "
         "problems. Compute is CPU seconds: verification plus the model server's own CPU (measured when "
@@ -307,8 +309,9 @@ def real_model_section(f: Findings) -> list[str]:
                   "random_valid": "random, equal attempts", "random_novel": "(novel)",
                   "random_attempts_at_compute": "random's attempts at equal compute",
                   "random_valid_at_compute": "random, equal compute", "random_novel_at_compute": "(novel) ",
-                  "example_is_solution": "prompt's example solves it",
-                  "model_beyond_example": "model, beyond the example"}), ""]
+                  **({"example_is_solution": "prompt's example solves it",
+                      "model_beyond_example": "model, beyond the example"} if leaked else {})}), "",
+        *old_prompts(r), *([] if leaked else ["No prompt's example answer is a solution of its problem.", ""])]
     for arm, part in r.groupby("arm", sort=True):
         total = lambda column: num(round(float(part[column].sum()), 9))  # noqa: E731 (means of thirds: 3, not 3.00)
         solved = int((part["model_valid"] > 0).sum())
@@ -324,10 +327,26 @@ def real_model_section(f: Findings) -> list[str]:
             f"{total('model_novel')} novel); random search at equal attempts on {random_solved} "
             f"({total('random_valid')}, {total('random_novel')}), at equal compute "
             f"({num(first['random_attempts_at_compute'])} attempts per problem{capped}) on {at_compute} "
-            f"({total('random_valid_at_compute')}, {total('random_novel_at_compute')}). "
-            f"On {len(echoed)} of its {solved} solved problems the prompt's own example answer is a solution; "
-            f"beyond those examples: {total('model_beyond_example')} distinct solutions per seed.")
+            f"({total('random_valid_at_compute')}, {total('random_novel_at_compute')})."
+            + (f" On {len(echoed)} of its {solved} solved problems the prompt's own example answer is a solution; "
+               f"beyond those examples: {total('model_beyond_example')} distinct solutions per seed."
+               if part["example_is_solution"].any() else ""))
     return lines
+
+
+def old_prompts(r: pd.DataFrame) -> list[str]:
+    """A sentence on model arms asked in an older wording of the statements than the current one."""
+    old = r[r["statement_version"] < STATEMENT_VERSION] if "statement_version" in r else r.iloc[:0]
+    if not len(old):
+        return []
+    arms = ", ".join(sorted(set(old["arm"])))
+    leaks = ", ".join(sorted(set(old.loc[old["example_is_solution"], "problem_id"])))
+    return [f"The model arms {arms} use the old prompts: they replay recordings asked in the statements' "
+            f"first wording (`solver.statement_version=1`, pinned so that the recorded prompts are found), whose "
+            "example answers were sometimes solutions"
+            + (f" (here on {leaks}: the column \"prompt's example solves it\")" if leaks else "")
+            + f". The current statements (version {STATEMENT_VERSION}) show the answer format with an example that "
+            "is no solution; the recording is to be made again with them.", ""]
 
 
 def band(row, column: str = "estimate") -> str:
