@@ -144,7 +144,9 @@ def bank_responder(problems, hit_rate: float = 0.3, prose: bool = True) -> Respo
     """LLM-shaped answers for a bank: with probability `hit_rate` one of the problem's
     solutions (more often the first ones), else a sample of its search space, now and then
     no answer block at all. A scripted stand-in for a model, for demos and recordings."""
-    by_statement = {p.statement: p for p in problems}
+    from harness.problem import STATEMENT_VERSIONS
+
+    by_statement = {p.statement_of(v): p for p in problems for v in STATEMENT_VERSIONS}  # any wording
 
     def respond(messages: list[dict], count: int, rng: random.Random) -> list[str]:
         problem = next((p for text in (m["content"] for m in messages) for s, p in by_statement.items() if s in text),

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import Any, Callable, ClassVar, Protocol, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence
 
 from harness.grammar import GRAMMAR_VERSION, HasGrammar
 from harness.parse import ParseError
@@ -30,6 +30,11 @@ class Tier(str, Enum):
         return _RANK.get(self, 0)
 
 
+# Wordings of the statements: 1 the first (some examples were answers: three_cubes k=20's
+# `1, -2, 3`, pell D=2's `3, 2`, ...), 2 examples that are no solution of their problem. Recorded
+# prompts (results/reference/) were asked in version 1: `solver.statement_version=1` replays them.
+STATEMENT_VERSION = 2
+STATEMENT_VERSIONS = (1, 2)
 _RANK = {Tier.VALID: 1, Tier.NOVEL: 2, Tier.INTERESTING: 3}
 DISCOVERY_TIERS: tuple[Tier, ...] = (Tier.VALID, Tier.NOVEL, Tier.INTERESTING)
 
@@ -67,9 +72,29 @@ class Problem(ABC):
         return f"{self.family}/{self.instance}"
 
     @property
-    @abstractmethod
     def statement(self) -> str:
-        """Prompt text, including the exact answer format."""
+        """Prompt text, including the exact answer format (the current wording, STATEMENT_VERSION).
+        A family with one wording defines this; one whose wording changed defines `statement_of`."""
+        return self.statement_of(STATEMENT_VERSION)
+
+    def statement_of(self, version: int) -> str:
+        """The statement in a version of the wordings (STATEMENT_VERSIONS). Version 1 is the first,
+        whose example answers were sometimes solutions (kept: recorded prompts are looked up by
+        their text); from version 2 on a statement's example shows the format and is no solution
+        (`format_example`)."""
+        if version not in STATEMENT_VERSIONS:
+            raise ValueError(f"statement_version is one of {STATEMENT_VERSIONS}, got {version!r}")
+        if type(self).statement is Problem.statement:
+            raise NotImplementedError(f"{type(self).__name__} defines neither statement nor statement_of")
+        return self.statement  # one wording in every version
+
+    def format_example(self, candidates: Iterable[str]) -> str:
+        """The first of `candidates` that is in the answer format and no solution of this problem
+        (the verifier calls it wrong): what a statement may show as its example."""
+        for text in candidates:
+            if self.verify(text).tier is Tier.WRONG:
+                return text
+        raise ValueError(f"{self.id}: none of the candidate examples is a wrong answer in the format")
 
     @property
     @abstractmethod

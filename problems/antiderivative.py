@@ -62,13 +62,17 @@ class Antiderivative(Problem):
     def reference(self) -> sympy.Expr:
         return sympy.integrate(self.f, X)
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        example = "x**2/2 + sin(x)" if version == 1 else self.example
         return (
             f"Find a function F(x) whose derivative is {self.integrand}. Answer with one "
             "expression in x in Python syntax (** for powers; sin, cos, tan, exp, log, sqrt "
-            "and their inverses allowed), e.g. `x**2/2 + sin(x)`."
+            f"and their inverses allowed), e.g. `{example}`."
         )
+
+    @cached_property
+    def example(self) -> str:
+        return self.format_example(f"x**2/{2 + i} + sin(x)" for i in range(100))  # F' = f only for one f
 
     @property
     def space(self) -> ExpressionGrammar:

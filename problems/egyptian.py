@@ -46,13 +46,19 @@ class EgyptianFraction(Problem):
     def target(self) -> Fraction:
         return Fraction(self.a, self.b)
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        # version 1's example had 3 denominators whatever `terms`, three of 1 = 1/2 + 1/3 + 1/7 + 1/42
+        example = "2, 3, 7" if version == 1 else self.example
         return (
             f"Write {self.a}/{self.b} as a sum of {self.terms} unit fractions 1/d with distinct "
             f"denominators d <= {self.bound}. Answer with the {self.terms} denominators separated "
-            "by commas, e.g. `2, 3, 7`."
+            f"by commas, e.g. `{example}`."
         )
+
+    @cached_property
+    def example(self) -> str:
+        """`terms` odd denominators, no solution: 3, 5, 7, ... (shifted if need be)."""
+        return self.format_example(", ".join(str(3 + 2 * j + i) for j in range(self.terms)) for i in range(100))
 
     @property
     def space(self) -> IntBox:

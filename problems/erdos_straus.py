@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 import numpy as np
@@ -34,12 +35,16 @@ class ErdosStraus(Problem):
     def instance(self) -> str:
         return f"n={self.n},B={self.bound}"
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        example = "2, 3, 7" if version == 1 else self.example
         return (
             f"Find positive integers x, y, z with 4/{self.n} = 1/x + 1/y + 1/z. "
-            "Answer with the three integers separated by commas, e.g. `2, 3, 7`."
+            f"Answer with the three integers separated by commas, e.g. `{example}`."
         )
+
+    @cached_property
+    def example(self) -> str:
+        return self.format_example(f"2, 3, {7 + i}" for i in range(100))  # 41/42 is no 4/n
 
     @property
     def space(self) -> IntBox:

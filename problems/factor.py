@@ -86,12 +86,16 @@ class Factorisation(Problem):
     def p(self) -> sympy.Poly:
         return sympy.Poly(parse_expression(self.polynomial, {"x": X}), X)
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        example = "(x - 1)*(x + 1)" if version == 1 else self.example  # version 1's factors x**2 - 1
         return (
             f"Factor {self.polynomial} into at least two non-constant polynomials with integer "
-            "coefficients. Answer with the product in Python syntax, e.g. `(x - 1)*(x + 1)`."
+            f"coefficients. Answer with the product in Python syntax, e.g. `{example}`."
         )
+
+    @cached_property
+    def example(self) -> str:
+        return self.format_example(f"(x - {2 + i})*(x + {3 + i})" for i in range(100))
 
     @property
     def space(self) -> FactorSpace:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,13 +37,20 @@ class GolombRuler(Problem):
     def instance(self) -> str:
         return f"m={self.marks},L={self.bound}"
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        example = "0, 1, 4, 6" if version == 1 else self.example  # version 1's is the optimal 4-mark ruler
         return (
             f"Find {self.marks} distinct integers in [0, {self.bound}] whose pairwise differences "
             f"are all distinct (a Golomb ruler). Answer with the {self.marks} integers separated by "
-            "commas, e.g. `0, 1, 4, 6`."
+            f"commas, e.g. `{example}`."
         )
+
+    @cached_property
+    def example(self) -> str:
+        """`marks` integers in arithmetic progression (differences repeat from 3 marks on); for 2
+        marks, a pair too far apart."""
+        progressions = (", ".join(str(step * j) for j in range(self.marks)) for step in range(1, 50))
+        return self.format_example(itertools.chain(progressions, [f"0, {self.bound + 1}"]))
 
     @property
     def space(self) -> IntBox:

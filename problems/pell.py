@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -62,12 +63,16 @@ class Pell(Problem):
     def instance(self) -> str:
         return f"D={self.d},B={self.bound}"
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        example = "3, 2" if version == 1 else self.example  # version 1's solves D = 2
         return (
             f"Find positive integers x, y with x**2 - {self.d}*y**2 = 1. "
-            "Answer with the two integers separated by a comma, e.g. `3, 2`."
+            f"Answer with the two integers separated by a comma, e.g. `{example}`."
         )
+
+    @cached_property
+    def example(self) -> str:
+        return self.format_example(f"{2 + i}, {3 + i}" for i in range(100))  # x <= y: never a solution
 
     @property
     def space(self) -> IntBox:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cached_property
 
 import sympy
 
@@ -37,14 +38,21 @@ class Sequence(Problem):
     def instance(self) -> str:
         return self.name
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        # version 1's examples are the triangular numbers and the Mersenne numbers, both instances
+        first, second = ("n*(n + 1)/2", "2**n - 1") if version == 1 else self.examples
         shown = ", ".join(map(str, self.terms))
         return (
             f"The sequence a(1), a(2), ... begins {shown}. Give a closed form for a(n) as one "
             "expression in n in Python syntax (integers, + - * / and **; a small integer base may "
-            "have an exponent linear in n), e.g. `n*(n + 1)/2` or `2**n - 1`."
+            f"have an exponent linear in n), e.g. `{first}` or `{second}`."
         )
+
+    @cached_property
+    def examples(self) -> tuple[str, str]:
+        """A quotient and a power of n in the formula syntax, neither a solution."""
+        return (self.format_example(f"n*(n + {3 + 2 * i})/2" for i in range(100)),
+                self.format_example(f"3*2**n - {1 + i}" for i in range(100)))
 
     @property
     def space(self) -> ExpressionGrammar:

@@ -7,6 +7,7 @@ solutions, the last `interesting` labels are interesting. With the `synthetic` s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from harness.parse import parse_int_tuple
 from harness.problem import Problem
@@ -32,9 +33,13 @@ class SyntheticUrn(Problem):
     def known_solutions(self) -> tuple[str, ...]:
         return tuple(map(str, range(self.known_count)))
 
-    @property
-    def statement(self) -> str:
-        return f"Name an integer label in [0, {self.size}). Answer with the integer alone, e.g. `7`."
+    def statement_of(self, version: int) -> str:
+        example = "7" if version == 1 else self.example  # version 1's is a label when size > 7
+        return f"Name an integer label in [0, {self.size}). Answer with the integer alone, e.g. `{example}`."
+
+    @cached_property
+    def example(self) -> str:
+        return self.format_example(str(self.size + i) for i in range(100))
 
     @property
     def space(self) -> IntBox:

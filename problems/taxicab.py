@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -27,13 +28,17 @@ class Taxicab(Problem):
     def instance(self) -> str:
         return f"B={self.bound}"
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        example = "1, 12, 9, 10" if version == 1 else self.example  # version 1's is 1729, a solution
         return (
             "Find positive integers a, b, c, d with a**3 + b**3 = c**3 + d**3 where {a, b} and "
             f"{{c, d}} differ, all at most {self.bound}. Answer with a, b, c, d separated by "
-            "commas, e.g. `1, 12, 9, 10`."
+            f"commas, e.g. `{example}`."
         )
+
+    @cached_property
+    def example(self) -> str:
+        return self.format_example(f"{1 + i}, {2 + i}, {3 + i}, {4 + i}" for i in range(100))
 
     @property
     def space(self) -> IntBox:

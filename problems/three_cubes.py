@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -31,12 +32,16 @@ class ThreeCubes(Problem):
     def instance(self) -> str:
         return f"k={self.k},B={self.bound}"
 
-    @property
-    def statement(self) -> str:
+    def statement_of(self, version: int) -> str:
+        example = "1, -2, 3" if version == 1 else self.example  # version 1's solves k = 20
         return (
             f"Find integers x, y, z with x**3 + y**3 + z**3 = {self.k}. "
-            "Answer with the three integers separated by commas, e.g. `1, -2, 3`."
+            f"Answer with the three integers separated by commas, e.g. `{example}`."
         )
+
+    @cached_property
+    def example(self) -> str:
+        return self.format_example(f"1, -2, {3 + i}" for i in range(100))
 
     @property
     def space(self) -> IntBox:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
-from harness.audit import audit_runs  # noqa: E402
+from harness.audit import audit_misses, audit_runs, default_cache_dir, misses_by_family  # noqa: E402
 from harness.files import refuse_links, replaced  # noqa: E402
 from harness.reporting import figures, science, truth_check  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
@@ -90,6 +90,9 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     real_model = science.model_against_random(arms)
     audit, disputes = audit_runs(runs, progress=lambda items: tqdm(items, desc="verifier audit", unit="run",
                                                                    disable=not progress))
+    misses = audit_misses([p for run in runs for p in run.bank_problems], default_cache_dir(),
+                          progress=lambda items: tqdm(items, desc="miss check", unit="problem", disable=not progress))
+    audit = with_misses(audit, misses)
     spend = {arm.name: science.spend_curves(arm, usd_per_core_hour) for arm in arms}
 
     names: dict[str, str] = {}
@@ -110,7 +113,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     tables = {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
               "calibration": calibration, "forecast_check": forecast_check, "solved_forecast": solved_forecast,
               "prices": prices, "real_model": real_model, "audit": audit, "audit_disputes": disputes,
-              "truth_check": check,
+              "truth_check": check, "audit_misses": misses,
               "runs": runs_table(arms)}
     for name, frame in tables.items():
         with replaced(out / f"{name}.csv") as table:  # never written through a link
@@ -118,7 +121,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     first = arms[0].runs[0]
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
                         usd_per_core_hour, forecast_check=forecast_check, solved_forecast=solved_forecast,
-                        prices=prices, audit=audit, disputes=disputes, truth_check=check,
+                        prices=prices, audit=audit, disputes=disputes, truth_check=check, misses=misses,
                         experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"
@@ -128,6 +131,15 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     with replaced(out / MARKER) as marker:
         marker.write(json.dumps({"files": sorted(written)}, indent=1) + "\n")
     return report
+
+
+def with_misses(audit: pd.DataFrame, misses: pd.DataFrame) -> pd.DataFrame:
+    """The audit's table per family with the miss check's columns (harness.audit.misses_by_family)."""
+    by_family = misses_by_family(misses)
+    if not len(by_family) or not len(audit):
+        return audit  # nothing audited: the report shows the miss check on its own
+    columns = ["family", "instances_enumerated", "points_checked", "points_missed", "misses"]
+    return audit.merge(by_family[columns], on="family", how="left")
 
 
 def runs_table(arms: list[Arm]) -> pd.DataFrame:

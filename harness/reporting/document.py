@@ -8,6 +8,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from harness.problem import STATEMENT_VERSION
 from harness.reporting.arms import Arm
 from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
 from harness.reporting.truth_check import section as truth_section
@@ -39,6 +40,7 @@ class Findings:
     audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_runs: per family
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
     truth_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # truth_check.truth_check
+    misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_misses: per instance
 
 
 def reached(row) -> str:
@@ -168,6 +170,11 @@ def conclusion(f: Findings) -> str:
         wrong, against = int(f.audit["wrong_checked"].sum()), int(f.audit["wrong_disputed"].sum())
         lines.append(f"An independent checker re-checked all {valid:,} solution verdicts and {wrong:,} wrong ones: "
                      f"it disputed {disputed} and {against} (see Verifier audit).")
+    enumerated = f.misses[f.misses["enumerated"]] if len(f.misses) else f.misses
+    if len(enumerated):
+        lines.append(f"Of the {int(enumerated['checked'].sum()):,} enumerated solution points checked on "
+                     f"{len(enumerated)} instances, the verifier and its batch check missed "
+                     f"{int(enumerated['missed'].sum())} (see Verifier audit).")
     solvers = ", ".join(sorted({a.solver for a in f.arms}))
     recordings = sorted({recording_of(r) for a in model_arms(f.arms) for r in a.runs if recorded(r)})
     scripted = f" (model answers replayed from recordings in {', '.join(recordings)})" if recordings else ""
@@ -284,6 +291,7 @@ def real_model_section(f: Findings) -> list[str]:
     if not len(f.real_model):
         return ["No arm in this sweep spent tokens beside a random arm on its bank."]
     r = f.real_model
+    leaked = bool(r["example_is_solution"].any())  # only in the statements' first wording
     lines = [
         "Arms whose candidates came (partly) from a language model, beside random search on the same "
         "problems. Compute is CPU seconds: verification plus the model server's own CPU (measured when "
@@ -299,8 +307,9 @@ def real_model_section(f: Findings) -> list[str]:
                   "random_valid": "random, equal attempts", "random_novel": "(novel)",
                   "random_attempts_at_compute": "random's attempts at equal compute",
                   "random_valid_at_compute": "random, equal compute", "random_novel_at_compute": "(novel) ",
-                  "example_is_solution": "prompt's example solves it",
-                  "model_beyond_example": "model, beyond the example"}), ""]
+                  **({"example_is_solution": "prompt's example solves it",
+                      "model_beyond_example": "model, beyond the example"} if leaked else {})}), "",
+        *old_prompts(r), *([] if leaked else ["No prompt's example answer is a solution of its problem.", ""])]
     for arm, part in r.groupby("arm", sort=True):
         total = lambda column: num(round(float(part[column].sum()), 9))  # noqa: E731 (means of thirds: 3, not 3.00)
         solved = int((part["model_valid"] > 0).sum())
@@ -316,10 +325,26 @@ def real_model_section(f: Findings) -> list[str]:
             f"{total('model_novel')} novel); random search at equal attempts on {random_solved} "
             f"({total('random_valid')}, {total('random_novel')}), at equal compute "
             f"({num(first['random_attempts_at_compute'])} attempts per problem{capped}) on {at_compute} "
-            f"({total('random_valid_at_compute')}, {total('random_novel_at_compute')}). "
-            f"On {len(echoed)} of its {solved} solved problems the prompt's own example answer is a solution; "
-            f"beyond those examples: {total('model_beyond_example')} distinct solutions per seed.")
+            f"({total('random_valid_at_compute')}, {total('random_novel_at_compute')})."
+            + (f" On {len(echoed)} of its {solved} solved problems the prompt's own example answer is a solution; "
+               f"beyond those examples: {total('model_beyond_example')} distinct solutions per seed."
+               if part["example_is_solution"].any() else ""))
     return lines
+
+
+def old_prompts(r: pd.DataFrame) -> list[str]:
+    """A sentence on model arms asked in an older wording of the statements than the current one."""
+    old = r[r["statement_version"] < STATEMENT_VERSION] if "statement_version" in r else r.iloc[:0]
+    if not len(old):
+        return []
+    arms = ", ".join(sorted(set(old["arm"])))
+    leaks = ", ".join(sorted(set(old.loc[old["example_is_solution"], "problem_id"])))
+    return [f"The model arms {arms} use the old prompts: they replay recordings asked in the statements' "
+            f"first wording (`solver.statement_version=1`, pinned so that the recorded prompts are found), whose "
+            "example answers were sometimes solutions"
+            + (f" (here on {leaks}: the column \"prompt's example solves it\")" if leaks else "")
+            + f". The current statements (version {STATEMENT_VERSION}) show the answer format with an example that "
+            "is no solution; the recording is to be made again with them.", ""]
 
 
 def forecast_table(f: Findings) -> pd.DataFrame:
@@ -442,27 +467,58 @@ def prices_section(f: Findings) -> list[str]:
 
 
 def audit_section(f: Findings) -> list[str]:
-    """What an independent checker said of the verifier's verdicts (harness.audit)."""
+    """What an independent checker said of the verifier's verdicts (harness.audit), and the miss
+    check of every enumerated solution point."""
     if not len(f.audit):
-        return ["Not audited: the runs' attempt records (their Parquet shards) were not reachable from here."]
+        return ["Not audited: the runs' attempt records (their Parquet shards) were not reachable from here.",
+                *([""] + misses_lines(f.misses) if len(f.misses) else [])]
     a = f.audit
     total = {column: int(a[column].sum()) for column in ("valid_checked", "valid_disputed", "wrong_checked",
                                                           "wrong_disputed")}
+    columns = {"family": "family", "valid_checked": "valid checked", "valid_disputed": "checker disagrees",
+               "false_valid_upper": "false-valid rate, 95% upper", "wrong_checked": "wrong checked",
+               "wrong_disputed": "checker disagrees", "false_wrong_upper": "false-wrong rate, 95% upper"}
+    if "misses" in a:
+        columns["misses"] = "misses, enumerated solution points"
     return [
         "Stroebl et al. (2024, \"Inference Scaling fLaws\") show that a verifier's false positives cap what "
         "resampling can buy. Every attempt the verifier called valid (or better) in these runs, and a random "
         "sample of the ones it called wrong, were checked again by an independent checker per family "
         "(`harness/audit.py`: its own parsing and plain integer or rational arithmetic, no code shared with "
         "the verifiers). Upper bounds: exact binomial (Clopper-Pearson) 95%, one-sided. Table: `audit.csv`.", "",
-        table(a, {"family": "family", "valid_checked": "valid checked", "valid_disputed": "checker disagrees",
-                  "false_valid_upper": "false-valid rate, 95% upper", "wrong_checked": "wrong checked",
-                  "wrong_disputed": "checker disagrees", "false_wrong_upper": "false-wrong rate, 95% upper"}), "",
+        table(a, columns), "",
         f"In all: {total['valid_checked']:,} valid verdicts checked, {total['valid_disputed']} disputed; "
         f"{total['wrong_checked']:,} wrong verdicts checked, {total['wrong_disputed']} disputed"
         + (". The disputed attempts (all in `audit_disputes.csv`), each to be read as a possible verifier error:"
            if len(f.disputes) else "."),
         *([""] + [f"- {r['problem_id']}, verdict {r['tier']}: `{r['candidate']}` (run {r['run_id'][:8]})"
-                  for _, r in f.disputes.head(10).iterrows()] if len(f.disputes) else [])]
+                  for _, r in f.disputes.head(10).iterrows()] if len(f.disputes) else []),
+        *([""] + misses_lines(f.misses) if len(f.misses) else [])]
+
+
+def misses_lines(misses: pd.DataFrame) -> list[str]:
+    """Per enumerated instance: its solution points checked and missed (harness.audit.miss_check)."""
+    enumerated = misses[misses["enumerated"]]
+    others = sorted(misses.loc[~misses["enumerated"], "problem_id"])
+    missed = int(enumerated["missed"].sum())
+    lines = [
+        "A sample of wrong verdicts bounds the false-wrong rate, but cannot rule out rare misses, and rare hits are "
+        "what the thesis counts. So wherever the solutions of an instance's box are enumerated (the exact truth, "
+        "`Problem.solution_points`), every solution point, each ordering that is a solution, confirmed by the "
+        "independent checker, was put to the family's scalar verifier (tier valid or better) and to its batch "
+        "check (`batch_valid` over an int64 array): a miss is seen, not bounded. Where there are more than "
+        "50,000 orderings (Golomb rulers of 5 marks or more), every point was checked in representative orderings, "
+        "as the row says. Table: `audit_misses.csv`.", ""]
+    if len(enumerated):
+        lines += [table(enumerated, {"problem_id": "problem", "checked": "checked", "scalar_missed": "verifier missed",
+                                     "batch_missed": "batch check missed", "misses": "misses"}), "",
+                  f"In all: {missed} of {int(enumerated['checked'].sum()):,} enumerated solution points missed, on "
+                  f"{len(enumerated)} instances ({int(enumerated['exhaustive'].sum())} exhaustive)"
+                  + (": the missed points are in `audit_misses.csv`." if missed else ".")]
+    if others:
+        lines += ["", f"Not enumerated ({len(others)} instances; there the sampled false-wrong bound of the family "
+                      f"is all the audit says): {', '.join(others)}."]
+    return lines
 
 
 def sweep_table(arms: list[Arm]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from harness.analysis import runs as analysis
 from harness.analysis.forecast import MIN_DISCOVERIES, fit_coverage_power_law, forecast_richness, forecast_solved
 from harness.analysis.observed import log_spaced_steps
 from harness.analysis.runs import TIERS
+from harness.problem import STATEMENT_VERSION
 from harness.reporting.arms import Arm
 from harness.analysis.truth import expected_total, truth
 from harness.solvers import make_solver
@@ -231,15 +232,25 @@ def found_by(arm: Arm, problem_id: str, tier: str, attempts: float) -> float:
     return float(arm.seeded().restrict([problem_id]).found_within(tier, [math.ceil(attempts)]).mean())
 
 
-EXAMPLE = re.compile(r"e\.g\. `([^`]+)`")  # how statements show the answer format
 
 
-def example_solution(problem) -> str | None:
-    """The canonical form of the example answer the statement itself gives, when that example
-    is a solution (a model may copy it); None otherwise."""
-    match = EXAMPLE.search(problem.statement)
-    verdict = problem.verify(match.group(1)) if match else None
-    return verdict.canonical if verdict is not None and verdict.tier.rank else None
+def statement_version(arm: Arm) -> int:
+    """The statements' wording the arm's model was asked in (harness/problem.py): its solver's
+    `statement_version`, or 1 for runs made before the setting existed (they asked in the first)."""
+    settings = arm.runs[0].config.get("solver", {}) or {}
+    return int((settings.get("llm") or settings).get("statement_version", 1))
+
+
+def example_solution(problem, version: int = STATEMENT_VERSION) -> str | None:
+    """The canonical form of an example answer the statement (in wording `version`) gives, when
+    that example is a solution (a model may copy it); None otherwise. From version 2 on no
+    statement's example is a solution (tests/test_statements.py); version 1's sometimes were."""
+    _, _, tail = problem.statement_of(version).partition("e.g.")
+    for example in re.findall(r"`([^`]+)`", tail):
+        verdict = problem.verify(example)
+        if verdict.tier.rank:
+            return verdict.canonical
+    return None
 
 
 def model_against_random(arms: list[Arm]) -> pd.DataFrame:
@@ -258,8 +269,9 @@ def model_against_random(arms: list[Arm]) -> pd.DataFrame:
         # random's attempts per problem when it had spent the model arm's whole compute
         equal = float(np.interp(compute, baseline["compute_s"], baseline["attempts"]))
         problems = {p.id: p for p in model.runs[0].bank_problems}
+        version = statement_version(model)
         for pid, problem in sorted(problems.items()):
-            example = example_solution(problem)
+            example = example_solution(problem, version)
             beyond = [int(((d["problem_id"] == pid) & d["first_valid"].notna() & (d["canonical"] != example)).sum())
                       for d in model.discoveries()]
             rows.append({
@@ -270,6 +282,7 @@ def model_against_random(arms: list[Arm]) -> pd.DataFrame:
                 **{f"random_{t}": found_by(base, pid, t, model.attempts) for t in ("valid", "novel")},
                 "random_attempts_at_compute": equal, "random_capped": compute > baseline["compute_s"].iloc[-1],
                 **{f"random_{t}_at_compute": found_by(base, pid, t, equal) for t in ("valid", "novel")},
+                "statement_version": version,
                 "example_is_solution": example is not None, "model_beyond_example": float(np.mean(beyond)),
             })
     return pd.DataFrame(rows)

@@ -2,7 +2,7 @@
 
 A live run that records (`server=llama_cpp`, `record_dir`) appends one line to the recording's
 `provenance.jsonl`: the model file's name and sha256, the server's name, version and build
-options, the sampling settings and the prompt templates' hash. A replay (`server=recording`)
+options, the sampling settings and the prompts' hash (system prompt, templates, statements' wording). A replay (`server=recording`)
 shows it in summary.json and MLflow params, and refuses a recording whose sampling, model name or
 prompts differ from what its own config asks, or whose model file is not `server.model_sha256`
 when that is set, unless `server.accept_provenance=true`. A recording without provenance (made
@@ -49,9 +49,10 @@ def server_version(binary: Path) -> str:
 
 
 def prompts_sha256(llm: Mapping[str, Any]) -> str:
-    """A hash of what the prompts are made from: the system prompt and the templates."""
-    blob = json.dumps({"system_prompt": llm.get("system_prompt"), "templates": dict(llm.get("templates") or {})},
-                      sort_keys=True)
+    """A hash of what the prompts are made from: the system prompt, the templates and the
+    statements' wording (`statement_version`, harness/problem.py)."""
+    blob = json.dumps({"system_prompt": llm.get("system_prompt"), "templates": dict(llm.get("templates") or {}),
+                       "statement_version": llm.get("statement_version")}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -63,7 +64,8 @@ def asked(llm: Mapping[str, Any]) -> dict[str, Any]:
     fields = {k: v for k, v in llm.items() if k in names}
     solver = LLMSolver(**{**fields, "record_dir": None})
     return {"model": solver.model, "sampling": json.loads(json.dumps(solver.sampling)),
-            "prompts_sha256": prompts_sha256({"system_prompt": solver.system_prompt, "templates": solver.templates})}
+            "prompts_sha256": prompts_sha256({"system_prompt": solver.system_prompt, "templates": solver.templates,
+                                              "statement_version": solver.statement_version})}
 
 
 def live(binary: Path, model: Path, server: Mapping[str, Any], build_options: list[str] | None,

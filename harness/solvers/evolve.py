@@ -144,7 +144,8 @@ class EvolveSolver:
                 continue
             best = sorted(island.members.values(), reverse=True)[:8]
             shown = "\n".join(f"- {text}  (score {score:g})" for score, text in best)
-            prompt = (f"{problem.statement}\n\nCandidates so far, best first (higher score is better; "
+            statement = problem.statement_of(self._mutator.statement_version)  # the wording the model is asked in
+            prompt = (f"{statement}\n\nCandidates so far, best first (higher score is better; "
                       f"a solution scores highest):\n{shown}\n\nPropose one new candidate, different from "
                       "these, that should score higher. End with it in a block:\n```answer\n<candidate>\n```")
             replies = self._mutator.complete(problem, seed, [{"role": "user", "content": prompt}],

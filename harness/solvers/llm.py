@@ -36,7 +36,7 @@ import aiohttp
 from harness.checks import number, positive, whole
 from harness.grammar import GRAMMAR_VERSION, completion_grammar
 from harness.grammar import VERSIONS as GRAMMAR_VERSIONS
-from harness.problem import Problem
+from harness.problem import STATEMENT_VERSION, STATEMENT_VERSIONS, Problem
 from harness.seeding import attempt_rng
 from harness.solvers.openai_client import MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
 from harness.solvers.prompting import DEFAULT_SYSTEM_PROMPT, extract_answer, render_messages
@@ -85,6 +85,7 @@ class LLMSolver:
     constrain: bool = False  # send the answer grammar: completions are exactly one answer block
     grammar_field: str = "grammar"  # the request field a GBNF grammar goes in (llama.cpp's name)
     grammar_version: int = GRAMMAR_VERSION  # of the answer grammars (harness/grammar.py); 1 replays old recordings
+    statement_version: int = STATEMENT_VERSION  # of the statements' wording (harness/problem.py); 1 replays old recordings
 
     def __post_init__(self) -> None:
         for setting in ("n", "max_concurrency", "max_tokens", "max_body_bytes"):
@@ -111,6 +112,8 @@ class LLMSolver:
             raise ValueError(f"constrain is true or false, got {self.constrain!r}")
         if self.grammar_version not in GRAMMAR_VERSIONS:
             raise ValueError(f"grammar_version is one of {GRAMMAR_VERSIONS}, got {self.grammar_version!r}")
+        if self.statement_version not in STATEMENT_VERSIONS:
+            raise ValueError(f"statement_version is one of {STATEMENT_VERSIONS}, got {self.statement_version!r}")
         owned = RESERVED_FIELDS | ({self.grammar_field} if self.constrain else set())
         reserved = sorted(set(self.extra_body) & owned)
         if reserved:
@@ -147,7 +150,7 @@ class LLMSolver:
         return {**self.sampling, self.grammar_field: completion_grammar(rules)} if rules else self.sampling
 
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[Proposal]:
-        messages = render_messages(problem, self.system_prompt, self.templates)
+        messages = render_messages(problem, self.system_prompt, self.templates, self.statement_version)
         return self.complete(problem, seed, messages, range(start, stop))
 
     def complete(self, problem: Problem, seed: int, messages: list[dict[str, str]],

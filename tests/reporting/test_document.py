@@ -88,6 +88,18 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
             "problems the prompt's own example answer is a solution; beyond those examples: 0 distinct solutions "
             "per seed.") in section
     assert "model answers replayed from recordings in ." in render(findings, "2026-12-01")  # rec/ is in .
+    # Its runs predate statement_version: asked in the first wording, whose example solves pell D=2; said so.
+    assert ("The model arms llm_a use the old prompts: they replay recordings asked in the statements' first "
+            "wording (`solver.statement_version=1`" in section and "(here on golomb/m=4,L=6, pell/D=2,B=20:" in section)
+    # Asked in the current wording, no example is a solution: no leak column, no old-prompts sentence.
+    for r in model:
+        r.config["solver"]["statement_version"] = 2
+    current = science.model_against_random(arms)
+    assert not current["example_is_solution"].any() and (current["statement_version"] == 2).all()
+    section = render(dataclasses.replace(findings, real_model=current), "2026-12-01").split(
+        "## A real model")[1].split("## Calibration")[0]
+    assert "No prompt's example answer is a solution of its problem." in section
+    assert "example" not in section.replace("No prompt's example answer", "") and "old prompts" not in section
 
 
 def test_the_last_step_of_volume_is_credited_with_what_it_found_after_the_volume_below(run):

@@ -64,19 +64,38 @@ def test_record_then_replay_through_ray_keeps_the_key_secret(ray_local, tmp_path
     assert [p for p in ray_logs.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()] == []
 
 
-def test_the_constrained_arms_settings_still_find_every_recorded_completion():
-    """The committed real-model recording was asked with version 1 of the answer grammars (before
-    issue 34); its arm pins that version, so every request key of its run is in the recording."""
+@pytest.mark.parametrize("arm_name", ["llm_constrained", "llm_free"])
+def test_the_recorded_arms_settings_still_find_every_recorded_completion(arm_name):
+    """The committed real-model recording was asked with version 1 of the answer grammars and of the
+    statements' wording (before issue 34); its arms pin both, so every request key of their runs is in
+    the recording, and the current wording would find none of those whose example changed."""
     from omegaconf import OmegaConf
 
+    from harness.problem import STATEMENT_VERSION
     from harness.solvers.llm import LLMSolver
     from harness.solvers.prompting import render_messages
     from harness.solvers.recording import load_recording, request_key
 
-    arm = OmegaConf.load(REPO / "configs/arm/llm_constrained.yaml").solver
-    keys = {key for key, _ in load_recording(REPO / "results/reference/llm-real/llm_constrained")}
-    solver = LLMSolver(n=arm.n, max_tokens=arm.max_tokens, constrain=arm.constrain, grammar_version=arm.grammar_version)
-    asked = {request_key(solver.model, render_messages(p, solver.system_prompt, solver.templates),
-                         {**solver.request_fields(p), "seed": seed})
-             for p in bank_from_config_name("llm_small") for seed in (0, 1, 2)}
-    assert asked == keys
+    arm = OmegaConf.load(REPO / f"configs/arm/{arm_name}.yaml").solver
+    assert arm.statement_version == 1 < STATEMENT_VERSION
+    keys = {key for key, _ in load_recording(REPO / f"results/reference/llm-real/{arm_name}")}
+    settings = dict(n=arm.n, max_tokens=arm.max_tokens, constrain=arm.get("constrain", False),
+                    grammar_version=arm.get("grammar_version", 2))
+
+    def asked(statement_version: int) -> set[str]:
+        solver = LLMSolver(**settings, statement_version=statement_version)
+        return {request_key(solver.model, render_messages(p, solver.system_prompt, solver.templates,
+                                                          solver.statement_version),
+                            {**solver.request_fields(p), "seed": seed})
+                for p in bank_from_config_name("llm_small") for seed in (0, 1, 2)}
+
+    assert asked(arm.statement_version) == keys
+    changed = [p for p in bank_from_config_name("llm_small") if p.statement_of(1) != p.statement]
+    assert len(keys - asked(STATEMENT_VERSION)) == 3 * len(changed) > 0  # pell D=2 and golomb m=4 show new examples
+
+
+def test_the_evolve_arm_asks_in_the_recorded_wording():
+    from omegaconf import OmegaConf
+
+    llm = OmegaConf.load(REPO / "configs/arm/evolve_llm.yaml").solver.llm
+    assert (llm.statement_version, llm.grammar_version) == (1, 1)
