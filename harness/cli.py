@@ -89,3 +89,7 @@ def main() -> None:
         sys.exit(f"harness-run: error: {exc}")
     register_schema()
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +269,10 @@ class Attempted:
     elapsed_s: float  # once the workers were up
     server_cpu_s: float
     tokens: int  # spent by this process
-    batches_resent: int = 0  # sent again because their worker froze (this process)
+    batches_resent: int = 0  # sent again because their worker froze, died or lost its node (this process)
+    nodes: dict = field(default_factory=dict)  # Ray node id -> attempts run there (this process)
+    node_ips: dict = field(default_factory=dict)  # Ray node id -> its IP
+    workers_lost: int = 0  # workers frozen, dead or on a lost node, and replaced (this process)
 
 
 def run_params(config: JobConfig, plan: Plan) -> dict[str, str]:
@@ -351,13 +354,15 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
 
         tokens_before = log.tokens
         meter.begin()
-        resent = run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result, on_ready)
+        dispatched = run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result,
+                                 on_ready)
         server_cpu_s = meter.spent(log.tokens - tokens_before)
     elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
     if log.attempts != total:
         raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
     return Attempted(log, dispatch.batch_size, resumed_with, began - launched, elapsed, server_cpu_s,
-                     log.tokens - tokens_before, resent)
+                     log.tokens - tokens_before, dispatched.resent, dict(dispatched.nodes), dict(dispatched.node_ips),
+                     dispatched.lost)
 
 
 def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: str,
@@ -390,7 +395,9 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         "elapsed_s": round(attempted.elapsed_s, 3),
         "attempts_per_s": round((log.attempts - attempted.resumed_with) / attempted.elapsed_s, 1),
         "run_dir": str(run_dir), "resumed_with": attempted.resumed_with, "early_attempts": log.early,
-        "batches_resent": attempted.batches_resent,
+        "batches_resent": attempted.batches_resent, "workers_lost": attempted.workers_lost,
+        # Where this process's attempts ran (a resumed run: the attempts of this process only).
+        "nodes": attempted.nodes, "node_ips": attempted.node_ips,
         "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
     }
     plot_yield(curve, run_dir / "yield.png",

@@ -109,8 +109,8 @@ def free_port() -> int:
 def test_a_run_joins_the_cluster_named_by_ray_address(tmp_path):
     """A real cluster head started apart (`ray start --head`, with RAY_PROCESS_ENV as the
     README says), on loopback only and connecting nowhere else (under strace); harness-run
-    joins it through RAY_ADDRESS. (A second node on the same machine would need Ray's
-    multi-node switch on, which makes Ray listen on every interface: not done here.)"""
+    joins it through RAY_ADDRESS. (Several nodes, each in its own network namespace:
+    tests/test_cluster.py.)"""
     import json
     import signal
     import tempfile

@@ -142,7 +142,11 @@ def test_a_frozen_worker_is_killed_after_its_deadline_and_its_batches_sent_again
         resent = run_batches(plan_batches([p.id for p in build_bank(tiny_bank)], 3000, 100), tiny_bank,
                              {"name": "random"}, 0, Dispatch(2, 100, stall_floor_s=2.0, stall_multiple=5.0),
                              freeze_a_worker_once)
-        gone = stopped[0] not in our_worker_pids()  # ray.kill ended the frozen process itself
+        for _ in range(100):  # ray.kill ends the frozen process itself (asynchronously)
+            gone = stopped[0] not in our_worker_pids()
+            if gone:
+                break
+            time.sleep(0.1)
     finally:
         for pid in stopped:  # whatever happened, leave no stopped process behind
             try:
@@ -153,7 +157,7 @@ def test_a_frozen_worker_is_killed_after_its_deadline_and_its_batches_sent_again
     table = pa.concat_tables(tables)
     pairs = list(zip(table["problem_id"].to_pylist(), table["attempt"].to_pylist()))
     assert len(pairs) == len(set(pairs)) == 3 * 3000  # every attempt once, the frozen worker's late ones never
-    assert resent >= 1 and took < 60
+    assert resent.resent >= 1 and took < 60
     assert gone
     assert table.drop_columns(["verify_s"]).sort_by([("problem_id", "ascending"), ("attempt", "ascending")]).equals(
         run_table(tiny_bank, 2, 100, seed=0, attempts=3000))
