@@ -64,8 +64,8 @@ def app(cfg: DictConfig) -> None:
         raise SystemExit(stopped.exit_code) from None
     except Unpublished as unpublished:  # finished, on disk, but not in MLflow (a tracking server lost)
         print(where(unpublished.result, None), flush=True)
-        print(f"harness-run: {unpublished}\n  its results are kept in {unpublished.result.run_dir}; once the store is back, "
-              f"publish it: {unpublished.command}", file=sys.stderr, flush=True)
+        print(f"harness-run: {unpublished}\n  its results are kept in {unpublished.result.run_dir}; "
+              f"once the store is back, publish it: {unpublished.command}", file=sys.stderr, flush=True)
         raise SystemExit(UNPUBLISHED_EXIT) from None
     except KeyboardInterrupt:  # before the run had started: nothing to resume
         print(f"harness-run: interrupted ({interrupted_by().name}) before the run started", file=sys.stderr,

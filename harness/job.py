@@ -7,6 +7,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,8 @@ class Unpublished(Exception):
     tracking server lost mid-run): `command` publishes it once the store is back."""
 
     def __init__(self, result: RunResult, tracking_uri: str, why: str) -> None:
-        super().__init__(f"run {result.run_id} finished, but the MLflow store at {tracking_uri} could not take it: {why}")
+        super().__init__(f"run {result.run_id} finished, but the MLflow store at {tracking_uri} could not take it: "
+                         f"{why}")
         self.result, self.tracking_uri, self.why = result, tracking_uri, why
         self.command = publish_command(result.run_dir)
 
@@ -90,7 +92,6 @@ def check_writable(directory: Path, min_free_gb: float = 0.0) -> None:
 LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", *SPEND_COLUMNS]
 # Settings that may change between a run and its resumption: they do not change results.
 RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb", "stall_floor_s", "stall_multiple"}
-
 
 
 def own_run(owned: ExitStack, run_dir: Path) -> None:
@@ -293,14 +294,8 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         summary, artifacts, published = write_outputs(config, plan, attempted, tracker.run_id, run_dir)
         log = attempted.log
         all_errors = summary["tiers"]["error"] == log.attempts
-        status, stamp = ("FAILED" if all_errors else "FINISHED"), now_ms()
-        unreached = None
-        try:
-            publish(tracker, published, [run_dir / name for name in artifacts], status=status, timestamp_ms=stamp)
-        except TrackingError as exc:  # e.g. a tracking server lost mid-run: kept for harness.publish
-            unreached = one_line(exc)
-            keep_unpublished(run_dir, tracker.run_id, config.tracking.resolved_uri(config.results_dir), published,
-                             artifacts, status, stamp, unreached)
+        unreached = publish_step(config, tracker, run_dir, published, artifacts,
+                                 "FAILED" if all_errors else "FINISHED")
         closed = True
         if all_errors:
             raise RunFailed(f"run {tracker.run_id}: all {log.attempts} attempts ended in tier error, "
@@ -321,6 +316,26 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
                 tracker.finish(status)
             except Exception as exc:  # e.g. the disk is full for MLflow's store too
                 print(f"harness-run: could not mark the MLflow run {status}: {exc}", file=sys.stderr)
+
+
+def publish_step(config: JobConfig, tracker, run_dir: Path, published: Published, artifacts: list[str],
+                 status: str) -> str | None:
+    """The run's numbers and files to its MLflow run, which is then closed with `status`. What
+    it gets is kept in the run's folder (PENDING) until the store has taken all of it, so that a
+    store lost meanwhile (or a driver killed meanwhile) loses nothing: `python -m harness.publish`
+    publishes it later. Returns None, or why the store could not take it."""
+    if not config.tracking.enabled:
+        return None
+    uri, stamp = config.tracking.resolved_uri(config.results_dir), now_ms()
+    keep = partial(keep_unpublished, run_dir, tracker.run_id, uri, published, artifacts, status, stamp)
+    keep("the run ended while publishing")
+    try:
+        publish(tracker, published, [run_dir / name for name in artifacts], status=status, timestamp_ms=stamp)
+    except TrackingError as exc:  # e.g. a tracking server lost mid-run
+        keep(one_line(exc))
+        return one_line(exc)
+    (run_dir / PENDING).unlink()
+    return None
 
 
 def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkpoint, progress: bool) -> Attempted:

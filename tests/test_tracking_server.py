@@ -47,14 +47,19 @@ CHILDREN = {"a": ["evolve-tiny-s0", "random-tiny-s0"], "b": ["random-tiny-s1", "
 def test_two_sweeps_at_once_on_a_tracking_server_backed_by_postgresql(tmp_path):
     began = time.monotonic()
     with postgres_cluster() as cluster, MlflowServer(cluster.uri(), tmp_path / "artifacts",
-                                                     log=tmp_path / "server.log", workers=2) as server:
+                                                     log=tmp_path / "server.log") as server:
         up = time.monotonic()
+        logs = {name: (open(tmp_path / f"{name}.out", "w"), open(tmp_path / f"{name}.err", "w")) for name in SWEEPS}
         drivers = {name: subprocess.Popen(
-            [HARNESS_RUN, "-m", *args, "bank=tiny", "attempts=500", "tracking=server", "experiment_name=team",
-             f"results_dir={tmp_path / name}"], env=server_env(server.uri), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True) for name, args in SWEEPS.items()}
-        outputs = {name: driver.communicate(timeout=900) for name, driver in drivers.items()}
+            [HARNESS_RUN, "-m", *args, "bank=tiny", "attempts=500", "workers=1", "tracking=server",
+             "experiment_name=team", f"results_dir={tmp_path / name}"],
+            env=server_env(server.uri), stdout=logs[name][0], stderr=logs[name][1]) for name, args in SWEEPS.items()}
+        outputs = {}
         for name, driver in drivers.items():
+            driver.wait(timeout=900)
+            for handle in logs[name]:
+                handle.close()
+            outputs[name] = [(tmp_path / f"{name}.{kind}").read_text() for kind in ("out", "err")]
             assert driver.returncode == 0, outputs[name][1][-3000:]
         swept = time.monotonic()
 
@@ -83,7 +88,8 @@ def test_two_sweeps_at_once_on_a_tracking_server_backed_by_postgresql(tmp_path):
         # What a reviewer opens first: each sweep's arranged chart view, in a real browser.
         for name in SWEEPS:
             [parent] = [p for p in parents if f"viewStateShareKey={p}&" in outputs[name][0]]
-            [page] = [p for p in sweep_pages(server.uri, experiment_id, parent, CHILDREN[name]) if p.name == "chart-view"]
+            pages = sweep_pages(server.uri, experiment_id, parent, CHILDREN[name])
+            [page] = [p for p in pages if p.name == "chart-view"]
             charts = render_until(page.url, [*page.expected, *CHILDREN[name]], screenshot=tmp_path / f"{name}.png")
             sections = [charts.index(f">{section}<") for section in ("yield", "estimate", "cost", "tiers", "speed")]
             assert sections == sorted(sections)
