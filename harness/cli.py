@@ -14,13 +14,14 @@ from omegaconf import DictConfig
 from harness import review
 from harness.bank import BankError
 from harness.config import job_config, register_schema
-from harness.job import RunResult, RunStopped, run_job
+from harness.job import RunResult, RunStopped, Unpublished, run_job
 from harness.ray_session import interrupted_by
 from harness.solvers import SolverConfigError
 from harness.sweep import parent_of
 from harness.yamlfile import YamlFileError, read_yaml
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+UNPUBLISHED_EXIT = 75  # EX_TEMPFAIL: the run is done, its publishing waits for the MLflow store
 
 
 def where(result: RunResult, tracking_uri: str | None) -> str:
@@ -61,6 +62,11 @@ def app(cfg: DictConfig) -> None:
         print(f"harness-run: {stopped}; its finished work is kept.\n  resume it: {command}", file=sys.stderr,
               flush=True)
         raise SystemExit(stopped.exit_code) from None
+    except Unpublished as unpublished:  # finished, on disk, but not in MLflow (a tracking server lost)
+        print(where(unpublished.result, None), flush=True)
+        print(f"harness-run: {unpublished}\n  its results are kept in {unpublished.result.run_dir}; "
+              f"once the store is back, publish it: {unpublished.command}", file=sys.stderr, flush=True)
+        raise SystemExit(UNPUBLISHED_EXIT) from None
     except KeyboardInterrupt:  # before the run had started: nothing to resume
         print(f"harness-run: interrupted ({interrupted_by().name}) before the run started", file=sys.stderr,
               flush=True)

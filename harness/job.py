@@ -8,6 +8,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from harness.bank import build_bank
 from harness.config import JobConfig
 from harness.locks import Busy, file_lock
 from harness.problem import DISCOVERY_TIERS, Problem, Tier
+from harness.publish import (PENDING, RUN_LOCK, Published, keep_unpublished, now_ms, publish,
+                             command as publish_command)
 from harness.ray_session import cluster_cpus, ensure_ray, interrupted_by
 from harness.files import refuse_links, replaced
 from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, check_shards, discard_unrecorded,
@@ -37,7 +40,7 @@ from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, plan_batch
 from harness.sandbox import SandboxLimits, checks_in_batches
 from harness.servers import CpuMeter, ProcessMeter, RecordedMeter, attach, record_provenance, record_server_cpu
 from harness.solvers import Exchangeable, Solver, UsesServer, make_solver
-from harness.tracking import PARENT_TAG, flatten, start_tracker
+from harness.tracking import PARENT_TAG, TrackingError, flatten, one_line, start_tracker
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,17 @@ class RunFailed(RuntimeError):
     """The run ended, but every attempt of it is tier error: nothing was measured."""
 
 
+class Unpublished(Exception):
+    """The run finished, its results on disk, but its MLflow store could not take them (a
+    tracking server lost mid-run): `command` publishes it once the store is back."""
+
+    def __init__(self, result: RunResult, tracking_uri: str, why: str) -> None:
+        super().__init__(f"run {result.run_id} finished, but the MLflow store at {tracking_uri} could not take it: "
+                         f"{why}")
+        self.result, self.tracking_uri, self.why = result, tracking_uri, why
+        self.command = publish_command(result.run_dir)
+
+
 def check_writable(directory: Path, min_free_gb: float = 0.0) -> None:
     """Fail before any attempt is spent if results cannot be written, or the disk is nearly full."""
     try:
@@ -81,9 +95,6 @@ LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", *SPEND_COLUMNS]
 RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb", "stall_floor_s", "stall_multiple"}
 
 
-RUN_LOCK = "run.lock"
-
-
 def own_run(owned: ExitStack, run_dir: Path) -> None:
     """Takes the run directory's lock until `owned` closes (the run's life): a second run or
     resume of the same run fails at once instead of writing the same batches twice."""
@@ -97,6 +108,9 @@ def own_run(owned: ExitStack, run_dir: Path) -> None:
 def check_resumable(config: JobConfig, run_dir: Path) -> None:
     """Before anything starts, the run's lock held: it is unfinished, and asked for with its own settings."""
     if (run_dir / "summary.json").exists():
+        if (run_dir / PENDING).exists():
+            raise RuntimeError(f"run {config.resume} is complete but not yet in MLflow; publish it: "
+                               f"{publish_command(run_dir)}")
         raise RuntimeError(f"run {config.resume} is complete; nothing to resume")
     if not (run_dir / MANIFEST).exists():
         raise RuntimeError(f"run {config.resume} has no {MANIFEST} (made before runs kept one): it cannot be resumed")
@@ -131,14 +145,6 @@ def open_run(config: JobConfig, run_id: str, batch_size: int, wide_batch_size: i
     start_manifest(run_dir, batch_size, config.attempts, wide_batch_size)
     return run_dir, Checkpoint(batch_size, config.attempts, shards=(), done=frozenset(),
                                wide_batch_size=wide_batch_size)
-
-
-@dataclass(frozen=True)
-class Published:
-    """What a run's MLflow run gets: metric curves (frame, step column), one-value metrics, tags."""
-    curves: tuple[tuple[pd.DataFrame, str], ...] = ()
-    values: dict[str, float] = dataclasses.field(default_factory=dict)
-    tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, solver: str,
@@ -292,20 +298,25 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
     tracker = start_tracker(config.tracking, config.results_dir, config.experiment,
                             run_name=f"{solver.name}-{config.bank_name}-s{config.seed}",
                             tags=tags, params=run_params(config, plan), resume=config.resume)
-    status = "FAILED"
+    status, closed = "FAILED", False
     try:
         run_dir, checkpoint = open_run(config, tracker.run_id, plan.batch_size, plan.wide_batch_size)
         if not config.resume:
             own_run(owned, run_dir)
         attempted = attempt_all(config, plan, run_dir, checkpoint, progress)
         summary, artifacts, published = write_outputs(config, plan, attempted, tracker.run_id, run_dir)
-        publish(tracker, published, [run_dir / name for name in artifacts])
         log = attempted.log
-        if summary["tiers"]["error"] == log.attempts:
+        all_errors = summary["tiers"]["error"] == log.attempts
+        unreached = publish_step(config, tracker, run_dir, published, artifacts,
+                                 "FAILED" if all_errors else "FINISHED")
+        closed = True
+        if all_errors:
             raise RunFailed(f"run {tracker.run_id}: all {log.attempts} attempts ended in tier error, "
                             f"e.g. {first_error(run_dir)}")
-        status = "FINISHED"
-        return RunResult(tracker.run_id, run_dir, summary, tracker.experiment_id)
+        result = RunResult(tracker.run_id, run_dir, summary, tracker.experiment_id)
+        if unreached is not None:
+            raise Unpublished(result, config.tracking.resolved_uri(config.results_dir), unreached)
+        return result
     except KeyboardInterrupt:
         status, stopped_by = "KILLED", interrupted_by()
         raise RunStopped(tracker.run_id, f"interrupted ({stopped_by.name})", 128 + stopped_by) from None
@@ -313,10 +324,31 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         status = "KILLED"
         raise RunStopped(tracker.run_id, f"{type(exc).__name__}: {exc.strerror or exc}", 1) from None
     finally:
-        try:
-            tracker.finish(status)
-        except Exception as exc:  # e.g. the disk is full for MLflow's store too
-            print(f"harness-run: could not mark the MLflow run {status}: {exc}", file=sys.stderr)
+        if not closed:
+            try:
+                tracker.finish(status)
+            except Exception as exc:  # e.g. the disk is full for MLflow's store too
+                print(f"harness-run: could not mark the MLflow run {status}: {exc}", file=sys.stderr)
+
+
+def publish_step(config: JobConfig, tracker, run_dir: Path, published: Published, artifacts: list[str],
+                 status: str) -> str | None:
+    """The run's numbers and files to its MLflow run, which is then closed with `status`. What
+    it gets is kept in the run's folder (PENDING) until the store has taken all of it, so that a
+    store lost meanwhile (or a driver killed meanwhile) loses nothing: `python -m harness.publish`
+    publishes it later. Returns None, or why the store could not take it."""
+    if not config.tracking.enabled:
+        return None
+    uri, stamp = config.tracking.resolved_uri(config.results_dir), now_ms()
+    keep = partial(keep_unpublished, run_dir, tracker.run_id, uri, published, artifacts, status, stamp)
+    keep("the run ended while publishing")
+    try:
+        publish(tracker, published, [run_dir / name for name in artifacts], status=status, timestamp_ms=stamp)
+    except TrackingError as exc:  # e.g. a tracking server lost mid-run
+        keep(one_line(exc))
+        return one_line(exc)
+    (run_dir / PENDING).unlink()
+    return None
 
 
 def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkpoint, progress: bool) -> Attempted:
@@ -416,16 +448,6 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         artifacts += ["estimate.csv", "estimate.png", "solved.csv", "prices.csv"]
     write_json(run_dir / "summary.json", summary)
     return summary, artifacts, published
-
-
-def publish(tracker, published: Published, artifacts: list[Path]) -> None:
-    """The publish step: the run's numbers and files to its MLflow run (nothing when tracking is off)."""
-    for frame, step_column in published.curves:
-        tracker.log_curve(frame, step_column=step_column)
-    tracker.log_metrics(published.values)
-    if published.tags:
-        tracker.set_tags(published.tags)
-    tracker.log_artifacts(artifacts)
 
 
 def add_server_cpu(curve: pd.DataFrame, seconds: float) -> pd.DataFrame:

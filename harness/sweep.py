@@ -37,7 +37,7 @@ from harness.reporting.cli import build_report
 from harness.reporting.html import to_html
 from harness.reporting.runs import ReportError, runs_from_mlflow
 from harness.tracking import (PARENT_TAG, SWEEP_TAG, MlflowTracker, TrackingError, TrackingSpec, one_line,
-                              open_client, start_tracker)
+                              open_client, sqlite_path, start_tracker)
 
 SWEEP_ENV = "HARNESS_SWEEP_RUN"  # the parent run of the multirun this process is running
 MAX_NAME = 250  # MLflow's limit on a run name
@@ -136,8 +136,10 @@ class SweepRun(Callback):
             self.tracker.finish("KILLED")
         except TrackingError:
             pass
+        store = "" if sqlite_path(self.sweep.tracking_uri) else f" --tracking-uri {self.sweep.tracking_uri}"
         print(f"harness-run: sweep {self.sweep.run_id} stopped before its end; once its stopped jobs are "
-              f"resumed, publish it: python -m harness.sweep {self.sweep.run_id}", file=sys.stderr, flush=True)
+              f"resumed (or published), publish it: python -m harness.sweep {self.sweep.run_id}{store}",
+              file=sys.stderr, flush=True)
 
 
 def publish(client, sweep: Sweep, progress: bool = True) -> list[str]:

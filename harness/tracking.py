@@ -15,6 +15,14 @@ import pandas as pd
 
 # The machines have no internet; MLflow's telemetry would only try and fail.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# A tracking server lost mid-run: MLflow retries each call 7 times with doubling waits (about
+# 4.5 min a call, 9 min for a run's publish step) before it gives up. Bounded here, unless set:
+# a refused connection fails within about 10 s, a server that no longer answers within about 90 s,
+# and the run keeps its results for `python -m harness.publish` (harness/publish.py).
+HTTP_RETRIES = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+                "MLFLOW_HTTP_REQUEST_TIMEOUT": "20"}
+for _name, _value in HTTP_RETRIES.items():
+    os.environ.setdefault(_name, _value)
 
 from mlflow.entities import Metric, Param, RunTag  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
@@ -78,8 +86,8 @@ class Tracker(Protocol):
     run_id: str
     experiment_id: str | None  # None when tracking is off
 
-    def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
-    def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
+    def log_curve(self, curve: pd.DataFrame, step_column: str, timestamp_ms: int | None = None) -> None: ...
+    def log_metrics(self, metrics: Mapping[str, float], timestamp_ms: int | None = None) -> None: ...
     def set_tags(self, tags: Mapping[str, str]) -> None: ...
     def log_artifacts(self, paths: list[Path], under: str | None = None) -> None: ...
     def finish(self, status: str) -> None: ...  # FINISHED, FAILED or KILLED (stopped, resumable)
@@ -150,9 +158,9 @@ class MlflowTracker:
         return cls(client, run_id, run.info.experiment_id)  # its parent tag, if any, is kept
 
     @_store_call
-    def log_curve(self, curve: pd.DataFrame, step_column: str) -> None:
+    def log_curve(self, curve: pd.DataFrame, step_column: str, timestamp_ms: int | None = None) -> None:
         """Every other column as a metric history, with step = the value of `step_column`."""
-        now = int(time.time() * 1000)
+        now = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
         metrics = [
             Metric(column, float(value), now, int(step))
             for column in curve.columns if column != step_column
@@ -162,8 +170,8 @@ class MlflowTracker:
             self.client.log_batch(self.run_id, metrics=metrics[i : i + 1000])
 
     @_store_call
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        now = int(time.time() * 1000)
+    def log_metrics(self, metrics: Mapping[str, float], timestamp_ms: int | None = None) -> None:
+        now = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
         self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()])
 
     @_store_call
@@ -191,8 +199,8 @@ class NullTracker:
     def __init__(self, run_id: str | None = None) -> None:
         self.run_id = run_id or uuid.uuid4().hex
 
-    def log_curve(self, curve: pd.DataFrame, step_column: str) -> None: ...
-    def log_metrics(self, metrics: Mapping[str, float]) -> None: ...
+    def log_curve(self, curve: pd.DataFrame, step_column: str, timestamp_ms: int | None = None) -> None: ...
+    def log_metrics(self, metrics: Mapping[str, float], timestamp_ms: int | None = None) -> None: ...
     def set_tags(self, tags: Mapping[str, str]) -> None: ...
     def log_artifacts(self, paths: list[Path], under: str | None = None) -> None: ...
     def finish(self, status: str) -> None: ...
