@@ -10,7 +10,8 @@ from harness.solvers.capabilities import capability_error
 def test_each_solver_is_exchangeable_or_adaptive_and_the_stubs_run_in_the_sandbox():
     kinds = {name: (isinstance(cls.__new__(cls), Exchangeable), isinstance(cls.__new__(cls), Adaptive),
                     issubclass(cls, RunsInSandbox)) for name, cls in SOLVERS.items()}
-    assert kinds == {"random": (True, False, True), "synthetic": (True, False, True), "evolve": (False, True, False),
+    assert kinds == {"random": (True, False, True), "heavy_tailed": (True, False, True),
+                     "synthetic": (True, False, True), "evolve": (False, True, False),
                      "llm": (True, False, False), "replay": (True, False, False)}
 
 
