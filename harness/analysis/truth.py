@@ -79,10 +79,17 @@ def found_chance(p: np.ndarray, m) -> np.ndarray:
         return -np.expm1(m * np.log1p(-p))
 
 
-@lru_cache(maxsize=512)
 def truth(solver, problem: Problem) -> Truth | None:
     """The exact truth of `solver` on `problem`, or None where its odds or the problem's
-    solutions in its reach are not known. Cached: solver and problem are frozen."""
+    solutions in its reach are not known."""
+    if not isinstance(solver, (SyntheticSolver, IndependentCoordinates)):
+        return None  # (a model's solver need not even be hashable)
+    return _truth(solver, problem)
+
+
+@lru_cache(maxsize=512)
+def _truth(solver, problem: Problem) -> Truth | None:
+    """`truth`, cached: the solvers of known odds and the problems are frozen dataclasses."""
     if isinstance(solver, SyntheticSolver):
         texts = problem.solutions()
         return _grouped(problem, zip(texts, solver.probabilities(problem).tolist())) if texts else None

@@ -90,3 +90,15 @@ def test_the_synthetic_urns_truth_is_its_own_zipf_odds():
     assert exact.total("valid") == 20 and exact.solve_odds == pytest.approx(0.1)
     m = np.array([10, 1000])
     assert exact.expected("valid", m) == pytest.approx(solver.expected_discoveries(urn, m))
+
+
+def test_a_solver_of_unknown_odds_has_no_truth_even_when_it_cannot_be_hashed():
+    from dataclasses import dataclass, field
+
+    @dataclass(frozen=True)
+    class Model:  # like the replay solver: settings in a dict
+        settings: dict = field(default_factory=dict)
+
+        def propose(self, problem, seed, start, stop): ...
+
+    assert truth(Model(), three_cubes.make(k=3, bound=6)) is None
