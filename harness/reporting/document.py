@@ -108,7 +108,8 @@ def verdict_table(arms: list[Arm], novel: pd.DataFrame, by_problem: bool) -> pd.
     rows: dict[str, dict[str, str]] = {}
     for arm in sorted(arms, key=lambda a: (a.attempts * len(a.runs), a.name)):
         for family in arm.families:
-            key = where(arm, family) if by_problem else family
+            ids = arm.problems[family]
+            key = (ids[0] if len(ids) == 1 else f"{family} ({len(ids)} problems)") if by_problem else family
             row = novel.loc[(arm.name, family)]
             rows.setdefault(key, {"family": key})[arm.name] = f"{num(row['observed'])} ({row['verdict']})"
     return pd.DataFrame(sorted(rows.values(), key=lambda r: r["family"])).fillna("-")
@@ -133,11 +134,12 @@ def conclusion(f: Findings) -> str:
              table(verdict_table(same, novel, by_problem=False),
                    {"family": "family", **{a.name: volume[a.name] for a in sorted(
                        same, key=lambda a: (a.attempts * len(a.runs), a.name))}}), ""]
-    if deep:
-        lines += ["The deep instances (one or two per family, other volumes; a column per arm):", "",
-                  table(verdict_table(deep, novel, by_problem=True),
-                        {"family": "problem", **{a.name: volume[a.name] for a in sorted(
-                            deep, key=lambda a: (a.attempts * len(a.runs), a.name))}}), ""]
+    for bank in sorted({a.bank for a in deep}):  # other problem sets: a table each, named by its bank
+        mine = sorted((a for a in deep if a.bank == bank), key=lambda a: (a.attempts * len(a.runs), a.name))
+        models_here = " (the model's bank)" if any(a.name in models for a in mine) else ""
+        lines += [f"On the {bank} bank{models_here}, {len(problem_ids(mine[0]))} of those problems:", "",
+                  table(verdict_table(mine, novel, by_problem=True),
+                        {"family": "problem", **{a.name: volume[a.name] for a in mine}}), ""]
     for what in ("uniform search", "heavy-tailed search", "adaptive search"):
         mine = [a for a in same if kind(a, models) == what]
         if not mine:
