@@ -236,23 +236,20 @@ def richness(counts, *, sampling_units: int | None = None, kind: str = "incidenc
         spread = draws.std(axis=0, ddof=1)
     z = _z(confidence)
     method = np.where(m < s.size, "rarefaction", np.where(m == s.size, "observed", "extrapolation"))
-    # Below the volume, the count's band shrinks with the share of it (rarefaction sees the whole sample).
-    poisson_lower, poisson_upper = count_band(estimate, confidence)
-    share = np.minimum(m / max(s.size, 1), 1.0)
-    poisson_lower = estimate - share * (estimate - poisson_lower)
-    poisson_upper = estimate + share * (poisson_upper - estimate)
+    # What the bootstrap cannot see: discoveries not yet made. Nothing found in T attempts still
+    # allows up to count_band(0) (3.7 at 95%) expected by T; m attempts, m / T of that.
+    unseen = count_band(np.zeros(1), confidence)[1][0] * m / max(s.size, 1)
     return pd.DataFrame({
-        "m": m, "estimate": estimate, "lower": np.minimum(np.maximum(estimate - z * spread, 0.0), poisson_lower),
-        "upper": np.maximum(estimate + z * spread, poisson_upper), "method": method, "coverage": coverage,
+        "m": m, "estimate": estimate, "lower": np.maximum(estimate - z * spread, 0.0),
+        "upper": np.maximum(estimate + z * spread, estimate + unseen), "method": method, "coverage": coverage,
     })
 
 
 def count_band(count, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """The exact (Garwood) Poisson band of the mean behind an observed count, gamma quantiles for
-    a fractional one. Distinct discoveries are a sum of independent Bernoullis, whose variance is
-    at most their mean, so this band is conservative; the bootstrap alone misses what a sample
-    cannot show: discoveries not yet made (a band [0, 0] after nothing found) and the fraction by
-    which an expectation exceeds the integer count (1 found, 1.03 expected)."""
+    a fractional one. `richness` takes its upper end after nothing found (3.7 at 95%) as what
+    discoveries not yet made may still add, which the bootstrap cannot show (it gives [0, 0]
+    after nothing found, and misses the 0.03 by which 1.03 expected exceeds 1 found)."""
     count = np.asarray(count, dtype=float)
     tail = (1 - confidence) / 2
     lower = np.where(count > 0, stats.gamma.ppf(tail, np.maximum(count, 1e-12)), 0.0)
