@@ -18,7 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-PROVENANCE_FILE = "provenance.jsonl"
+from harness.solvers.recording import PROVENANCE_FILE  # one name for the writer and the recording reader
+
 UNKNOWN = "unknown"
 NO_PROVENANCE = "the recording has no provenance (made before recordings carried it): model file, server and build unknown"
 COMPARED = ("model", "sampling", "prompts_sha256")  # what a run's own config decides

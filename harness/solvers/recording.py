@@ -19,6 +19,8 @@ from typing import Any, Iterable, Mapping
 RecordKey = tuple[str, int]
 _APPENDING = threading.Lock()  # a worker's batches run in threads and share its file  # (request key, attempt index)
 
+PROVENANCE_FILE = "provenance.jsonl"  # beside the completions: who made them (harness.servers.provenance), not one
+
 
 def request_key(model: str, messages: list[dict[str, str]], sampling: Mapping[str, Any]) -> str:
     blob = json.dumps({"model": model, "messages": messages, "sampling": dict(sampling)}, sort_keys=True)
@@ -39,7 +41,8 @@ def load_recording(path: Path) -> dict[RecordKey, dict[str, Any]]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no recording at {path}")
-    files = sorted(p for p in path.rglob("*") if p.name.endswith((".jsonl", ".jsonl.gz"))) if path.is_dir() else [path]
+    files = sorted(p for p in path.rglob("*") if p.name.endswith((".jsonl", ".jsonl.gz"))
+                   and p.name != PROVENANCE_FILE) if path.is_dir() else [path]
     if not files:
         raise FileNotFoundError(f"no .jsonl or .jsonl.gz files under {path}")
     records: dict[RecordKey, dict[str, Any]] = {}

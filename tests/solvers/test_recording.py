@@ -37,3 +37,11 @@ def test_bad_recordings_say_where(tmp_path):
     (tmp_path / "bad.jsonl").write_text('{"key": "k", "attempt": 0}\nnot json\n')
     with pytest.raises(ValueError, match="bad.jsonl:2: not a recording line"):
         load_recording(tmp_path / "bad.jsonl")
+
+
+def test_the_provenance_beside_a_recording_is_not_read_as_completions(tmp_path):
+    from harness.solvers.recording import PROVENANCE_FILE, load_recording
+
+    (tmp_path / PROVENANCE_FILE).write_text('{"run_id": "r", "model": {"file": "m.gguf"}}\n')
+    with pytest.raises(FileNotFoundError, match="no .jsonl"):
+        load_recording(tmp_path)  # the provenance alone is no recording
