@@ -28,7 +28,7 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
     swept = subprocess.run([BIN / "harness-run", "experiment=volume_thesis", *SMALL, "attempts=40",
                             f"results_dir={tmp_path}"], capture_output=True, text=True, timeout=900)
     assert swept.returncode == 0, swept.stderr[-3000:]
-    assert swept.stdout.count("results: ") == 11 * 3  # eleven arms, three seeds
+    assert swept.stdout.count("results: ") == 13 * 3  # thirteen arms, three seeds
 
     out = tmp_path / "report"
     made = subprocess.run([BIN / "harness-report", "--experiment", "volume-thesis", "--results-dir", tmp_path,
@@ -51,14 +51,18 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
     assert str(tmp_path) not in report  # self-contained: nothing points outside the report
 
     runs = pd.read_csv(out / "runs.csv")
-    assert sorted(runs["arm"].unique()) == ["evolve_default", "evolve_llm", "llm_constrained", "llm_free",
+    assert sorted(runs["arm"].unique()) == ["evolve_default", "evolve_llm", "heavy_tailed_cheap",
+                                            "heavy_tailed_deep_batch", "llm_constrained", "llm_free",
                                             "random_cheap", "random_deep", "random_deep_batch", "random_default",
                                             "random_small", "random_unreached", "synthetic"]
     assert all(sorted(seeds) == [0, 1, 2] for _, seeds in runs.groupby("arm")["seed"])
     assert (runs["tier_error"] == 0).all()  # the replays found a recorded completion for every attempt
     verdicts = pd.read_csv(out / "verdicts.csv")
-    assert len(verdicts) == 11 * 5 * 3  # arm x family x tier
-    assert set(verdicts["verdict"]) <= {"proportional", "diminishing", "saturated", "no discoveries", "undecided"}
+    assert len(verdicts) == 13 * 5 * 3  # arm x family x tier
+    assert set(verdicts["verdict"]) <= {"faster than proportional", "proportional", "diminishing", "saturated",
+                                        "no discoveries", "undecided"}
+    truth = pd.read_csv(out / "truth_check.csv")  # the random, heavy-tailed and synthetic arms have a truth here
+    assert {"random", "heavy_tailed", "synthetic"} <= set(truth["solver"]) and truth["truth"].notna().all()
     funnel = pd.read_csv(out / "funnel.csv").set_index("arm")
     assert (funnel.loc["random_small", "attempts"], funnel.loc["random_small", "problems"]) == (200, 5)
     assert funnel.loc["reference: LLM on open problems", "solved"] == 13
