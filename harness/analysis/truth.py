@@ -151,8 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     import time
 
     from harness.bank import bank_from_config_name
-    from harness.reporting.markdown import num
     from harness.solvers import HeavyTailedSolver, RandomSolver
+
+    def num(x: float) -> str:  # three significant figures (analysis does not import the report's helpers)
+        return f"{x:.3g}"
 
     name = (argv if argv is not None else sys.argv[1:] or ["default"])[0]
     print("| problem | solution points | discoveries in reach: valid / novel / interesting | random: P(solve) per "

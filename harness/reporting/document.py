@@ -82,11 +82,6 @@ def random_arms(arms: list[Arm], family: str) -> list[Arm]:
                   key=lambda a: (a.attempts * len(a.runs), a.name))
 
 
-def where(arm: Arm, family: str) -> str:
-    ids = arm.problems[family]
-    return ids[0] if len(ids) == 1 else f"{len(ids)} problems"
-
-
 KIND_OF_SOLVER = {"random": "uniform search", "heavy_tailed": "heavy-tailed search", "synthetic": "calibration urn"}
 
 

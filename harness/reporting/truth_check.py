@@ -15,6 +15,7 @@ from harness.analysis.forecast import MIN_DISCOVERIES, forecast_solved, forecast
 from harness.analysis.richness import attempts_per_discovery, chao, richness
 from harness.analysis.truth import Truth, expected_total, solved_share, truth
 from harness.reporting.arms import Arm
+from harness.reporting.markdown import num, table
 from harness.solvers import make_solver
 
 TARGET = (0.90, 0.99)  # the share of rows whose 95% band should hold the truth
@@ -185,8 +186,6 @@ def deepest_rows(check: pd.DataFrame, arms: list[Arm], tier: str = "novel") -> p
 def section(check: pd.DataFrame, verdicts: pd.DataFrame, arms: list[Arm]) -> list[str]:
     """The report's "Against the truth": each estimator's coverage of the truth, the verdicts
     beside the true curves', and the deepest arms' estimates beside what is true."""
-    from harness.reporting.markdown import num, table
-
     if not len(check):
         return ["No arm of this sweep has a truth: none is i.i.d. with known odds on problems whose solutions "
                 "in reach are enumerated (problems/README.md lists them)."]
