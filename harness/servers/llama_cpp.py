@@ -21,7 +21,7 @@ from typing import Any, Mapping
 import psutil
 
 from harness.checks import positive, whole
-from harness.servers.install import model_path, server_path
+from harness.servers.install import DEFAULT_MODEL, MODELS, model_path, server_path
 
 LOOPBACK = "127.0.0.1"
 LOG_TAIL_CHARS = 2_000
@@ -34,7 +34,7 @@ class ServerError(RuntimeError):
 @dataclass(frozen=True)
 class LlamaServerConfig:
     binary: str = ""  # default: the cached build (`make llm-server`)
-    model: str = ""  # a GGUF file; default: the cached SmolLM2-135M-Instruct
+    model: str = DEFAULT_MODEL  # a name in install.MODELS (smollm2-135m, gemma3-270m), or a GGUF file's path
     threads: int = 2
     parallel: int = 4  # slots: requests decoded together (and the most `n` it honours)
     context: int = 4096  # tokens, shared by the slots
@@ -62,9 +62,11 @@ class LlamaServerConfig:
         if not binary.is_file() or not shutil.which(str(binary)):
             raise ServerError(f"no llama-server at {binary}: run `make llm-server` (builds it once per machine), "
                               "or set server.binary")
-        model = Path(self.model).expanduser() if self.model else model_path()
+        named = (self.model or DEFAULT_MODEL) in MODELS
+        model = model_path(self.model or DEFAULT_MODEL) if named else Path(self.model).expanduser()
         if not model.is_file():
-            raise ServerError(f"no model file at {model}: run `make llm-server`, or set server.model to a GGUF file")
+            hint = "run `make llm-server`" if named else f"name one of {', '.join(MODELS)} or give a GGUF file's path"
+            raise ServerError(f"no model file at {model}: {hint}")
         with open(model, "rb") as head:
             if head.read(4) != b"GGUF":
                 raise ServerError(f"{model} is not a GGUF model file")
