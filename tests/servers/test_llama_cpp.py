@@ -230,12 +230,12 @@ def test_gemma_a_base_model_answers_through_the_completions_endpoint_and_its_rec
         "solver.constrain=true", "solver.max_tokens=48", "solver.n=1", "solver.max_concurrency=4",
         "solver.timeout_s=300", "solver.api_key_env=", f"solver.record_dir={recording}", "bank=llm_small",
         "attempts=4", f"results_dir={tmp_path}"]), progress=False)
-    [server] = _RUNNING.values()
+    [(key, server)] = [(k, s) for k, s in _RUNNING.items() if s.config.model == "gemma3-270m"]  # others may run
     try:
         props = json.loads(urllib.request.urlopen(server.url.removesuffix("/v1") + "/props", timeout=10).read())
     finally:
         server.stop()
-        _RUNNING.clear()
+        del _RUNNING[key]
     assert props["chat_template"].startswith("{%- for message in messages -%}\n  {{- '<|im_start|>'")  # ChatML's
     attempts = read_attempts(result.run_dir).to_pandas()
     assert len(attempts) == 6 * 4 and (attempts["candidate"] != "").all() and (attempts["tier"] != "error").all()
