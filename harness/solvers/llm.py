@@ -45,8 +45,8 @@ from harness.grammar import VERSIONS as GRAMMAR_VERSIONS
 from harness.problem import STATEMENT_VERSION, STATEMENT_VERSIONS, Problem
 from harness.seeding import attempt_rng
 from harness.solvers.openai_client import ENDPOINTS, MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
-from harness.solvers.prompting import (DEFAULT_SYSTEM_PROMPT, FEW_SHOT_STOP, Example, as_text, examples_for,
-                                       extract_answer, few_shot_examples, render_messages, render_prompt)
+from harness.solvers.prompting import (DEFAULT_SYSTEM_PROMPT, FEW_SHOT_STOP, as_text, examples_for, extract_answer,
+                                       few_shot_examples, render_messages, render_prompt)
 from harness.solvers.proposal import Proposal
 from harness.solvers.recording import append_records, request_key
 
@@ -155,8 +155,9 @@ class LLMSolver:
     @property
     def sampling(self) -> dict[str, Any]:
         """What every request says of sampling (part of the key completions are recorded by)."""
-        stops = [*self.stop, FEW_SHOT_STOP] if self.endpoint == "completions" and FEW_SHOT_STOP not in self.stop \
-            else list(self.stop)
+        stops = list(self.stop)
+        if self.endpoint == "completions" and FEW_SHOT_STOP not in stops:
+            stops.append(FEW_SHOT_STOP)  # where a base model's own next problem would begin
         stop = {"stop": stops} if stops else {}
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens, **stop,
                 **self.extra_body}
@@ -169,7 +170,7 @@ class LLMSolver:
     def prompt(self, problem: Problem) -> Prompt:
         """What the endpoint is asked about `problem`: chat messages, or a few-shot text prompt."""
         if self.endpoint == "completions":
-            examples: list[Example] = examples_for(problem, self.__dict__["_examples"], self.statement_version)
+            examples = examples_for(problem, self.__dict__["_examples"], self.statement_version)
             return render_prompt(problem, examples, self.statement_version)
         return render_messages(problem, self.system_prompt, self.templates, self.statement_version)
 

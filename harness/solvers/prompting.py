@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from string import Template
 from typing import Any, Mapping, Sequence
 
+from harness.bank import family_module
 from harness.problem import STATEMENT_VERSION, Problem
 
 ANSWER_BLOCK = re.compile(r"```answer[^\S\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -49,8 +50,6 @@ class Example:
     answer: str
 
     def problem(self) -> Problem:
-        from harness.bank import family_module  # the bank builds on the vocabulary, not the reverse
-
         return family_module(self.family).make(**dict(self.instance))
 
 
@@ -97,9 +96,9 @@ def shown(example: Example, statement_version: int = STATEMENT_VERSION) -> list[
 
 def render_prompt(problem: Problem, examples: Sequence[Example], statement_version: int = STATEMENT_VERSION) -> str:
     """A few-shot completion prompt: the examples, then `problem`'s statement, ending at `Answer:`."""
-    shown = "".join(Template(FEW_SHOT_EXAMPLE).safe_substitute(statement=e.problem().statement_of(statement_version),
-                                                               answer=e.answer) for e in examples)
-    return shown + Template(FEW_SHOT_QUESTION).safe_substitute(statement=problem.statement_of(statement_version))
+    worked = "".join(Template(FEW_SHOT_EXAMPLE).safe_substitute(statement=e.problem().statement_of(statement_version),
+                                                                answer=e.answer) for e in examples)
+    return worked + Template(FEW_SHOT_QUESTION).safe_substitute(statement=problem.statement_of(statement_version))
 
 
 def as_text(messages: Sequence[Mapping[str, str]]) -> str:
