@@ -36,7 +36,7 @@ from harness.files import refuse_links, replaced
 from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, check_shards, discard_unrecorded,
                             read_checkpoint, read_compact, read_shards, start_manifest, write_json)
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
-from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, plan_batches, run_batches
+from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, auto_call_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits, checks_in_batches
 from harness.servers import CpuMeter, ProcessMeter, RecordedMeter, attach, record_provenance, record_server_cpu
 from harness.solvers import Exchangeable, Solver, UsesServer, make_solver
@@ -232,6 +232,7 @@ class Plan:
     exchangeable: bool
     in_batches: frozenset[str] = frozenset()  # problems checked in batches (records=compact)
     wide_batch_size: int = 0  # their batches' size
+    call_size: int = 0  # attempts per actor call (small batches of many problems go together)
 
 
 def batch_checked(problems, solver, records: str) -> frozenset[str]:
@@ -262,7 +263,8 @@ def plan_run(config: JobConfig) -> Plan:
                                                                cap=WIDE_BATCH_CAP)
     else:  # an adaptive solver's state lives in one call: all of a problem's attempts, in order
         batch_size = wide_batch_size = config.attempts
-    return Plan(problems, solver, meter, workers, batch_size, exchangeable, in_batches, wide_batch_size)
+    call_size = config.batch_size or auto_call_size(len(problems), config.attempts, workers)
+    return Plan(problems, solver, meter, workers, batch_size, exchangeable, in_batches, wide_batch_size, call_size)
 
 
 @dataclass(frozen=True)
@@ -357,7 +359,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
     solver, meter = plan.solver, plan.meter
     dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s),
                         compact=config.records == "compact", stall_floor_s=config.stall_floor_s,
-                        stall_multiple=config.stall_multiple)
+                        stall_multiple=config.stall_multiple, call_size=plan.call_size)
     log = DiscoveryLog(solving_is_compute=not meter.counts_cpu,  # else the server's CPU is counted
                        early=early_limit(config.attempts))
     for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):
@@ -386,7 +388,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
 
         tokens_before = log.tokens
         meter.begin()
-        dispatched = run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result,
+        dispatched = run_batches(todo, plan.problems, solver_settings(solver), config.seed, dispatch, on_result,
                                  on_ready)
         server_cpu_s = meter.spent(log.tokens - tokens_before)
     elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
