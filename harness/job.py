@@ -281,6 +281,7 @@ class Attempted:
     nodes: dict = field(default_factory=dict)  # Ray node id -> attempts run there (this process)
     node_ips: dict = field(default_factory=dict)  # Ray node id -> its IP
     workers_lost: int = 0  # workers frozen, dead or on a lost node, and replaced (this process)
+    calls: int = 0  # Ray calls to the workers (this process)
 
 
 def run_params(config: JobConfig, plan: Plan) -> dict[str, str]:
@@ -396,7 +397,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
         raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
     return Attempted(log, dispatch.batch_size, resumed_with, began - launched, elapsed, server_cpu_s,
                      log.tokens - tokens_before, dispatched.resent, dict(dispatched.nodes), dict(dispatched.node_ips),
-                     dispatched.lost)
+                     dispatched.lost, dispatched.calls)
 
 
 def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: str,
@@ -429,7 +430,7 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         "elapsed_s": round(attempted.elapsed_s, 3),
         "attempts_per_s": round((log.attempts - attempted.resumed_with) / attempted.elapsed_s, 1),
         "run_dir": str(run_dir), "resumed_with": attempted.resumed_with, "early_attempts": log.early,
-        "batches_resent": attempted.batches_resent, "workers_lost": attempted.workers_lost,
+        "batches_resent": attempted.batches_resent, "workers_lost": attempted.workers_lost, "calls": attempted.calls,
         # Where this process's attempts ran (a resumed run: the attempts of this process only).
         "nodes": attempted.nodes, "node_ips": attempted.node_ips,
         "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process

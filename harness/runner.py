@@ -161,6 +161,7 @@ class AttemptWorker:
 class Dispatched:
     """What the workers did: re-sent batches, and where the attempts ran."""
     resent: int = 0  # batches sent again because their worker froze, died or lost its node
+    calls: int = 0  # actor calls sent (a call carries one batch, or many small ones)
     nodes: dict = field(default_factory=dict)  # Ray node id -> attempts run there (results counted)
     node_ips: dict = field(default_factory=dict)  # Ray node id -> its IP
     lost: int = 0  # workers lost (frozen, dead, their node gone) and replaced
@@ -262,6 +263,7 @@ class _Pool:
                 load[call.worker] += 1
             worker = min(load, key=load.get)
             self.pending[self.actors[worker].run.remote(parcel)] = _Call(parcel, worker, time.monotonic(), stalls)
+            self.done.calls += 1
 
     def step(self, on_result: Callable[[Recorded], None]) -> None:
         """Wait for one event (a result, a replacement up or not, a deadline passed) and act on it."""

@@ -145,6 +145,18 @@ def test_more_workers_than_cpus_is_refused_at_once(ray_local, tmp_path, tiny_ban
     assert not (tmp_path / "fast").exists()  # no run was started
 
 
+def test_many_problems_at_one_attempt_each_go_to_the_workers_in_few_calls(ray_local, tmp_path):
+    """Hostile review, item 11: 10^5 instances at attempts=1 made 10^5 Ray calls (450 attempts/s)."""
+    bank = {"erdos_straus": [{"n": n, "bound": 30} for n in range(2, 602)], "synthetic": [{"size": 20}]}
+    result = run_job(job(tmp_path, bank, attempts=1, workers=2, records="full"), progress=False)
+    summary = result.summary
+    assert summary["problems"] == 601 and summary["attempts"] == 601 and summary["batch_size"] == 1
+    assert summary["calls"] <= 17  # about eight calls per worker, not one per problem
+    records = read_attempts(result.run_dir)
+    assert sorted(zip(records["problem_id"].to_pylist(), records["attempt"].to_pylist())) == sorted(
+        (pid, 0) for pid in [f"erdos_straus/n={n},B=30" for n in range(2, 602)] + ["synthetic/K=20"])
+
+
 def test_a_run_whose_every_attempt_is_an_error_fails(ray_local, tmp_path, tiny_bank):
     from harness.fake_llm import FakeLLMServer
     from harness.job import RunFailed
