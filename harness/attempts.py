@@ -14,7 +14,8 @@ import pyarrow as pa
 from harness.problem import DISCOVERY_TIERS, Checked, Problem, Tier, Verdict, Verify, verify_inline
 from harness.record import ATTEMPT_SCHEMA
 from harness.solvers.capabilities import Exchangeable
-from harness.solvers.proposal import Operator, Proposal, Proposed, as_proposal, candidate_text, operator_of, verify_proposals
+from harness.solvers.proposal import (Operator, Proposal, Proposed, as_proposal, candidate_text, operator_of,
+                                      verify_proposals)
 
 if TYPE_CHECKING:
     from harness.solvers import Solver

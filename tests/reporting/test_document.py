@@ -141,7 +141,8 @@ def test_every_arm_that_went_deepest_on_its_own_problems_says_what_its_volume_fo
 def test_an_evolve_arm_with_a_model_counts_the_models_own_discoveries_apart(run):
     # Per seed: the model finds pell's (3, 2) first (the prompt's example in the first wording) and mutation
     # golomb's ruler; seed 1 also has the model find pell's (17, 12). An older arm's runs name no operator.
-    rows = [("pell/D=2,B=20", "(3, 2)", 4, 4, None, 30, 30, 0), ("golomb/m=4,L=6", "(0, 1, 4, 6)", 10, 10, None, 3, 3, 0)]
+    rows = [("pell/D=2,B=20", "(3, 2)", 4, 4, None, 30, 30, 0),
+            ("golomb/m=4,L=6", "(0, 1, 4, 6)", 10, 10, None, 3, 3, 0)]
     more = [*rows, ("pell/D=2,B=20", "(17, 12)", 50, 50, None, 1, 1, 0)]
     runs = [run(0, rows, arm="evolve_m", solver="evolve", exchangeable=False),
             run(1, more, arm="evolve_m", solver="evolve", exchangeable=False)]
