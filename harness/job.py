@@ -90,7 +90,7 @@ def check_writable(directory: Path, min_free_gb: float = 0.0) -> None:
 
 
 # What a resumed run reads back from its shards to rebuild the driver's aggregates.
-LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", *SPEND_COLUMNS]
+LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", "operator", *SPEND_COLUMNS]
 # Settings that may change between a run and its resumption: they do not change results.
 RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb", "stall_floor_s", "stall_multiple"}
 
@@ -420,6 +420,7 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         "bank": config.bank_name, "exchangeable": plan.exchangeable, "seed": config.seed,
         "problems": len(problems), "attempts_per_problem": config.attempts, "attempts": log.attempts,
         "tiers": {t.value: log.tiers.get(t.value, 0) for t in Tier},
+        "operators": dict(sorted(log.operators.items())),  # attempts per operator that proposed them
         "discoveries": {t.value: int(final[t.value]) for t in DISCOVERY_TIERS},
         "problems_solved": int(final["solved"]), "workers": plan.workers,
         "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),

@@ -36,6 +36,10 @@ ATTEMPT_SCHEMA = pa.schema([
     # Anything else to know about the record (e.g. the server's usage for it could not be
     # used); null almost always. Shards written before it existed read it as null.
     ("note", pa.string()),
+    # Which operator proposed the candidate (solvers.proposal.Operator: model, mutation,
+    # crossover, copy, fresh); null where the solver did not say, and in shards written
+    # before it existed: read as UNATTRIBUTED.
+    ("operator", pa.string()),
 ])
 SPEND_COLUMNS = ("prompt_tokens", "completion_tokens", "solve_s", "verify_s", "cost_usd")
 
@@ -64,7 +68,9 @@ COMPACT_SCHEMA = pa.schema([
     ("stop", pa.int64()),
     ("wrong", pa.int64()),
     ("verify_s", pa.float64()),  # the range's batch check, spread evenly over its attempts
+    ("operator", pa.string()),  # of the range's wrong attempts (fresh samples); null in files from before it
 ])
+UNATTRIBUTED = "unknown"  # how a null operator is read: the solver did not say, or the run predates the column
 
 MANIFEST = "manifest.jsonl"
 COMPACT = "compact"  # the run folder's compact rows
@@ -72,7 +78,7 @@ BatchKey = tuple[str, int, int]  # (problem_id, start, stop)
 
 
 def compact_rows(rows: list[tuple]) -> pa.Table:
-    """COMPACT_SCHEMA rows (problem_id, solver, seed, start, stop, wrong, verify_s) as a table."""
+    """COMPACT_SCHEMA rows (problem_id, solver, seed, start, stop, wrong, verify_s, operator) as a table."""
     return pa.Table.from_pylist([dict(zip(COMPACT_SCHEMA.names, row)) for row in rows], schema=COMPACT_SCHEMA)
 
 
@@ -291,7 +297,7 @@ def read_checkpoint(run_dir: Path) -> Checkpoint:
 
 
 ATTEMPTS = "attempts"  # the run folder's full rows
-OPTIONAL = {"note"}  # columns that shards written before them lack
+OPTIONAL = {"note", "operator"}  # columns that shards written before them lack
 _RERUN = f"delete its line from {MANIFEST}, then resume, to run its batches again"
 
 
@@ -407,8 +413,8 @@ def read_attempts(run_dir: Path, columns: list[str] | None = None) -> pa.Table:
 
 def read_shards(run_dir: Path, shards: tuple[str, ...], columns: list[str]):
     """The listed shards one at a time, so a resumed run rebuilds its aggregates in bounded memory."""
-    for name in shards:
-        yield pq.read_table(Path(run_dir) / "attempts" / name, columns=columns)
+    for name in shards:  # by the schema: an optional column a shard predates reads as null
+        yield pq.read_table(Path(run_dir) / "attempts" / name, schema=ATTEMPT_SCHEMA, columns=columns)
 
 
 def read_compact(run_dir: Path, shards: tuple[str, ...]):

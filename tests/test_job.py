@@ -339,3 +339,39 @@ def test_a_link_inside_a_run_folder_is_refused_and_not_followed(stopped_run, tmp
     with pytest.raises(ValueError, match=f"{linked} is a symbolic link: links inside a run folder are refused"):
         run_job(resume_of(tmp_path, tiny_bank), progress=False)
     assert (files_of(outside) if outside.is_dir() else outside.read_text()) == kept
+
+
+def test_an_evolve_run_with_a_model_counts_its_attempts_and_discoveries_per_operator(ray_local, tmp_path):
+    """Through the runner: the summary's attempts per operator are the records', each discovery names
+    the operator that found it first, and the report's table of the model's own finds sums to the arm's."""
+    from collections import Counter
+
+    from harness.bank import bank_from_config_name
+    from harness.fake_llm import FakeLLMServer, bank_responder
+    from harness.reporting import science
+    from harness.reporting.arms import group_arms
+    from harness.reporting.runs import read_run
+
+    bank = {"three_cubes": [{"k": 3, "bound": 6, "known_solutions": ["1, 1, 1"]}],
+            "egyptian": [{"a": 5, "b": 6, "terms": 3, "bound": 30}]}
+    with FakeLLMServer(bank_responder(bank_from_config_name("llm_small"), hit_rate=0.3)) as server:
+        solver = {"name": "evolve", "generation": 16, "llm": {"base_url": server.url, "api_key_env": None, "n": 2}}
+        done = [run_job(job(tmp_path, bank, seed=seed, attempts=160, bank_name="two", solver=solver,
+                            resolved={"bank": {"name": "two", "instance_lists": [], "families": bank},
+                                      "solver": solver}), progress=False) for seed in (0, 1)]
+        completions = server.choices
+    for result in done:
+        records = read_attempts(result.run_dir).to_pandas()
+        assert records["operator"].notna().all() and result.summary["operators"] == dict(
+            sorted(Counter(records["operator"]).items()))
+        firsts = records[records["canonical"].notna()].sort_values("attempt").drop_duplicates(["problem_id",
+                                                                                            "canonical"])
+        discoveries = pd.read_csv(result.run_dir / "discoveries.csv", dtype={"canonical": str})
+        assert dict(zip(discoveries["canonical"], discoveries["operator"])) == dict(zip(firsts["canonical"],
+                                                                                        firsts["operator"]))
+    assert sum(r.summary["operators"]["model"] for r in done) == completions
+    [arm] = group_arms([read_run(r.run_dir) for r in done])
+    table = science.model_operators([arm]).set_index("operator")
+    assert {"model", "mutation", "fresh"} <= set(table.index) and table.loc["model", "valid"] > 0
+    assert table["valid"].sum() == sum(r.summary["discoveries"]["valid"] for r in done) / 2  # mean per seed
+    assert table["attempts"].sum() == 2 * 160 and abs(table["valid_share"].sum() - 1) < 1e-12

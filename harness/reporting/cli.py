@@ -88,6 +88,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
         items, desc="against the truth", unit="arm", disable=not progress))
     prices = science.prices(arms)
     real_model = science.model_against_random(arms)
+    operators = science.model_operators(arms)
     audit, disputes = audit_runs(runs, progress=lambda items: tqdm(items, desc="verifier audit", unit="run",
                                                                    disable=not progress))
     misses = audit_misses([p for run in runs for p in run.bank_problems], default_cache_dir(),
@@ -112,7 +113,8 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
 
     tables = {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
               "calibration": calibration, "forecast_check": forecast_check, "solved_forecast": solved_forecast,
-              "prices": prices, "real_model": real_model, "audit": audit, "audit_disputes": disputes,
+              "prices": prices, "real_model": real_model, "real_model_operators": operators, "audit": audit,
+              "audit_disputes": disputes,
               "truth_check": check, "audit_misses": misses,
               "runs": runs_table(arms)}
     for name, frame in tables.items():
@@ -122,6 +124,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
                         usd_per_core_hour, forecast_check=forecast_check, solved_forecast=solved_forecast,
                         prices=prices, audit=audit, disputes=disputes, truth_check=check, misses=misses,
+                        operators=operators,
                         experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"

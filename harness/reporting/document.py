@@ -41,6 +41,7 @@ class Findings:
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
     truth_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # truth_check.truth_check
     misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_misses: per instance
+    operators: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.model_operators
 
 
 def reached(row) -> str:
@@ -144,9 +145,12 @@ def conclusion(f: Findings) -> str:
         tally = ", ".join(f"{int(n)} {v}" for v, n in sorted(counts.items()))
         lines.append(f"- **{what.capitalize()}** ({arm.name}, {arm.attempts:,} attempts per problem per seed): "
                      f"over {len(arm.families)} families, {tally}.")
+    own = f.operators[f.operators["operator"] == "model"].set_index("arm") if len(f.operators) else None
     for name, r in (f.real_model.groupby("arm", sort=True) if len(f.real_model) else []):
+        mine = (f", {num(own.loc[name, 'novel'])} of them found first by the model itself"
+                if own is not None and name in own.index else "")
         lines.append(f"- **A model** ({name}, {len(r)} problems of its own {r['bank'].iloc[0]} bank): "
-                     f"{num(r['model_novel'].sum())} novel discoveries per seed, against uniform search's "
+                     f"{num(r['model_novel'].sum())} novel discoveries per seed{mine}, against uniform search's "
                      f"{num(r['random_novel_at_compute'].sum())} at equal compute (see A real model).")
     lines.append("")
     funnel = f.funnel[f.funnel["attempts"].notna() & (f.funnel["solved"] > 0)]
@@ -327,6 +331,38 @@ def real_model_section(f: Findings) -> list[str]:
                f"beyond those examples: {total('model_beyond_example')} distinct solutions per seed."
                if part["example_is_solution"].any() else ""))
     return lines
+
+
+def operators_section(f: Findings) -> list[str]:
+    """Who found what in the arms where a model proposed beside other operators (evolve's)."""
+    if not len(f.operators):
+        return []
+    shown = f.operators.assign(attempt_share=f.operators["attempt_share"] * 100,
+                               valid_share=f.operators["valid_share"] * 100)
+    lines = [
+        "Where a model proposed beside other operators (evolve's mutation, crossover, copies and fresh "
+        "samples), each distinct solution is credited to the operator of the attempt that found it first "
+        "(the attempt records' `operator` column; evolve's own random draws decide which attempts go to "
+        "the model, so a replay asks it at exactly the recorded attempts). Mean per seed, all problems. "
+        "Table: `real_model_operators.csv`.", "",
+        table(shown, {"arm": "arm", "operator": "operator", "attempts": "attempts",
+                      "attempt_share": "% of attempts", "valid": "solutions found first", "novel": "(novel)",
+                      "example": "(the prompt's example)", "valid_share": "% of the arm's solutions",
+                      "valid_per_1000": "solutions per 1,000 attempts"}), ""]
+    for arm, part in f.operators.groupby("arm", sort=True):
+        by = part.set_index("operator")
+        if "model" not in by.index:
+            lines.append(f"- {arm}: its runs do not say which operator proposed each attempt (made before the "
+                         "records had an `operator` column): run it again, or replay its recording, to attribute.")
+            continue
+        model, others = by.loc["model"], by.drop(index="model")
+        lines.append(
+            f"- {arm}: the model's own discoveries, {num(model['valid'])} distinct solutions per seed "
+            f"({num(model['novel'])} novel; {num(model['example'])} of them the prompt's example answer), are "
+            f"{num(model['valid_share'] * 100)}% of the arm's, from {num(model['attempt_share'] * 100)}% of its "
+            f"attempts; the other operators found {num(others['valid'].sum())} ({num(others['novel'].sum())} "
+            f"novel) in the rest.")
+    return [*lines, ""]
 
 
 def old_prompts(r: pd.DataFrame) -> list[str]:
@@ -615,7 +651,7 @@ def render(f: Findings, created: str) -> str:
                              "attempts": "attempts", "usd": "$", **{t: t for t in TIERS}, "tokens": "tokens",
                              "compute_s": "compute s", "full_usd": "whole arm, $"})
         if len(f.equal_cost) else "No two arms share a bank.", "",
-        "## A real model", "", *real_model_section(f), "",
+        "## A real model", "", *real_model_section(f), "", *operators_section(f),
         "## Calibration", "",
         "The synthetic solver draws from a known distribution, so its true expected yield is known: "
         "the estimator's band should contain it, at a tenth of the pooled volume and at it (rarefaction) "
