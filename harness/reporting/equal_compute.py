@@ -182,8 +182,8 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
              "random search at the attempts that cost the same CPU seconds per problem (the model server's CPU "
              "as recorded, plus verification). Distinct discoveries: rarefied (Chao's extrapolation to twice a "
              "run, the fitted forecast beyond); solved: a problem's chance (pass@k), overall their mean; "
-             "forecast to 10x and 100x each model's volume by the beta-binomial of Schaeffer et al.; 95% bands. An arm wins where its "
-             "band lies above every other's, else undecided. Table: `equal_compute.csv`.", "",
+             "forecast to 10x and 100x each model's volume by the beta-binomial of Schaeffer et al.; 95% bands. "
+             "An arm wins where its band lies above every other's, else undecided. Table: `equal_compute.csv`.", "",
              *([f"![equal compute]({figure})", ""] if figure else [])]
     by_name = {a.name: a for a in arms}
     for (bank, mode), part in t.groupby(["bank", "answers"], sort=True):
@@ -203,6 +203,9 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
         for solver, name in STUBS.items():
             if solver not in set(overall["solver"]):
                 lines.append(f"- No {name} arm on {bank}: it is missing from this comparison.")
+        for _, far in overall[overall["attempts"] > 2 * overall["volume"]].iterrows():
+            lines.append(f"- {far['arm']} is taken at {num(far['attempts'] / far['volume'])}x the volume it ran "
+                         f"({far['method']}): its band is that far from its data.")
         lines += [f"- Overall: {verdict(overall, 'discoveries', 'distinct discoveries')}; "
                   f"{verdict(overall, 'solved', 'solved share')}."]
         for _, m in models.iterrows():

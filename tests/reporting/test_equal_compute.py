@@ -91,6 +91,7 @@ def test_the_section_says_who_wins_by_how_much_and_where_it_is_undecided(arms):
     assert "- pell/D=2,B=20: small wins on distinct discoveries" in text
     assert "No heavy-tailed stub arm on toy" in text and "No random search arm" not in text
     assert "Only one model here" not in text  # two models, each named by its provenance
+    assert "the volume it ran" not in text  # every arm within its own run
     assert "forecast solved shares of big and small" in text
 
 
@@ -129,7 +130,8 @@ def replayed_arm(run, name: str, attempts: int = 200) -> list[RunData]:
         curve = log.curve(np.array([1, 10, attempts]))
         curve = add_server_cpu(curve, recorded_cpu_per_token(path) * curve["tokens"].iloc[-1])
         r = run(seed, [], arm=name, solver="replay", attempts=attempts)
-        r.summary.update(bank="llm_small", attempts=len(bank) * attempts, spend={"tokens": int(curve["tokens"].iloc[-1])},
+        r.summary.update(bank="llm_small", attempts=len(bank) * attempts,
+                         spend={"tokens": int(curve["tokens"].iloc[-1])},
                          server={"name": "recording", "provenance": provenance.summary(provenance.read(path))})
         runs.append(RunData(r.run_id, r.summary, {"bank": {"name": "llm_small"}, "solver": settings}, curve,
                             log.discovery_table()))
@@ -161,4 +163,5 @@ def test_the_committed_recording_has_one_model_and_the_section_says_the_second_i
             "llm_small with constrained (grammar) answers yet") in text
     assert "No heavy-tailed stub arm on llm_small" in text
     assert "forecast solved shares of" not in text  # no second model: no crossing drawn
+    assert "- random_small is taken at " in text and "x the volume it ran (extrapolation)" in text
     assert "- llm_constrained (unknown model (no provenance)) forecast solved share: " in text
