@@ -11,6 +11,8 @@ import pandas as pd
 from harness.problem import STATEMENT_VERSION
 from harness.reporting.arms import Arm
 from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
+from harness.reporting import equal_compute
+from harness.reporting.equal_compute import answers
 from harness.reporting.truth_check import section as truth_section
 from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
 
@@ -42,6 +44,7 @@ class Findings:
     truth_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # truth_check.truth_check
     misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_misses: per instance
     operators: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.model_operators
+    equal_compute: pd.DataFrame = field(default_factory=pd.DataFrame)  # equal_compute.table_of
 
 
 def reached(row) -> str:
@@ -267,12 +270,6 @@ def recording_of(run) -> str:
     return str(PurePath(path).parent)
 
 
-def answers(arm: Arm) -> str:
-    settings = arm.runs[0].config.get("solver", {})
-    llm = settings.get("llm") or settings
-    return "constrained (grammar)" if llm.get("constrain") else "free"
-
-
 def model_table(arms: list[Arm]) -> pd.DataFrame:
     rows = []
     for arm in model_arms(arms):
@@ -288,7 +285,12 @@ def model_table(arms: list[Arm]) -> pd.DataFrame:
 
 
 def real_model_section(f: Findings) -> list[str]:
-    """The model's arms beside random search on the same problems, per problem."""
+    """The model's arms beside random search on the same problems, per problem; then the models,
+    the stubs and random search at equal compute."""
+    return [*beside_random(f), "", *equal_compute.section(f.equal_compute, f.arms, f.figures.get("equal_compute"))]
+
+
+def beside_random(f: Findings) -> list[str]:
     if not len(f.real_model):
         return ["No arm in this sweep spent tokens beside a random arm on its bank."]
     r = f.real_model
