@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
 import yaml
+from memory import peaks  # benchmarks/memory.py, beside this script
 
 HARNESS_RUN = str(Path(sys.executable).with_name("harness-run"))
 
@@ -36,14 +36,7 @@ def run(problems: int, attempts: int, scratch: Path) -> dict:
     driver = subprocess.Popen([HARNESS_RUN, f"bank.instance_lists=[{instances}]", "bank.families={}",
                                f"attempts={attempts}", "tracking=off", f"results_dir={results}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    process, rss, uss = psutil.Process(driver.pid), 0, 0
-    while driver.poll() is None:
-        try:
-            memory = process.memory_full_info()
-        except psutil.NoSuchProcess:
-            break
-        rss, uss = max(rss, memory.rss), max(uss, memory.uss)
-        time.sleep(0.2)
+    rss, uss = peaks(driver)
     if driver.wait() != 0:
         raise SystemExit(f"harness-run failed on {problems} problems (exit {driver.returncode}): "
                          f"{driver.stderr.read()[-2000:]}")
