@@ -1,6 +1,7 @@
 """An OpenAI-compatible fake chat server on 127.0.0.1, for tests, benchmarks and offline demos.
 
-It answers POST /v1/chat/completions with completions from a `responder`, honours `n` (up
+It answers POST /v1/chat/completions (and /v1/completions, whose `prompt` the responder sees as
+one user message) with completions from a `responder`, honours `n` (up
 to `max_n` choices), waits `latency_s` per request, and injects faults from a repeating
 script, one entry per request: "ok", "429" (with Retry-After), "500", "hang" (never answers
 in time), "malformed" (a body that is not a completion), "reset" (drops the connection).
@@ -98,13 +99,17 @@ class FakeLLMServer:
             request.transport.close()
             return web.Response()
         count = max(1, min(int(body.get("n", 1)), self.max_n))
-        texts = self.responder(body["messages"], count, random.Random(body.get("seed")))
+        raw = request.path.endswith("/v1/completions")
+        messages = [{"role": "user", "content": body["prompt"]}] if raw else body["messages"]
+        texts = self.responder(messages, count, random.Random(body.get("seed")))
         with self._lock:
             self.answered += 1
             self.choices += count
         return web.json_response({
-            "id": f"fake-{self.requests}", "object": "chat.completion", "model": body.get("model"),
-            "choices": [{"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}
+            "id": f"fake-{self.requests}", "object": "text_completion" if raw else "chat.completion",
+            "model": body.get("model"),
+            "choices": [{"index": i, "finish_reason": "stop",
+                         **({"text": t} if raw else {"message": {"role": "assistant", "content": t}})}
                         for i, t in enumerate(texts)],
             "usage": {"prompt_tokens": self.tokens_per_prompt, "completion_tokens": self.tokens_per_choice * count,
                       "total_tokens": self.tokens_per_prompt + self.tokens_per_choice * count},
@@ -113,6 +118,7 @@ class FakeLLMServer:
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/completions", self._chat)
         return app
 
     # -- running in a background thread (tests, benchmarks) --------------------------------
@@ -149,8 +155,9 @@ def bank_responder(problems, hit_rate: float = 0.3, prose: bool = True) -> Respo
     by_statement = {p.statement_of(v): p for p in problems for v in STATEMENT_VERSIONS}  # any wording
 
     def respond(messages: list[dict], count: int, rng: random.Random) -> list[str]:
-        problem = next((p for text in (m["content"] for m in messages) for s, p in by_statement.items() if s in text),
-                       None)
+        text = "\n".join(m["content"] for m in messages)
+        found = [(text.rfind(s), p) for s, p in by_statement.items() if s in text]
+        problem = max(found, key=lambda hit: hit[0])[1] if found else None  # a few-shot prompt asks the last
         out = []
         for _ in range(count):
             if problem is None:

@@ -198,7 +198,7 @@ def record_provenance(solver: Mapping[str, Any], meter: "ProcessMeter", run_id: 
         config = meter.server.config
         built = CMAKE_OPTIONS if Path(binary).resolve() == server_path().resolve() else None  # else not built here
         settings = {"threads": config.threads, "parallel": config.parallel, "context": config.context,
-                    "extra_args": list(config.extra_args)}
+                    "model_args": list(config.model_args), "extra_args": list(config.extra_args)}
         provenance.write(Path(llm["record_dir"]), run_id, provenance.live(binary, model, settings, built, llm))
 
 

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 import psutil
 
 from harness.checks import positive, whole
-from harness.servers.install import model_path, server_path
+from harness.servers.install import DEFAULT_MODEL, MODELS, model_path, server_path
 
 LOOPBACK = "127.0.0.1"
 LOG_TAIL_CHARS = 2_000
@@ -34,7 +34,7 @@ class ServerError(RuntimeError):
 @dataclass(frozen=True)
 class LlamaServerConfig:
     binary: str = ""  # default: the cached build (`make llm-server`)
-    model: str = ""  # a GGUF file; default: the cached SmolLM2-135M-Instruct
+    model: str = DEFAULT_MODEL  # a name in install.MODELS (smollm2-135m, gemma3-270m), or a GGUF file's path
     threads: int = 2
     parallel: int = 4  # slots: requests decoded together (and the most `n` it honours)
     context: int = 4096  # tokens, shared by the slots
@@ -56,15 +56,23 @@ class LlamaServerConfig:
                              f"{', '.join(sorted(known))}")
         return cls(**settings)
 
+    @property
+    def model_args(self) -> tuple[str, ...]:
+        """The llama-server arguments the named model is served with (install.MODELS); none for a path."""
+        model = MODELS.get(self.model or DEFAULT_MODEL)
+        return model.server_args if model else ()
+
     def resolved(self) -> tuple[Path, Path]:
         """(binary, model), checked: present, executable, a GGUF file."""
         binary = Path(self.binary).expanduser() if self.binary else server_path()
         if not binary.is_file() or not shutil.which(str(binary)):
             raise ServerError(f"no llama-server at {binary}: run `make llm-server` (builds it once per machine), "
                               "or set server.binary")
-        model = Path(self.model).expanduser() if self.model else model_path()
+        named = (self.model or DEFAULT_MODEL) in MODELS
+        model = model_path(self.model or DEFAULT_MODEL) if named else Path(self.model).expanduser()
         if not model.is_file():
-            raise ServerError(f"no model file at {model}: run `make llm-server`, or set server.model to a GGUF file")
+            hint = "run `make llm-server`" if named else f"name one of {', '.join(MODELS)} or give a GGUF file's path"
+            raise ServerError(f"no model file at {model}: {hint}")
         with open(model, "rb") as head:
             if head.read(4) != b"GGUF":
                 raise ServerError(f"{model} is not a GGUF model file")
@@ -100,7 +108,7 @@ class ManagedServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = ["setpriv", "--pdeathsig", "KILL", "--", str(binary), "-m", str(model), "--host", LOOPBACK,
                    "--port", str(self.port), "-t", str(self.config.threads), "-np", str(self.config.parallel),
-                   "-c", str(self.config.context), *self.config.extra_args]
+                   "-c", str(self.config.context), *self.config.model_args, *self.config.extra_args]
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         deadline = began + self.config.startup_timeout_s
@@ -128,7 +136,7 @@ class ManagedServer:
         binary, model = self.config.resolved()
         return {"name": "llama_cpp", "url": self.url, "model": str(model), "binary": str(binary),
                 "threads": self.config.threads, "parallel": self.config.parallel, "context": self.config.context,
-                "startup_s": round(self.startup_s, 3)}
+                "model_args": list(self.config.model_args), "startup_s": round(self.startup_s, 3)}
 
     def cpu_seconds(self) -> float:
         """User and system CPU seconds the server has used so far (0 once it is gone)."""

@@ -2,7 +2,8 @@
 
 A live run that records (`server=llama_cpp`, `record_dir`) appends one line to the recording's
 `provenance.jsonl`: the model file's name and sha256, the server's name, version and build
-options, the sampling settings and the prompts' hash (system prompt, templates, statements' wording). A replay (`server=recording`)
+options, the endpoint (chat or completions), the sampling settings and the prompts' hash (system
+prompt, templates, statements' wording; for the completions endpoint the few-shot table too). A replay (`server=recording`)
 shows it in summary.json and MLflow params, and refuses a recording whose sampling, model name or
 prompts differ from what its own config asks, or whose model file is not `server.model_sha256`
 when that is set, unless `server.accept_provenance=true`. A recording without provenance (made
@@ -22,7 +23,7 @@ from harness.solvers.recording import PROVENANCE_FILE  # one name for the writer
 
 UNKNOWN = "unknown"
 NO_PROVENANCE = "the recording has no provenance (made before recordings carried it): model file, server and build unknown"
-COMPARED = ("model", "sampling", "prompts_sha256")  # what a run's own config decides
+COMPARED = ("model", "endpoint", "sampling", "prompts_sha256")  # what a run's own config decides
 
 
 @lru_cache(maxsize=8)
@@ -51,9 +52,13 @@ def server_version(binary: Path) -> str:
 
 def prompts_sha256(llm: Mapping[str, Any]) -> str:
     """A hash of what the prompts are made from: the system prompt, the templates and the
-    statements' wording (`statement_version`, harness/problem.py)."""
-    blob = json.dumps({"system_prompt": llm.get("system_prompt"), "templates": dict(llm.get("templates") or {}),
-                       "statement_version": llm.get("statement_version")}, sort_keys=True)
+    statements' wording (`statement_version`, harness/problem.py); on the completions endpoint
+    also the few-shot examples (chat prompts hash as they did before that endpoint existed)."""
+    made_of = {"system_prompt": llm.get("system_prompt"), "templates": dict(llm.get("templates") or {}),
+               "statement_version": llm.get("statement_version")}
+    if llm.get("endpoint", "chat") != "chat":
+        made_of.update(endpoint=llm["endpoint"], few_shot=json.loads(json.dumps(llm.get("few_shot") or {})))
+    blob = json.dumps(made_of, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -64,9 +69,10 @@ def asked(llm: Mapping[str, Any]) -> dict[str, Any]:
     names = {f.name for f in dataclasses.fields(LLMSolver)}
     fields = {k: v for k, v in llm.items() if k in names}
     solver = LLMSolver(**{**fields, "record_dir": None})
-    return {"model": solver.model, "sampling": json.loads(json.dumps(solver.sampling)),
+    return {"model": solver.model, "endpoint": solver.endpoint, "sampling": json.loads(json.dumps(solver.sampling)),
             "prompts_sha256": prompts_sha256({"system_prompt": solver.system_prompt, "templates": solver.templates,
-                                              "statement_version": solver.statement_version})}
+                                              "statement_version": solver.statement_version,
+                                              "endpoint": solver.endpoint, "few_shot": solver.few_shot})}
 
 
 def live(binary: Path, model: Path, server: Mapping[str, Any], build_options: list[str] | None,
@@ -113,7 +119,7 @@ def summary(recorded: list[Mapping[str, Any]]) -> dict[str, Any]:
     """What summary.json and MLflow params show of a recording's provenance."""
     if not recorded:
         return {"model_file": UNKNOWN, "model_sha256": UNKNOWN, "server": UNKNOWN, "note": NO_PROVENANCE}
-    keys = ("model_file", "model_sha256", "server", "model", "sampling", "prompts_sha256")
+    keys = ("model_file", "model_sha256", "server", "model", "endpoint", "sampling", "prompts_sha256")
     distinct = {json.dumps({k: line.get(k) for k in keys}, sort_keys=True) for line in recorded}
     first = {k: recorded[0].get(k, UNKNOWN) for k in keys}
     return first if len(distinct) == 1 else {**first, "note": f"{len(distinct)} different provenances; the first shown"}

@@ -1,4 +1,10 @@
-"""The `llm` solver: candidates from chat completions of any OpenAI-compatible server.
+"""The `llm` solver: candidates from completions of any OpenAI-compatible server.
+
+`endpoint=chat` (the default) asks `/chat/completions` with the system prompt and the family's
+template around the statement; `endpoint=completions` asks the raw `/completions` with a
+few-shot prompt (harness/solvers/prompting.py: worked examples of other instances from the
+`few_shot` table, never a solution of the problem asked, then the statement), for base models
+that have no chat template (Gemma 3 270M). Everything below holds for both.
 
 Volume first: attempts are grouped into requests of `n` samples (vLLM and SGLang share the
 prompt's prefix across them), and up to `max_concurrency` requests per worker are in flight
@@ -28,7 +34,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Iterator, Mapping, Sequence, Union
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -38,10 +44,14 @@ from harness.grammar import GRAMMAR_VERSION, completion_grammar
 from harness.grammar import VERSIONS as GRAMMAR_VERSIONS
 from harness.problem import STATEMENT_VERSION, STATEMENT_VERSIONS, Problem
 from harness.seeding import attempt_rng
-from harness.solvers.openai_client import MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
-from harness.solvers.prompting import DEFAULT_SYSTEM_PROMPT, extract_answer, render_messages
+from harness.solvers.openai_client import ENDPOINTS, MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
+from harness.solvers.prompting import (DEFAULT_SYSTEM_PROMPT, FEW_SHOT_STOP, Example, as_text, examples_for,
+                                       extract_answer, few_shot_examples, render_messages, render_prompt)
 from harness.solvers.proposal import Proposal
 from harness.solvers.recording import append_records, request_key
+
+
+Prompt = Union[list[dict[str, str]], str]  # chat messages, or the text of a raw completion prompt
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,8 @@ class LLMSolver:
     grammar_field: str = "grammar"  # the request field a GBNF grammar goes in (llama.cpp's name)
     grammar_version: int = GRAMMAR_VERSION  # of the answer grammars (harness/grammar.py); 1 replays old recordings
     statement_version: int = STATEMENT_VERSION  # of the statements' wording (harness/problem.py); 1 replays old recordings
+    endpoint: str = "chat"  # chat: /chat/completions; completions: /completions with a few-shot prompt
+    few_shot: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)  # family -> worked examples
 
     def __post_init__(self) -> None:
         for setting in ("n", "max_concurrency", "max_tokens", "max_body_bytes"):
@@ -114,6 +126,9 @@ class LLMSolver:
             raise ValueError(f"grammar_version is one of {GRAMMAR_VERSIONS}, got {self.grammar_version!r}")
         if self.statement_version not in STATEMENT_VERSIONS:
             raise ValueError(f"statement_version is one of {STATEMENT_VERSIONS}, got {self.statement_version!r}")
+        if self.endpoint not in ENDPOINTS:
+            raise ValueError(f"endpoint is one of {', '.join(ENDPOINTS)}, got {self.endpoint!r}")
+        object.__setattr__(self, "_examples", few_shot_examples(self.few_shot))  # checked once, up front
         owned = RESERVED_FIELDS | ({self.grammar_field} if self.constrain else set())
         reserved = sorted(set(self.extra_body) & owned)
         if reserved:
@@ -140,7 +155,9 @@ class LLMSolver:
     @property
     def sampling(self) -> dict[str, Any]:
         """What every request says of sampling (part of the key completions are recorded by)."""
-        stop = {"stop": list(self.stop)} if self.stop else {}
+        stops = [*self.stop, FEW_SHOT_STOP] if self.endpoint == "completions" and FEW_SHOT_STOP not in self.stop \
+            else list(self.stop)
+        stop = {"stop": stops} if stops else {}
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens, **stop,
                 **self.extra_body}
 
@@ -149,17 +166,24 @@ class LLMSolver:
         rules = problem.answer_grammar_of(self.grammar_version) if self.constrain else None
         return {**self.sampling, self.grammar_field: completion_grammar(rules)} if rules else self.sampling
 
-    def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[Proposal]:
-        messages = render_messages(problem, self.system_prompt, self.templates, self.statement_version)
-        return self.complete(problem, seed, messages, range(start, stop))
+    def prompt(self, problem: Problem) -> Prompt:
+        """What the endpoint is asked about `problem`: chat messages, or a few-shot text prompt."""
+        if self.endpoint == "completions":
+            examples: list[Example] = examples_for(problem, self.__dict__["_examples"], self.statement_version)
+            return render_prompt(problem, examples, self.statement_version)
+        return render_messages(problem, self.system_prompt, self.templates, self.statement_version)
 
-    def complete(self, problem: Problem, seed: int, messages: list[dict[str, str]],
-                 attempts: Sequence[int]) -> list[Proposal]:
-        """One proposal per attempt index from completions of `messages` (the statement's
-        prompt, or any other about `problem`, as evolve's operator asks), recorded if set."""
+    def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[Proposal]:
+        return self.complete(problem, seed, self.prompt(problem), range(start, stop))
+
+    def complete(self, problem: Problem, seed: int, prompt: Prompt, attempts: Sequence[int]) -> list[Proposal]:
+        """One proposal per attempt index from completions of `prompt` (the statement's, or any
+        other about `problem`, as evolve's operator asks in messages), recorded if set."""
+        if self.endpoint == "completions" and not isinstance(prompt, str):
+            prompt = as_text(prompt)
         fields = self.request_fields(problem)
-        key = request_key(self.model, messages, {**fields, "seed": seed})
-        samples = self.samples(problem, seed, messages, fields, key, attempts)
+        key = request_key(self.model, prompt, {**fields, "seed": seed})
+        samples = self.samples(problem, seed, prompt, fields, key, attempts)
         if self.constrain and self.grammar_field not in fields:  # said live and on replay alike
             samples = [_noted(s, "the family declares no answer grammar: asked unconstrained") for s in samples]
         return [self.to_proposal(s) for s in samples]
@@ -229,14 +253,15 @@ class LLMSolver:
         """One request for the group's attempts: its choices (perhaps fewer), or an error for each."""
         headers = {"Authorization": f"Bearer {key}"} if (key := self._api_key()) else {}
         rng = attempt_rng(seed, problem.id, group[0])  # also seeds the server's sampler
-        payload = {"model": self.model, "messages": messages, "n": len(group), "seed": rng.getrandbits(31),
+        endpoint = ENDPOINTS[self.endpoint]
+        payload = {"model": self.model, **endpoint.body(messages), "n": len(group), "seed": rng.getrandbits(31),
                    **fields}
         with self._client.least_busy(self.endpoints) as url:
             try:
-                reply = await chat_completion(session, url.rstrip("/") + "/chat/completions", payload, headers,
+                reply = await chat_completion(session, url.rstrip("/") + endpoint.path, payload, headers,
                                               self.timeout_s,
                                               RetryPolicy(self.retries, self.backoff_s, self.backoff_max_s), rng,
-                                              self.max_body_bytes)
+                                              self.max_body_bytes, endpoint)
             except CompletionError as exc:
                 return self.arrived(problem, seed, record_key, group,
                                     [Sample(None, error=f"llm request failed: {exc}")] * len(group))
@@ -251,7 +276,8 @@ class LLMSolver:
 
 
 # Request fields the solver owns: per-attempt seeds, n, the prompt (extra_body adds the rest).
-RESERVED_FIELDS = frozenset({"model", "messages", "n", "seed", "stream", "temperature", "top_p", "max_tokens", "stop"})
+RESERVED_FIELDS = frozenset({"model", "messages", "prompt", "n", "seed", "stream", "temperature", "top_p", "max_tokens",
+                             "stop"})
 _CLIENTS_LOCK = threading.Lock()
 
 

@@ -1,6 +1,8 @@
-"""Chat completions from any OpenAI-compatible server, with retries that lose nothing.
+"""Completions from any OpenAI-compatible server, with retries that lose nothing.
 
-One call asks for `n` samples of one prompt. Transient failures (HTTP 408, 429 and 5xx,
+Two endpoints (`ENDPOINTS`): chat (`/chat/completions`: `messages` in, `choices[i].message.content`
+out) and raw completions (`/completions`: a text `prompt` in, `choices[i].text` out, for base
+models without a chat template). One call asks for `n` samples of one prompt. Transient failures (HTTP 408, 429 and 5xx,
 timeouts, dropped connections, bodies that are not a well-formed completion or are too
 large) are retried with exponential backoff and full jitter, waiting at least what
 Retry-After asks. What still fails after the retries raises `CompletionError` with the
@@ -21,7 +23,7 @@ import re
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 import aiohttp
 
@@ -57,6 +59,49 @@ class Completion:
     note: str | None = None  # e.g. usage the server reported that could not be right
 
 
+class Endpoint(Protocol):
+    """What one kind of OpenAI-compatible endpoint asks for and answers with."""
+
+    name: str
+    path: str  # under the base URL
+
+    def body(self, prompt: Any) -> dict[str, Any]:
+        """The request's prompt fields."""
+        ...
+
+    def text(self, choice: Mapping[str, Any]) -> str:
+        """One choice's completion text (KeyError, TypeError: not a completion)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChatEndpoint:
+    name: str = "chat"
+    path: str = "/chat/completions"
+
+    def body(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        return {"messages": messages}
+
+    def text(self, choice: Mapping[str, Any]) -> str:
+        return choice["message"]["content"] or ""
+
+
+@dataclass(frozen=True)
+class CompletionsEndpoint:
+    name: str = "completions"
+    path: str = "/completions"
+
+    def body(self, prompt: str) -> dict[str, Any]:
+        return {"prompt": prompt}
+
+    def text(self, choice: Mapping[str, Any]) -> str:
+        return choice["text"] or ""
+
+
+CHAT = ChatEndpoint()
+ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in (CHAT, CompletionsEndpoint())}
+
+
 class CompletionError(Exception):
     """The request failed for good: a non-retryable status or retries exhausted."""
 
@@ -69,14 +114,17 @@ class _Transient(Exception):
 
 async def chat_completion(session: aiohttp.ClientSession, url: str, payload: Mapping[str, Any],
                           headers: Mapping[str, str], timeout_s: float, policy: RetryPolicy,
-                          rng: random.Random, max_body_bytes: int = MAX_BODY_BYTES) -> Completion:
+                          rng: random.Random, max_body_bytes: int = MAX_BODY_BYTES,
+                          endpoint: Endpoint = CHAT) -> Completion:
+    """The reply to `payload` posted to `url` (`endpoint` says how its choices are read)."""
     secrets = [value.split(" ", 1)[-1] for name, value in headers.items() if name.lower() == "authorization"]
     began = time.perf_counter()
     reason = "no request made"
     try:
         for retry in range(policy.retries + 1):
             try:
-                reply = await _request(session, url, payload, headers, timeout_s, began, retry, max_body_bytes)
+                reply = await _request(session, url, payload, headers, timeout_s, began, retry, max_body_bytes,
+                                       endpoint)
             except _Transient as failure:
                 reason = str(failure)
                 if failure.retry_after is not None and failure.retry_after > policy.retry_after_max_s:
@@ -100,7 +148,8 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
     return BEARER.sub(rf"\g<1>{REDACTED}", text)
 
 
-async def _request(session, url, payload, headers, timeout_s, began, retry, max_body_bytes) -> Completion:
+async def _request(session, url, payload, headers, timeout_s, began, retry, max_body_bytes,
+                   endpoint: Endpoint) -> Completion:
     try:
         async with session.post(url, json=payload, headers={**headers, "Accept-Encoding": "gzip, deflate"},
                                 timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
@@ -115,7 +164,7 @@ async def _request(session, url, payload, headers, timeout_s, began, retry, max_
         raise CompletionError(f"{type(exc).__name__}: {exc}") from None
     try:
         data = json.loads(body)
-        texts = [choice["message"]["content"] or "" for choice in data["choices"]]
+        texts = [endpoint.text(choice) for choice in data["choices"]]
         if not texts or not all(isinstance(t, str) for t in texts):
             raise ValueError("no text choices")
     except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:

@@ -22,8 +22,10 @@ _APPENDING = threading.Lock()  # a worker's batches run in threads and share its
 PROVENANCE_FILE = "provenance.jsonl"  # beside the completions: who made them (harness.servers.provenance), not one
 
 
-def request_key(model: str, messages: list[dict[str, str]], sampling: Mapping[str, Any]) -> str:
-    blob = json.dumps({"model": model, "messages": messages, "sampling": dict(sampling)}, sort_keys=True)
+def request_key(model: str, prompt: list[dict[str, str]] | str, sampling: Mapping[str, Any]) -> str:
+    """Chat messages, or a raw completion prompt's text (its own field: the two never collide)."""
+    asked = {"messages": prompt} if isinstance(prompt, list) else {"prompt": prompt}
+    blob = json.dumps({"model": model, **asked, "sampling": dict(sampling)}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 

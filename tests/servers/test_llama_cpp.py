@@ -207,3 +207,40 @@ def test_a_server_that_dies_mid_run_fails_the_rest_of_its_window_and_the_run_fin
     failed = attempts[attempts["tier"] == "error"]
     assert 0 < len(failed) < len(attempts)  # answered before the kill, failed after it
     assert failed["error"].str.startswith("llm request failed").all()
+
+
+@needs_build
+@pytest.mark.slow
+def test_gemma_a_base_model_answers_through_the_completions_endpoint_and_its_recording_names_it(ray_local, tmp_path):
+    """Gemma 3 270M's GGUF has no chat template (llama-server falls back to ChatML, which a base
+    model never saw): it is asked few-shot on /v1/completions, constrained, every completion an
+    answer block; the recording's provenance names the file, its pinned sha256 and the endpoint."""
+    import json
+
+    from harness.demo import demo_config
+    from harness.job import run_job
+    from harness.record import read_attempts
+    from harness.servers import _RUNNING, provenance
+    from harness.servers.install import MODELS, ensure_installed
+
+    ensure_installed()
+    recording = tmp_path / "recording"
+    result = run_job(demo_config([
+        "server=llama_cpp", "server.model=gemma3-270m", "solver=llm", "solver.endpoint=completions",
+        "solver.constrain=true", "solver.max_tokens=48", "solver.n=1", "solver.max_concurrency=4",
+        "solver.timeout_s=300", "solver.api_key_env=", f"solver.record_dir={recording}", "bank=llm_small",
+        "attempts=4", f"results_dir={tmp_path}"]), progress=False)
+    [(key, server)] = [(k, s) for k, s in _RUNNING.items() if s.config.model == "gemma3-270m"]  # others may run
+    try:
+        props = json.loads(urllib.request.urlopen(server.url.removesuffix("/v1") + "/props", timeout=10).read())
+    finally:
+        server.stop()
+        del _RUNNING[key]
+    assert props["chat_template"].startswith("{%- for message in messages -%}\n  {{- '<|im_start|>'")  # ChatML's
+    attempts = read_attempts(result.run_dir).to_pandas()
+    assert len(attempts) == 6 * 4 and (attempts["candidate"] != "").all() and (attempts["tier"] != "error").all()
+    ramsey = attempts[attempts["problem_id"].str.startswith("ramsey")]
+    assert ramsey["candidate"].str.fullmatch("[01]{10}").all()
+    [line] = provenance.read(recording)
+    gemma = MODELS["gemma3-270m"]
+    assert (line["model_file"], line["model_sha256"], line["endpoint"]) == (gemma.filename, gemma.sha256, "completions")

@@ -64,3 +64,26 @@ def test_the_shipped_recording_without_provenance_replays_as_unknown():
     shown = meter.describe()["provenance"]
     assert shown["model_file"] == "unknown" and shown["model_sha256"] == "unknown" and "no provenance" in shown["note"]
     assert isinstance(meter, RecordedMeter)
+
+
+def test_the_endpoint_is_recorded_and_a_recording_asked_on_the_other_one_is_refused(tmp_path):
+    few_shot = {"pell": [{"instance": {"d": 5, "bound": 30}, "answer": "9, 4"}]}
+    folder = a_recording(tmp_path, endpoint="completions", few_shot=few_shot)
+    [line] = provenance.read(folder)
+    assert line["endpoint"] == "completions" and "\nProblem:" in line["sampling"]["stop"]
+    _, meter = attach({**LLM, "endpoint": "completions", "few_shot": few_shot, "record_dir": str(folder)},
+                      {"name": "recording"}, tmp_path)
+    assert meter.describe()["provenance"]["endpoint"] == "completions"
+    with pytest.raises(ValueError, match="endpoint: recorded 'completions', the run asks 'chat'"):
+        attach({**LLM, "record_dir": str(folder)}, {"name": "recording"}, tmp_path)
+    with pytest.raises(ValueError, match="prompts_sha256"):  # other worked examples, other prompts
+        attach({**LLM, "endpoint": "completions", "record_dir": str(folder)}, {"name": "recording"}, tmp_path)
+
+
+def test_chat_prompts_hash_as_they_did_before_the_completions_endpoint():
+    """The committed recordings' provenance keeps matching: few_shot does not enter a chat prompt."""
+    old = json.dumps({"system_prompt": "S", "templates": {"default": "T"}, "statement_version": 2}, sort_keys=True)
+    chat = {"system_prompt": "S", "templates": {"default": "T"}, "statement_version": 2}
+    assert provenance.prompts_sha256(chat) == hashlib.sha256(old.encode()).hexdigest()
+    assert provenance.prompts_sha256({**chat, "endpoint": "chat", "few_shot": {"x": []}}) == \
+        provenance.prompts_sha256(chat)

@@ -213,3 +213,42 @@ def test_a_batch_holds_answers_not_whole_completions(problem, tmp_path):
     assert peaks[40] < 1.5 * peaks[10] + 4, peaks  # held whole, 30 more completions: +27 MB at least
     lines = (tmp_path / "rec").glob("*.jsonl")
     assert sum(len(path.read_text().splitlines()) for path in lines) == 52  # every completion recorded, whole
+
+
+def test_the_completions_endpoint_posts_a_few_shot_prompt_and_reads_choices_text(problem, tmp_path):
+    """endpoint=completions: /v1/completions with `prompt` (worked examples, then the statement),
+    choices[i].text read, the grammar, n, usage and recording as on the chat endpoint."""
+    from harness.grammar import completion_grammar
+    from harness.solvers.prompting import FEW_SHOT_STOP
+    from harness.solvers.recording import load_recording
+
+    few_shot = {"three_cubes": [{"instance": {"k": 10, "bound": 10}, "answer": "1, 1, 2"}]}
+    with FakeLLMServer(fixed_responder(["```answer\n1, 1, 1\n```", "```answer\n1, 2, 3\n```"]), tokens_per_prompt=30,
+                       tokens_per_choice=5) as server:
+        solver = llm(server, n=2, endpoint="completions", few_shot=few_shot, constrain=True, stop=["<eos>"],
+                     record_dir=str(tmp_path / "rec"))
+        table = run(problem, solver, 0, 6)
+    body = server.bodies[0]
+    assert "messages" not in body and body["n"] == 2 and body["grammar"] == completion_grammar(problem.answer_grammar)
+    assert body["prompt"] == ("Problem: Find integers x, y, z with x**3 + y**3 + z**3 = 10. Answer with the three "
+                              "integers separated by commas, e.g. `1, -2, 3`.\nAnswer:\n```answer\n1, 1, 2\n```\n\n"
+                              f"Problem: {problem.statement}\nAnswer:\n")
+    assert body["stop"] == ["<eos>", FEW_SHOT_STOP]  # the model's own, then where its next problem would begin
+    assert table["tier"].tolist() == ["valid", "wrong"] * 3
+    assert table["prompt_tokens"].sum() == 30 * 3 and table["completion_tokens"].sum() == 5 * 6
+    recorded = load_recording(tmp_path / "rec")
+    assert len(recorded) == 6 and {row["completion"] for row in recorded.values()} >= {"```answer\n1, 1, 1\n```"}
+    # The same prompt on the chat endpoint is another request: its recordings never stand for these.
+    assert solver.prompt(problem) == body["prompt"]
+    chat = llm(server, n=2, constrain=True, stop=["<eos>"])
+    assert isinstance(chat.prompt(problem), list) and chat.sampling["stop"] == ["<eos>"]
+
+
+def test_a_few_shot_table_that_cannot_be_right_is_refused_up_front():
+    with pytest.raises(ValueError, match="endpoint is one of chat, completions, got 'raw'"):
+        make_solver({"name": "llm", "endpoint": "raw"})
+    with pytest.raises(ValueError, match=r"'1, 1, 1' is no solution of three_cubes/k=10,B=10 \(wrong"):
+        make_solver({"name": "llm", "few_shot": {"three_cubes": [{"instance": {"k": 10, "bound": 10},
+                                                                  "answer": "1, 1, 1"}]}})
+    with pytest.raises(ValueError, match="few_shot.default: each example is .*family: NAME under default"):
+        make_solver({"name": "llm", "few_shot": {"default": [{"instance": {"d": 5, "bound": 30}, "answer": "9, 4"}]}})

@@ -32,3 +32,30 @@ def test_templates_per_family_with_a_default():
     assert system == {"role": "system", "content": "Be brief."}
     assert user["content"] == f"[three_cubes {three_cubes.id}] {three_cubes.statement} ${{literal}}"
     assert render_messages(erdos, "", templates) == [{"role": "user", "content": f"Solve: {erdos.statement}"}]
+
+
+def test_a_few_shot_example_that_shows_a_solution_of_the_problem_asked_is_left_out():
+    from harness.bank import family_module
+    from harness.solvers.prompting import examples_for, few_shot_examples, render_prompt
+
+    table = few_shot_examples({
+        "three_cubes": [{"instance": {"k": 10, "bound": 10}, "answer": "1, 1, 2"},
+                        {"instance": {"k": 20, "bound": 5}, "answer": "1, -2, 3"}],
+        "default": [{"family": "pell", "instance": {"d": 5, "bound": 30}, "answer": "9, 4"}]})
+    k10 = family_module("three_cubes").make(k=10, bound=40)
+    k20 = family_module("three_cubes").make(k=20, bound=30)
+    # k=10 is asked: the first example's answer solves it too; the second's answer does not, and
+    # its statement's example (`1, -2, 4`) does not either.
+    assert [e.answer for e in examples_for(k10, table)] == ["1, -2, 3"]
+    # k=20 is asked: the second example's answer solves it, and the first's statement quotes
+    # `1, -2, 3` as its format example, which solves it as well: the default examples stand in.
+    assert [e.answer for e in examples_for(k20, table)] == ["9, 4"]
+    prompt = render_prompt(k20, examples_for(k20, table))
+    assert prompt.endswith(f"Problem: {k20.statement}\nAnswer:\n") and "1, -2, 3" not in prompt
+    assert prompt.count("```answer\n") == 1
+
+
+def test_a_chat_prompt_for_the_completions_endpoint_is_its_messages_text():
+    from harness.solvers.prompting import as_text
+
+    assert as_text([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Q"}]) == "Be brief.\n\nQ\n"
