@@ -33,10 +33,8 @@ PATHS = {
 }
 
 
-def peak_memory(path: str, volume: int, results: Path) -> tuple[float, float, float]:
-    began = time.perf_counter()
-    driver = subprocess.Popen([HARNESS_RUN, *PATHS[path][0], f"attempts={volume}", "tracking=off",
-                               f"results_dir={results}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def peaks(driver: subprocess.Popen) -> tuple[int, int]:
+    """The process's peak RSS and USS in bytes, sampled every 0.2 s until it ends."""
     process, rss, uss = psutil.Process(driver.pid), 0, 0
     while driver.poll() is None:
         try:
@@ -45,6 +43,14 @@ def peak_memory(path: str, volume: int, results: Path) -> tuple[float, float, fl
             break
         rss, uss = max(rss, memory.rss), max(uss, memory.uss)
         time.sleep(0.2)
+    return rss, uss
+
+
+def peak_memory(path: str, volume: int, results: Path) -> tuple[float, float, float]:
+    began = time.perf_counter()
+    driver = subprocess.Popen([HARNESS_RUN, *PATHS[path][0], f"attempts={volume}", "tracking=off",
+                               f"results_dir={results}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rss, uss = peaks(driver)
     if driver.returncode != 0:
         raise SystemExit(f"harness-run failed at volume {volume} (exit {driver.returncode})")
     return rss / 2**20, uss / 2**20, time.perf_counter() - began

@@ -14,7 +14,8 @@ import pyarrow as pa
 from harness.problem import DISCOVERY_TIERS, Checked, Problem, Tier, Verdict, Verify, verify_inline
 from harness.record import ATTEMPT_SCHEMA
 from harness.solvers.capabilities import Exchangeable
-from harness.solvers.proposal import Proposal, Proposed, as_proposal, candidate_text, verify_proposals
+from harness.solvers.proposal import (Operator, Proposal, Proposed, as_proposal, candidate_text, operator_of,
+                                      verify_proposals)
 
 if TYPE_CHECKING:
     from harness.solvers import Solver
@@ -76,11 +77,13 @@ def records(problem_id: str, solver_name: str, seed: int, start: int,
         "verify_s": [seconds for _, seconds in checked],
         "error": [None if tier in _SOLUTIONS else v.reason for tier, v in zip(tiers, verdicts)],
     }
-    if costless:
+    if costless:  # plain strings: fresh samples that cost nothing
         columns.update(prompt_tokens=np.zeros(n, np.int64), completion_tokens=np.zeros(n, np.int64),
-                       solve_s=np.zeros(n), cost_usd=np.zeros(n), note=pa.nulls(n, pa.string()))
+                       solve_s=np.zeros(n), cost_usd=np.zeros(n), note=pa.nulls(n, pa.string()),
+                       operator=pa.repeat(pa.scalar(Operator.FRESH.value), n))
     else:
         spent = [Proposal(p) if type(p) is str else p for p in proposals]
         for column in ("prompt_tokens", "completion_tokens", "solve_s", "cost_usd", "note"):
             columns[column] = [getattr(p, column) for p in spent]
+        columns["operator"] = [operator_of(p) for p in proposals]
     return pa.Table.from_pydict(columns, schema=ATTEMPT_SCHEMA)

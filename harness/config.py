@@ -28,7 +28,7 @@ class HarnessSchema:
     attempts: int = 1_000  # per problem
     seed: int = 0
     workers: int = 0  # worker actors; 0 = one per CPU of the Ray cluster
-    batch_size: int = 0  # attempts per actor call; 0 = automatic
+    batch_size: int = 0  # attempts per batch and per actor call (small batches go together); 0 = automatic
     verify_timeout_s: float = 5.0  # wall-clock bound per verification; past it, tier timeout
     results_dir: str = "results"
     resume: Any = None  # the run id of an interrupted run to complete

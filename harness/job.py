@@ -36,7 +36,7 @@ from harness.files import refuse_links, replaced
 from harness.record import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, check_shards, discard_unrecorded,
                             read_checkpoint, read_compact, read_shards, start_manifest, write_json)
 from harness.report import plot_estimates, plot_yield, plot_yield_by_cost
-from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, plan_batches, run_batches
+from harness.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, auto_call_size, plan_batches, run_batches
 from harness.sandbox import SandboxLimits, checks_in_batches
 from harness.servers import CpuMeter, ProcessMeter, RecordedMeter, attach, record_provenance, record_server_cpu
 from harness.solvers import Exchangeable, Solver, UsesServer, make_solver
@@ -90,7 +90,7 @@ def check_writable(directory: Path, min_free_gb: float = 0.0) -> None:
 
 
 # What a resumed run reads back from its shards to rebuild the driver's aggregates.
-LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", *SPEND_COLUMNS]
+LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", "operator", *SPEND_COLUMNS]
 # Settings that may change between a run and its resumption: they do not change results.
 RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb", "stall_floor_s", "stall_multiple"}
 
@@ -232,6 +232,7 @@ class Plan:
     exchangeable: bool
     in_batches: frozenset[str] = frozenset()  # problems checked in batches (records=compact)
     wide_batch_size: int = 0  # their batches' size
+    call_size: int = 0  # attempts per actor call (small batches of many problems go together)
 
 
 def batch_checked(problems, solver, records: str) -> frozenset[str]:
@@ -262,7 +263,8 @@ def plan_run(config: JobConfig) -> Plan:
                                                                cap=WIDE_BATCH_CAP)
     else:  # an adaptive solver's state lives in one call: all of a problem's attempts, in order
         batch_size = wide_batch_size = config.attempts
-    return Plan(problems, solver, meter, workers, batch_size, exchangeable, in_batches, wide_batch_size)
+    call_size = config.batch_size or auto_call_size(len(problems), config.attempts, workers)
+    return Plan(problems, solver, meter, workers, batch_size, exchangeable, in_batches, wide_batch_size, call_size)
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,7 @@ class Attempted:
     nodes: dict = field(default_factory=dict)  # Ray node id -> attempts run there (this process)
     node_ips: dict = field(default_factory=dict)  # Ray node id -> its IP
     workers_lost: int = 0  # workers frozen, dead or on a lost node, and replaced (this process)
+    calls: int = 0  # Ray calls to the workers (this process)
 
 
 def run_params(config: JobConfig, plan: Plan) -> dict[str, str]:
@@ -357,7 +360,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
     solver, meter = plan.solver, plan.meter
     dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s),
                         compact=config.records == "compact", stall_floor_s=config.stall_floor_s,
-                        stall_multiple=config.stall_multiple)
+                        stall_multiple=config.stall_multiple, call_size=plan.call_size)
     log = DiscoveryLog(solving_is_compute=not meter.counts_cpu,  # else the server's CPU is counted
                        early=early_limit(config.attempts))
     for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):
@@ -386,7 +389,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
 
         tokens_before = log.tokens
         meter.begin()
-        dispatched = run_batches(todo, config.bank, solver_settings(solver), config.seed, dispatch, on_result,
+        dispatched = run_batches(todo, plan.problems, solver_settings(solver), config.seed, dispatch, on_result,
                                  on_ready)
         server_cpu_s = meter.spent(log.tokens - tokens_before)
     elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
@@ -394,7 +397,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
         raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")
     return Attempted(log, dispatch.batch_size, resumed_with, began - launched, elapsed, server_cpu_s,
                      log.tokens - tokens_before, dispatched.resent, dict(dispatched.nodes), dict(dispatched.node_ips),
-                     dispatched.lost)
+                     dispatched.lost, dispatched.calls)
 
 
 def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: str,
@@ -417,6 +420,7 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         "bank": config.bank_name, "exchangeable": plan.exchangeable, "seed": config.seed,
         "problems": len(problems), "attempts_per_problem": config.attempts, "attempts": log.attempts,
         "tiers": {t.value: log.tiers.get(t.value, 0) for t in Tier},
+        "operators": dict(sorted(log.operators.items())),  # attempts per operator that proposed them
         "discoveries": {t.value: int(final[t.value]) for t in DISCOVERY_TIERS},
         "problems_solved": int(final["solved"]), "workers": plan.workers,
         "spend": {"tokens": int(final["tokens"]), "cost_usd": float(final["cost_usd"]),
@@ -427,7 +431,7 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         "elapsed_s": round(attempted.elapsed_s, 3),
         "attempts_per_s": round((log.attempts - attempted.resumed_with) / attempted.elapsed_s, 1),
         "run_dir": str(run_dir), "resumed_with": attempted.resumed_with, "early_attempts": log.early,
-        "batches_resent": attempted.batches_resent, "workers_lost": attempted.workers_lost,
+        "batches_resent": attempted.batches_resent, "workers_lost": attempted.workers_lost, "calls": attempted.calls,
         # Where this process's attempts ran (a resumed run: the attempts of this process only).
         "nodes": attempted.nodes, "node_ips": attempted.node_ips,
         "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process

@@ -36,6 +36,10 @@ ATTEMPT_SCHEMA = pa.schema([
     # Anything else to know about the record (e.g. the server's usage for it could not be
     # used); null almost always. Shards written before it existed read it as null.
     ("note", pa.string()),
+    # Which operator proposed the candidate (solvers.proposal.Operator: model, mutation,
+    # crossover, copy, fresh); null where the solver did not say, and in shards written
+    # before it existed: read as UNATTRIBUTED.
+    ("operator", pa.string()),
 ])
 SPEND_COLUMNS = ("prompt_tokens", "completion_tokens", "solve_s", "verify_s", "cost_usd")
 
@@ -64,7 +68,9 @@ COMPACT_SCHEMA = pa.schema([
     ("stop", pa.int64()),
     ("wrong", pa.int64()),
     ("verify_s", pa.float64()),  # the range's batch check, spread evenly over its attempts
+    ("operator", pa.string()),  # of the range's wrong attempts (fresh samples); null in files from before it
 ])
+UNATTRIBUTED = "unknown"  # how a null operator is read: the solver did not say, or the run predates the column
 
 MANIFEST = "manifest.jsonl"
 COMPACT = "compact"  # the run folder's compact rows
@@ -72,7 +78,7 @@ BatchKey = tuple[str, int, int]  # (problem_id, start, stop)
 
 
 def compact_rows(rows: list[tuple]) -> pa.Table:
-    """COMPACT_SCHEMA rows (problem_id, solver, seed, start, stop, wrong, verify_s) as a table."""
+    """COMPACT_SCHEMA rows (problem_id, solver, seed, start, stop, wrong, verify_s, operator) as a table."""
     return pa.Table.from_pylist([dict(zip(COMPACT_SCHEMA.names, row)) for row in rows], schema=COMPACT_SCHEMA)
 
 
@@ -116,26 +122,37 @@ class ShardWriter:
         self.rows_per_shard = rows_per_shard
         self.manifest = manifest
         self.flush_s = flush_s
-        self._buffer: list[Recorded] = []
+        self._keys: list[tuple] = []  # the buffered batches
+        self._full: list[pa.Table] = []  # their records, gathered MERGE_EVERY at a time
+        self._compact: list[pa.Table] = []
         self._buffered = 0
         self._flushed_at = time.monotonic()
         self.shards = next_shard_number(self.directory, manifest)  # the next shard's number
         self.rows = 0
 
+    # Each batch's tables hold their own wire buffers (kilobytes, however few rows): 10^5 batches of
+    # one attempt held 800 MB until the shard was cut. Every MERGE_EVERY batches are copied into one.
+    MERGE_EVERY = 1024
+
     def write(self, recorded: Recorded) -> None:
-        self._buffer.append(recorded)
+        self._keys.append(recorded.key)
+        self._full.append(recorded.full)
+        self._compact.append(recorded.compact)
+        if len(self._keys) % self.MERGE_EVERY == 0:
+            for tables in (self._full, self._compact):
+                tables[-self.MERGE_EVERY:] = [pa.concat_tables(tables[-self.MERGE_EVERY:]).combine_chunks()]
         self._buffered += recorded.full.num_rows + recorded.compact.num_rows
         if self._buffered >= self.rows_per_shard or time.monotonic() - self._flushed_at >= self.flush_s:
             self.flush()
 
     def flush(self) -> None:
         self._flushed_at = time.monotonic()
-        if not self._buffer:
+        if not self._keys:
             return
-        table = pa.concat_tables([r.full for r in self._buffer])
-        compact = pa.concat_tables([r.compact for r in self._buffer])
+        table = pa.concat_tables(self._full)
+        compact = pa.concat_tables(self._compact)
         name = shard_name(self.shards)
-        entry: dict[str, Any] = {"shard": name, "batches": [list(r.key) for r in self._buffer], "compact": None}
+        entry: dict[str, Any] = {"shard": name, "batches": [list(key) for key in self._keys], "compact": None}
         if compact.num_rows:  # before the full rows: a shard's name in attempts/ means both are whole
             self.compact_directory.mkdir(exist_ok=True)
             entry["compact"] = _write_whole(compact, self.compact_directory / name)
@@ -144,7 +161,7 @@ class ShardWriter:
             _append_synced(self.manifest, entry)
         self.shards += 1
         self.rows += table.num_rows
-        self._buffer, self._buffered = [], 0
+        self._keys, self._full, self._compact, self._buffered = [], [], [], 0
 
     def __enter__(self) -> "ShardWriter":
         return self
@@ -280,7 +297,7 @@ def read_checkpoint(run_dir: Path) -> Checkpoint:
 
 
 ATTEMPTS = "attempts"  # the run folder's full rows
-OPTIONAL = {"note"}  # columns that shards written before them lack
+OPTIONAL = {"note", "operator"}  # columns that shards written before them lack
 _RERUN = f"delete its line from {MANIFEST}, then resume, to run its batches again"
 
 
@@ -396,8 +413,8 @@ def read_attempts(run_dir: Path, columns: list[str] | None = None) -> pa.Table:
 
 def read_shards(run_dir: Path, shards: tuple[str, ...], columns: list[str]):
     """The listed shards one at a time, so a resumed run rebuilds its aggregates in bounded memory."""
-    for name in shards:
-        yield pq.read_table(Path(run_dir) / "attempts" / name, columns=columns)
+    for name in shards:  # by the schema: an optional column a shard predates reads as null
+        yield pq.read_table(Path(run_dir) / "attempts" / name, schema=ATTEMPT_SCHEMA, columns=columns)
 
 
 def read_compact(run_dir: Path, shards: tuple[str, ...]):

@@ -43,7 +43,7 @@ from harness.checks import positive, whole
 from harness.problem import Checked, Problem, Tier, Verdict
 from harness.record import Recorded, compact_rows, from_ipc, to_ipc
 from harness.solvers.capabilities import RunsInSandbox, SamplesInBatches
-from harness.solvers.proposal import candidate_text, failure
+from harness.solvers.proposal import Operator, candidate_text, failure
 
 _IDLE = -1.0
 SILENCE_GRACE_S = 10.0
@@ -419,7 +419,8 @@ def _check_in_batches(problem: Problem, solver, seed: int, start: int, a: int, b
         table = records(problem.id, solver.name, seed, start, candidates, checked, at=start + first + offsets)
         wrong = (last - first) - len(offsets)
         conn_out.send((first, last, to_ipc(table),
-                       [(problem.id, solver.name, seed, start + first, start + last, wrong, checked_s)]))
+                       [(problem.id, solver.name, seed, start + first, start + last, wrong, checked_s,
+                         Operator.FRESH.value)]))  # a batch sampler's attempts are fresh samples of its law
         pace.took(time.monotonic() - began, last - first)
         first = last
 

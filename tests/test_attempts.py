@@ -4,7 +4,7 @@ from harness.attempts import attempt_table
 from harness.bank import build_bank
 from harness.problem import verify_inline
 from harness.solvers import RandomSolver
-from harness.solvers.proposal import Proposal
+from harness.solvers.proposal import Operator, Proposal
 
 
 def test_attempt_table_records_every_attempt(tiny_bank):
@@ -16,6 +16,7 @@ def test_attempt_table_records_every_attempt(tiny_bank):
     assert "wrong" in tiers
     wrong = table.filter(pc.equal(table["tier"], "wrong"))
     assert all(wrong["error"].to_pylist()) and not any(wrong["canonical"].to_pylist())
+    assert table["operator"].to_pylist() == ["fresh"] * 50  # a stub solver's plain text: fresh samples
 
 
 def test_a_failing_solver_becomes_error_attempts(tiny_bank):
@@ -28,6 +29,7 @@ def test_a_failing_solver_becomes_error_attempts(tiny_bank):
     table = attempt_table(build_bank(tiny_bank)[0], Broken(), 0, 0, 5)
     assert table["tier"].to_pylist() == ["error"] * 5
     assert "no model" in table["error"][0].as_py()
+    assert table["operator"].null_count == 5  # nothing proposed them: no operator to name
 
 
 def test_proposals_carry_their_cost_and_failed_ones_are_not_verified(tiny_bank):
@@ -35,7 +37,8 @@ def test_proposals_carry_their_cost_and_failed_ones_are_not_verified(tiny_bank):
         name = "metered"
 
         def propose(self, problem, seed, start, stop):
-            return [Proposal("1, 1, 1", prompt_tokens=3, completion_tokens=4, solve_s=0.5, cost_usd=0.25),
+            return [Proposal("1, 1, 1", prompt_tokens=3, completion_tokens=4, solve_s=0.5, cost_usd=0.25,
+                             operator=Operator.MODEL),
                     Proposal("", error="llm request failed: HTTP 500"), "1, 2, 3"]
 
     checked = []
@@ -49,6 +52,7 @@ def test_proposals_carry_their_cost_and_failed_ones_are_not_verified(tiny_bank):
     assert table["tier"].tolist() == ["valid", "error", "wrong"]
     assert table["error"][1] == "llm request failed: HTTP 500"
     assert table["prompt_tokens"].tolist() == [3, 0, 0] and table["cost_usd"].tolist() == [0.25, 0.0, 0.0]
+    assert table["operator"].fillna("null").tolist() == ["model", "null", "fresh"]  # as each said, or nothing
 
 
 def test_an_adaptive_solver_must_account_for_every_attempt(tiny_bank):

@@ -145,6 +145,18 @@ def test_more_workers_than_cpus_is_refused_at_once(ray_local, tmp_path, tiny_ban
     assert not (tmp_path / "fast").exists()  # no run was started
 
 
+def test_many_problems_at_one_attempt_each_go_to_the_workers_in_few_calls(ray_local, tmp_path):
+    """Hostile review, item 11: 10^5 instances at attempts=1 made 10^5 Ray calls (450 attempts/s)."""
+    bank = {"erdos_straus": [{"n": n, "bound": 30} for n in range(2, 602)], "synthetic": [{"size": 20}]}
+    result = run_job(job(tmp_path, bank, attempts=1, workers=2, records="full"), progress=False)
+    summary = result.summary
+    assert summary["problems"] == 601 and summary["attempts"] == 601 and summary["batch_size"] == 1
+    assert summary["calls"] <= 17  # about eight calls per worker, not one per problem
+    records = read_attempts(result.run_dir)
+    assert sorted(zip(records["problem_id"].to_pylist(), records["attempt"].to_pylist())) == sorted(
+        (pid, 0) for pid in [f"erdos_straus/n={n},B=30" for n in range(2, 602)] + ["synthetic/K=20"])
+
+
 def test_a_run_whose_every_attempt_is_an_error_fails(ray_local, tmp_path, tiny_bank):
     from harness.fake_llm import FakeLLMServer
     from harness.job import RunFailed
@@ -327,3 +339,39 @@ def test_a_link_inside_a_run_folder_is_refused_and_not_followed(stopped_run, tmp
     with pytest.raises(ValueError, match=f"{linked} is a symbolic link: links inside a run folder are refused"):
         run_job(resume_of(tmp_path, tiny_bank), progress=False)
     assert (files_of(outside) if outside.is_dir() else outside.read_text()) == kept
+
+
+def test_an_evolve_run_with_a_model_counts_its_attempts_and_discoveries_per_operator(ray_local, tmp_path):
+    """Through the runner: the summary's attempts per operator are the records', each discovery names
+    the operator that found it first, and the report's table of the model's own finds sums to the arm's."""
+    from collections import Counter
+
+    from harness.bank import bank_from_config_name
+    from harness.fake_llm import FakeLLMServer, bank_responder
+    from harness.reporting import science
+    from harness.reporting.arms import group_arms
+    from harness.reporting.runs import read_run
+
+    bank = {"three_cubes": [{"k": 3, "bound": 6, "known_solutions": ["1, 1, 1"]}],
+            "egyptian": [{"a": 5, "b": 6, "terms": 3, "bound": 30}]}
+    with FakeLLMServer(bank_responder(bank_from_config_name("llm_small"), hit_rate=0.3)) as server:
+        solver = {"name": "evolve", "generation": 16, "llm": {"base_url": server.url, "api_key_env": None, "n": 2}}
+        done = [run_job(job(tmp_path, bank, seed=seed, attempts=160, bank_name="two", solver=solver,
+                            resolved={"bank": {"name": "two", "instance_lists": [], "families": bank},
+                                      "solver": solver}), progress=False) for seed in (0, 1)]
+        completions = server.choices
+    for result in done:
+        records = read_attempts(result.run_dir).to_pandas()
+        assert records["operator"].notna().all() and result.summary["operators"] == dict(
+            sorted(Counter(records["operator"]).items()))
+        firsts = records[records["canonical"].notna()].sort_values("attempt").drop_duplicates(["problem_id",
+                                                                                            "canonical"])
+        discoveries = pd.read_csv(result.run_dir / "discoveries.csv", dtype={"canonical": str})
+        assert dict(zip(discoveries["canonical"], discoveries["operator"])) == dict(zip(firsts["canonical"],
+                                                                                        firsts["operator"]))
+    assert sum(r.summary["operators"]["model"] for r in done) == completions
+    [arm] = group_arms([read_run(r.run_dir) for r in done])
+    table = science.model_operators([arm]).set_index("operator")
+    assert {"model", "mutation", "fresh"} <= set(table.index) and table.loc["model", "valid"] > 0
+    assert table["valid"].sum() == sum(r.summary["discoveries"]["valid"] for r in done) / 2  # mean per seed
+    assert table["attempts"].sum() == 2 * 160 and abs(table["valid_share"].sum() - 1) < 1e-12

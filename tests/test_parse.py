@@ -1,7 +1,10 @@
 import pytest
 import sympy
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from harness.parse import Limits, ParseError, Undefined, parse_expression, parse_int_tuple, parse_written
+from harness.parse import (Limits, ParseError, Undefined, _int_tuple_from_tree, _plain_ints, parse_expression,
+                           parse_int_tuple, parse_written)
 
 x = sympy.Symbol("x")
 
@@ -32,6 +35,40 @@ def test_int_tuple_accepts_plain_forms(text, expected):
 def test_int_tuple_rejects_with_reason(text, reason):
     with pytest.raises(ParseError, match=reason):
         parse_int_tuple(text, 3)
+
+
+def outcome(read, text, arity, limits):
+    try:
+        return read(text, arity, limits)
+    except ParseError:
+        return ParseError
+
+
+NEAR_INTEGERS = st.text(alphabet="0123456789-+ ,()[]\t\n_x", max_size=24)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=NEAR_INTEGERS, arity=st.integers(1, 4),
+       limits=st.sampled_from([Limits(), Limits(max_int_digits=2), Limits(max_nodes=8), Limits(max_chars=6)]))
+@example(text="007, 1, 2", arity=3, limits=Limits())
+@example(text="-0, +4, 1_0", arity=3, limits=Limits())
+@example(text="(1, 2, 3,)", arity=3, limits=Limits())
+@example(text="(5,)", arity=1, limits=Limits())
+@example(text="[5]", arity=1, limits=Limits())
+@example(text="1, 2, 3", arity=3, limits=Limits(max_nodes=10))
+def test_int_tuple_without_a_tree_reads_exactly_what_the_tree_reads(text, arity, limits):
+    """The plain-integer shortcut never answers differently from the syntax tree: the same
+    tuple, or a refusal (which then comes from the tree)."""
+    assert outcome(parse_int_tuple, text, arity, limits) == outcome(_int_tuple_from_tree, text, arity, limits)
+    shortcut = _plain_ints(text, arity, limits)
+    assert shortcut is None or shortcut == _int_tuple_from_tree(text, arity, limits)
+
+
+def test_plain_answers_take_the_shortcut():
+    assert _plain_ints(" (12, -3, 0) ", 3, Limits()) == (12, -3, 0)
+    assert _plain_ints("[1,2]", 2, Limits()) == (1, 2)
+    assert _plain_ints("1, 2", 3, Limits()) is None  # the tree says why not
+    assert _plain_ints("9" * 61, 1, Limits()) is None
 
 
 def test_expression_builds_exact_sympy():

@@ -167,6 +167,7 @@ def test_a_run_joins_the_cluster_named_by_ray_address(tmp_path):
 
 def test_workers_get_the_users_proxy_settings_back(ray_local, tiny_bank):
     """Ray's own processes carry the loopback proxy; the harness's workers do not."""
+    from harness.bank import build_bank
     from harness.runner import AttemptWorker
     from harness.sandbox import SandboxLimits
 
@@ -175,7 +176,7 @@ def test_workers_get_the_users_proxy_settings_back(ray_local, tiny_bank):
 
     assert ray_local.get(ray_local.remote(proxies).remote()) == {
         name: value for name, value in RAY_PROCESS_ENV.items() if name.endswith("proxy")}
-    worker = ray_local.remote(AttemptWorker).remote(tiny_bank, {"name": "random"}, 0, SandboxLimits())
+    worker = ray_local.remote(AttemptWorker).remote(build_bank(tiny_bank), {"name": "random"}, 0, SandboxLimits())
     try:
         assert ray_local.get(worker.__ray_call__.remote(proxies)) == proxies()  # as in this process
     finally:

@@ -10,17 +10,26 @@ def rows(start, stop):
         "seed": [0] * n, "candidate": ["1"] * n, "tier": ["wrong"] * n, "canonical": [None] * n,
         "score": [-1.0] * n, "verify_s": [0.0] * n, "error": ["no"] * n,
         "prompt_tokens": [0] * n, "completion_tokens": [0] * n, "solve_s": [0.0] * n, "cost_usd": [0.0] * n,
-        "note": [None] * n,
+        "note": [None] * n, "operator": ["fresh"] * n,
     }, schema=ATTEMPT_SCHEMA)
 
 
-def test_shards_written_before_the_note_column_read_it_as_null(tmp_path):
+def test_shards_written_before_the_note_and_operator_columns_read_them_as_null(tmp_path):
     import pyarrow.parquet as pq
 
+    from harness.record import COMPACT_SCHEMA, read_shards
+
     (tmp_path / "attempts").mkdir()
-    pq.write_table(rows(0, 5).drop_columns(["note"]), tmp_path / "attempts" / "part-00000.parquet")
+    pq.write_table(rows(0, 5).drop_columns(["note", "operator"]), tmp_path / "attempts" / "part-00000.parquet")
     table = read_attempts(tmp_path)
-    assert table.schema == ATTEMPT_SCHEMA and table["note"].null_count == 5
+    assert table.schema == ATTEMPT_SCHEMA and table["note"].null_count == table["operator"].null_count == 5
+    [shard] = read_shards(tmp_path, ("part-00000.parquet",), ["attempt", "operator"])  # as a resumed run reads
+    assert shard["operator"].null_count == 5
+    (tmp_path / "compact").mkdir()
+    old = compact_rows([("p/1", "random", 0, 5, 10, 5, 0.01)]).drop_columns(["operator"])
+    pq.write_table(old, tmp_path / "compact" / "part-00000.parquet")
+    [compact] = read_compact(tmp_path, ("part-00000.parquet",))
+    assert compact.schema == COMPACT_SCHEMA and compact["operator"].to_pylist() == [None]
 
 
 def test_shards_hold_every_row_once(tmp_path):

@@ -2,7 +2,8 @@ import pyarrow as pa
 import pytest
 
 from harness.bank import build_bank
-from harness.runner import WIDE_BATCH_CAP, Batch, Dispatch, auto_batch_size, plan_batches, run_batches
+from harness.runner import (WIDE_BATCH_CAP, Batch, Dispatch, auto_batch_size, auto_call_size, parcels, plan_batches,
+                            run_batches)
 
 
 def test_plan_covers_every_attempt_once_in_volume_order():
@@ -25,10 +26,21 @@ def test_problems_checked_in_batches_get_wider_batches_in_the_same_volume_order(
     assert starts == sorted(starts) and batches[:3] == [Batch("a", 0, 2), Batch("b", 0, 6), Batch("c", 0, 2)]
 
 
-def run_table(bank, workers, batch_size, seed=3, attempts=120):
+def test_small_batches_of_many_problems_go_together_in_calls_in_order():
+    batches = list(plan_batches([f"p{i}" for i in range(10)], attempts=1, batch_size=1))
+    calls = list(parcels(iter(batches), size=4))
+    assert [len(c) for c in calls] == [4, 4, 2] and [b for c in calls for b in c] == batches
+    wide = [Batch("a", 0, 5), Batch("b", 0, 1), Batch("c", 0, 9), Batch("d", 0, 1)]
+    assert list(parcels(iter(wide), size=4)) == [(wide[0],), (wide[1], wide[2]), (wide[3],)]
+    assert auto_call_size(problems=100_000, attempts=1, workers=2) == 4_000  # batches of 1, calls of 4,000
+    assert auto_batch_size(problems=100_000, attempts=1, workers=2) == 1
+
+
+def run_table(bank, workers, batch_size, seed=3, attempts=120, call_size=0):
     tables = []
-    run_batches(plan_batches([p.id for p in build_bank(bank)], attempts, batch_size), bank,
-                {"name": "random"}, seed, Dispatch(workers, batch_size), lambda recorded: tables.append(recorded.full))
+    problems = build_bank(bank)
+    run_batches(plan_batches([p.id for p in problems], attempts, batch_size), problems, {"name": "random"}, seed,
+                Dispatch(workers, batch_size, call_size=call_size), lambda recorded: tables.append(recorded.full))
     return pa.concat_tables(tables).drop_columns(["verify_s"]).sort_by([("problem_id", "ascending"),
                                                                          ("attempt", "ascending")])
 
@@ -39,6 +51,7 @@ def test_same_seed_same_table_with_one_or_two_workers(ray_local, tiny_bank):
     assert one.num_rows == 3 * 120
     assert one.equals(two)
     assert not one.equals(run_table(tiny_bank, workers=2, batch_size=7, seed=4))
+    assert one.equals(run_table(tiny_bank, workers=2, batch_size=7, call_size=40))  # calls of several batches
 
 
 def worker_pids():
@@ -60,7 +73,8 @@ def test_a_killed_worker_is_replaced_and_its_batch_run_again(ray_local, tiny_ban
             killed.append(min(worker_pids()))
             os.kill(killed[0], signal.SIGKILL)
 
-    run_batches(plan_batches([p.id for p in build_bank(tiny_bank)], 3000, 100), tiny_bank, {"name": "random"}, 0,
+    problems = build_bank(tiny_bank)
+    run_batches(plan_batches([p.id for p in problems], 3000, 100), problems, {"name": "random"}, 0,
                 Dispatch(2, 100), kill_a_worker_once)
     table = pa.concat_tables(tables)
     pairs = list(zip(table["problem_id"].to_pylist(), table["attempt"].to_pylist()))
@@ -86,7 +100,7 @@ def test_a_killed_worker_on_the_batch_path_loses_and_repeats_nothing(ray_local, 
                 os.kill(killed[0], signal.SIGKILL)
 
         batches = plan_batches([p.id for p in build_bank(tiny_bank)], 200_000, 400, sizes=SIZES)
-        run_batches(batches, tiny_bank, {"name": "random"}, 0, Dispatch(2, 400, compact=True), collect)
+        run_batches(batches, build_bank(tiny_bank), {"name": "random"}, 0, Dispatch(2, 400, compact=True), collect)
         return sorted(got, key=lambda recorded: recorded.key)
 
     with_kill, without = run(kill=True), run(kill=False)
@@ -139,7 +153,7 @@ def test_a_frozen_worker_is_killed_after_its_deadline_and_its_batches_sent_again
 
     began = time.perf_counter()
     try:
-        resent = run_batches(plan_batches([p.id for p in build_bank(tiny_bank)], 3000, 100), tiny_bank,
+        resent = run_batches(plan_batches([p.id for p in build_bank(tiny_bank)], 3000, 100), build_bank(tiny_bank),
                              {"name": "random"}, 0, Dispatch(2, 100, stall_floor_s=2.0, stall_multiple=5.0),
                              freeze_a_worker_once)
         for _ in range(100):  # ray.kill ends the frozen process itself (asynchronously)

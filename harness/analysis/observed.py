@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.problem import DISCOVERY_TIERS, Tier
-from harness.record import SPEND_COLUMNS, Recorded
+from harness.record import SPEND_COLUMNS, UNATTRIBUTED, Recorded
 
 NEVER = np.iinfo(np.int64).max
 SPEND_BINS = 1 << 16  # spend bins (5 floats each) per run: 2.6 MB
@@ -35,8 +35,16 @@ def log_spaced_steps(last: int, points: int = 40) -> np.ndarray:
     return np.union1d(steps, [last])
 
 
+def operators(table: pa.Table) -> pa.ChunkedArray | pa.Array:
+    """The records' operator column, null (or absent: records from before it) read as UNATTRIBUTED."""
+    if "operator" not in table.column_names:
+        return pa.repeat(pa.scalar(UNATTRIBUTED), table.num_rows)
+    return pc.fill_null(table["operator"], UNATTRIBUTED)
+
+
 class DiscoveryLog:
-    """For each discovery (problem_id, canonical): the first attempt reaching each tier."""
+    """For each discovery (problem_id, canonical): the first attempt reaching each tier, and the
+    operator of its first valid attempt (who found it first); attempts per tier and per operator."""
 
     def __init__(self, solving_is_compute: bool = True, early: int = 0) -> None:
         # False when a server's CPU is counted instead: a request's latency is then waiting, not work.
@@ -49,7 +57,9 @@ class DiscoveryLog:
         self._first = np.full((0, len(DISCOVERY_TIERS)), NEVER, dtype=np.int64)
         self._found = np.zeros((0, len(DISCOVERY_TIERS)), dtype=np.int64)
         self._found_early = np.zeros((0, len(DISCOVERY_TIERS)), dtype=np.int64)
+        self._operator = np.full(0, UNATTRIBUTED, dtype=object)  # per row: the operator of its first_valid
         self.tiers = Counter()  # attempts per tier
+        self.operators = Counter()  # attempts per operator
         self.attempts = 0
         # Spend summed over problems, per bin of `_width` attempt indices (see _add_spend).
         self._spend = np.zeros((SPEND_BINS, len(SPEND_COLUMNS)))
@@ -66,6 +76,8 @@ class DiscoveryLog:
         wrong = int(pc.sum(compact["wrong"]).as_py())
         self.attempts += wrong
         self.tiers[Tier.WRONG.value] += wrong
+        for operator, count in zip(operators(compact).to_pylist(), compact["wrong"].to_pylist()):
+            self.operators[operator] += count
         starts, stops = compact["start"].to_numpy(), compact["stop"].to_numpy()
         self._widen(stops.max() - 1)
         column = SPEND_COLUMNS.index("verify_s")
@@ -80,6 +92,8 @@ class DiscoveryLog:
         self._add_spend(table)
         for row in pc.value_counts(table["tier"]).to_pylist():
             self.tiers[row["values"]] += row["counts"]
+        for row in pc.value_counts(operators(table)).to_pylist():
+            self.operators[row["values"]] += row["counts"]
         hits = table.filter(pc.is_in(table["tier"], pa.array([t.value for t in DISCOVERY_TIERS])))
         if not hits.num_rows:
             return
@@ -95,6 +109,10 @@ class DiscoveryLog:
             np.minimum.at(self._first[:, level], rows[reached], attempt[reached])
             np.add.at(self._found[:, level], rows[reached], 1)
             np.add.at(self._found_early[:, level], rows[reached & (attempt < self.early)], 1)
+        # Every hit reaches the first level: where a hit is now its discovery's first, its operator
+        # found it first (one attempt per index and problem, so the hit is that very attempt).
+        first = attempt == self._first[rows, 0]
+        self._operator[rows[first]] = np.asarray(operators(hits).to_pylist(), dtype=object)[first]
 
     def _grow(self, size: int) -> None:
         """Room for `size` discoveries (capacity doubles, so growing costs little per batch)."""
@@ -104,6 +122,7 @@ class DiscoveryLog:
         self._first, self._found, self._found_early = (
             np.vstack([array, np.full((extra, array.shape[1]), empty, dtype=np.int64)])
             for array, empty in ((self._first, NEVER), (self._found, 0), (self._found_early, 0)))
+        self._operator = np.concatenate([self._operator, np.full(extra, UNATTRIBUTED, dtype=object)])
 
     def _add_spend(self, table: pa.Table) -> None:
         """Bins of one attempt index while there are at most SPEND_BINS of them; past that,
@@ -166,15 +185,26 @@ class DiscoveryLog:
 
     def discovery_table(self) -> pd.DataFrame:
         """One row per discovery: per tier, its first attempt, how many attempts reached it, and
-        how many of the early ones (index below `early`) did."""
+        how many of the early ones (index below `early`) did; and the operator of its first."""
         columns = ["problem_id", "canonical", *(f"first_{t.value}" for t in DISCOVERY_TIERS),
-                   *(f"found_{t.value}" for t in DISCOVERY_TIERS), *(f"early_{t.value}" for t in DISCOVERY_TIERS)]
+                   *(f"found_{t.value}" for t in DISCOVERY_TIERS), *(f"early_{t.value}" for t in DISCOVERY_TIERS),
+                   "operator"]
         n = self.discoveries
         first = np.where(self._first[:n] == NEVER, None, self._first[:n]).tolist()
         rows = sorted(  # batch arrival order must not matter
-            (*key, *first[row], *self._found[row].tolist(), *self._found_early[row].tolist())
+            (*key, *first[row], *self._found[row].tolist(), *self._found_early[row].tolist(), self._operator[row])
             for key, row in self._rows.items())
         return pd.DataFrame(rows, columns=columns).astype({f"first_{t.value}": "Int64" for t in DISCOVERY_TIERS})
+
+
+def discoveries_by_operator(discoveries: pd.DataFrame) -> pd.DataFrame:
+    """A discovery table's distinct discoveries per tier, credited to the operator of the attempt
+    that found each first (its `operator` column; tables from before it: UNATTRIBUTED). One row
+    per operator; the rows sum to the table's discoveries."""
+    credited = discoveries["operator"].fillna(UNATTRIBUTED) if "operator" in discoveries else \
+        pd.Series(UNATTRIBUTED, index=discoveries.index)
+    reached = pd.DataFrame({t.value: discoveries[f"first_{t.value}"].notna() for t in DISCOVERY_TIERS})
+    return reached.groupby(credited.to_numpy()).sum().astype(np.int64).rename_axis("operator").reset_index()
 
 
 def spend_at(curve: pd.DataFrame, m: np.ndarray, axis: str) -> np.ndarray:

@@ -140,31 +140,51 @@ class Price:
 
 
 def price(runs: SeededRuns, tier: str, fraction: float = PRICE_FRACTION) -> Price:
-    counts = runs.counts(tier)
-    more = additional_attempts(counts, sampling_units=runs.units, fraction=fraction)
-    return Price(more, attempts_per_discovery(counts, sampling_units=runs.units), more <= runs.units)
+    return price_of(runs.counts(tier), runs.units, fraction)
+
+
+def price_of(counts: np.ndarray, units: int, fraction: float = PRICE_FRACTION) -> Price:
+    more = additional_attempts(counts, sampling_units=units, fraction=fraction)
+    return Price(more, attempts_per_discovery(counts, sampling_units=units), more <= units)
 
 
 def prices(runs: SeededRuns, problem_ids, fraction: float = PRICE_FRACTION) -> pd.DataFrame:
     """Per problem and tier: further attempts (pooled) to reach `fraction` of Chao's asymptote,
     attempts per new discovery now, and whether the extrapolation is trusted that far."""
-    rows = []
-    for pid in problem_ids:
-        mine = runs.restrict([pid])
-        for tier in TIERS:
-            p, found = price(mine, tier, fraction), mine.counts(tier)
-            rows.append({"problem_id": pid, "tier": tier, "observed": len(found),
-                         "chao": chao(found, sampling_units=runs.units).estimate, "volume": runs.units,
-                         "more_attempts": p.more_attempts, "per_discovery": p.per_discovery, "trusted": p.trusted})
-    return pd.DataFrame(rows)
+    tables = [d for d in runs.discoveries if len(d)]
+    pooled = pd.concat(tables).groupby(["problem_id", "canonical"]) if tables else None
+    by_tier: dict[str, dict] = {tier: {} for tier in TIERS}  # tier -> problem id -> its incidence counts
+    for tier in TIERS if pooled is not None else ():
+        found = pooled[f"found_{tier}"].sum()
+        found = found[found > 0]
+        by_tier[tier] = {pid: part.to_numpy(dtype=np.int64) for pid, part in found.groupby(level="problem_id")}
+    none = np.zeros(0, dtype=np.int64)
+    same: dict[bytes, dict] = {}  # a row depends only on the counts: most problems share one (nothing found)
+
+    def row(counts: np.ndarray) -> dict:
+        key = np.sort(counts).tobytes()
+        if key not in same:
+            p = price_of(counts, runs.units, fraction)
+            same[key] = {"observed": len(counts), "chao": chao(counts, sampling_units=runs.units).estimate,
+                         "volume": runs.units, "more_attempts": p.more_attempts, "per_discovery": p.per_discovery,
+                         "trusted": p.trusted}
+        return same[key]
+
+    return pd.DataFrame([{"problem_id": pid, "tier": tier, **row(by_tier[tier].get(pid, none))}
+                         for pid in problem_ids for tier in TIERS])
 
 
 def prices_summary(table: pd.DataFrame) -> dict:
-    """`prices` as summary.json keeps it: problem -> tier -> numbers (never: null)."""
-    return {pid: {row["tier"]: {"more_attempts_90": _rounded(row["more_attempts"], 0),
-                                "attempts_per_discovery": _rounded(row["per_discovery"], 1),
-                                "trusted": bool(row["trusted"])} for _, row in part.iterrows()}
-            for pid, part in table.groupby("problem_id", sort=True)}
+    """`prices` as summary.json keeps it: problem -> tier -> numbers (never: null), for the
+    problems where something was found (prices.csv has every problem: 10^5 problems that
+    found nothing made summary.json 45 MB)."""
+    found = table.groupby("problem_id")["observed"].transform("sum") > 0
+    summary: dict[str, dict] = {}
+    for row in table[found].sort_values("problem_id", kind="stable").to_dict("records"):
+        summary.setdefault(row["problem_id"], {})[row["tier"]] = {
+            "more_attempts_90": _rounded(row["more_attempts"], 0),
+            "attempts_per_discovery": _rounded(row["per_discovery"], 1), "trusted": bool(row["trusted"])}
+    return summary
 
 
 def family_verdicts(runs: SeededRuns, problem_ids, n_boot: int = 200, seed: int = 0) -> dict:

@@ -25,7 +25,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 from harness.audit import audit_misses, audit_runs, default_cache_dir, misses_by_family  # noqa: E402
 from harness.files import refuse_links, replaced  # noqa: E402
-from harness.reporting import figures, science, truth_check  # noqa: E402
+from harness.reporting import equal_compute, figures, science, truth_check  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
 from harness.reporting.document import Findings, render  # noqa: E402
 from harness.reporting.runs import ReportError, RunData, runs_from_directory, runs_from_mlflow  # noqa: E402
@@ -88,6 +88,8 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
         items, desc="against the truth", unit="arm", disable=not progress))
     prices = science.prices(arms)
     real_model = science.model_against_random(arms)
+    operators = science.model_operators(arms)
+    at_equal_compute = equal_compute.table_of(arms, n_boot=n_boot)
     audit, disputes = audit_runs(runs, progress=lambda items: tqdm(items, desc="verifier audit", unit="run",
                                                                    disable=not progress))
     misses = audit_misses([p for run in runs for p in run.bank_problems], default_cache_dir(),
@@ -106,13 +108,17 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
                                                  usd_per_core_hour).name
     if figures.real_model(real_model, out / "real_model.png"):
         names["real_model"] = "real_model.png"
+    if equal_compute.figure(arms, at_equal_compute, out / "equal_compute.png"):
+        names["equal_compute"] = "equal_compute.png"
     spent_tokens = figures.tokens(spend, arms, out / "tokens.png")
     if spent_tokens:
         names["tokens"] = spent_tokens.name
 
     tables = {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
               "calibration": calibration, "forecast_check": forecast_check, "solved_forecast": solved_forecast,
-              "prices": prices, "real_model": real_model, "audit": audit, "audit_disputes": disputes,
+              "prices": prices, "real_model": real_model, "real_model_operators": operators,
+              "equal_compute": at_equal_compute, "audit": audit,
+              "audit_disputes": disputes,
               "truth_check": check, "audit_misses": misses,
               "runs": runs_table(arms)}
     for name, frame in tables.items():
@@ -122,6 +128,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
                         usd_per_core_hour, forecast_check=forecast_check, solved_forecast=solved_forecast,
                         prices=prices, audit=audit, disputes=disputes, truth_check=check, misses=misses,
+                        operators=operators, equal_compute=at_equal_compute,
                         experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"

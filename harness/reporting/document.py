@@ -11,6 +11,8 @@ import pandas as pd
 from harness.problem import STATEMENT_VERSION
 from harness.reporting.arms import Arm
 from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
+from harness.reporting import equal_compute
+from harness.reporting.equal_compute import answers
 from harness.reporting.truth_check import section as truth_section
 from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
 
@@ -41,6 +43,8 @@ class Findings:
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
     truth_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # truth_check.truth_check
     misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_misses: per instance
+    operators: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.model_operators
+    equal_compute: pd.DataFrame = field(default_factory=pd.DataFrame)  # equal_compute.table_of
 
 
 def reached(row) -> str:
@@ -144,9 +148,12 @@ def conclusion(f: Findings) -> str:
         tally = ", ".join(f"{int(n)} {v}" for v, n in sorted(counts.items()))
         lines.append(f"- **{what.capitalize()}** ({arm.name}, {arm.attempts:,} attempts per problem per seed): "
                      f"over {len(arm.families)} families, {tally}.")
+    own = f.operators[f.operators["operator"] == "model"].set_index("arm") if len(f.operators) else None
     for name, r in (f.real_model.groupby("arm", sort=True) if len(f.real_model) else []):
+        mine = (f", {num(own.loc[name, 'novel'])} of them found first by the model itself"
+                if own is not None and name in own.index else "")
         lines.append(f"- **A model** ({name}, {len(r)} problems of its own {r['bank'].iloc[0]} bank): "
-                     f"{num(r['model_novel'].sum())} novel discoveries per seed, against uniform search's "
+                     f"{num(r['model_novel'].sum())} novel discoveries per seed{mine}, against uniform search's "
                      f"{num(r['random_novel_at_compute'].sum())} at equal compute (see A real model).")
     lines.append("")
     funnel = f.funnel[f.funnel["attempts"].notna() & (f.funnel["solved"] > 0)]
@@ -263,12 +270,6 @@ def recording_of(run) -> str:
     return str(PurePath(path).parent)
 
 
-def answers(arm: Arm) -> str:
-    settings = arm.runs[0].config.get("solver", {})
-    llm = settings.get("llm") or settings
-    return "constrained (grammar)" if llm.get("constrain") else "free"
-
-
 def model_table(arms: list[Arm]) -> pd.DataFrame:
     rows = []
     for arm in model_arms(arms):
@@ -284,7 +285,12 @@ def model_table(arms: list[Arm]) -> pd.DataFrame:
 
 
 def real_model_section(f: Findings) -> list[str]:
-    """The model's arms beside random search on the same problems, per problem."""
+    """The model's arms beside random search on the same problems, per problem; then the models,
+    the stubs and random search at equal compute."""
+    return [*beside_random(f), "", *equal_compute.section(f.equal_compute, f.arms, f.figures.get("equal_compute"))]
+
+
+def beside_random(f: Findings) -> list[str]:
     if not len(f.real_model):
         return ["No arm in this sweep spent tokens beside a random arm on its bank."]
     r = f.real_model
@@ -327,6 +333,38 @@ def real_model_section(f: Findings) -> list[str]:
                f"beyond those examples: {total('model_beyond_example')} distinct solutions per seed."
                if part["example_is_solution"].any() else ""))
     return lines
+
+
+def operators_section(f: Findings) -> list[str]:
+    """Who found what in the arms where a model proposed beside other operators (evolve's)."""
+    if not len(f.operators):
+        return []
+    shown = f.operators.assign(attempt_share=f.operators["attempt_share"] * 100,
+                               valid_share=f.operators["valid_share"] * 100)
+    lines = [
+        "Where a model proposed beside other operators (evolve's mutation, crossover, copies and fresh "
+        "samples), each distinct solution is credited to the operator of the attempt that found it first "
+        "(the attempt records' `operator` column; evolve's own random draws decide which attempts go to "
+        "the model, so a replay asks it at exactly the recorded attempts). Mean per seed, all problems. "
+        "Table: `real_model_operators.csv`.", "",
+        table(shown, {"arm": "arm", "operator": "operator", "attempts": "attempts",
+                      "attempt_share": "% of attempts", "valid": "solutions found first", "novel": "(novel)",
+                      "example": "(the prompt's example)", "valid_share": "% of the arm's solutions",
+                      "valid_per_1000": "solutions per 1,000 attempts"}), ""]
+    for arm, part in f.operators.groupby("arm", sort=True):
+        by = part.set_index("operator")
+        if "model" not in by.index:
+            lines.append(f"- {arm}: its runs do not say which operator proposed each attempt (made before the "
+                         "records had an `operator` column): run it again, or replay its recording, to attribute.")
+            continue
+        model, others = by.loc["model"], by.drop(index="model")
+        lines.append(
+            f"- {arm}: the model's own discoveries, {num(model['valid'])} distinct solutions per seed "
+            f"({num(model['novel'])} novel; {num(model['example'])} of them the prompt's example answer), are "
+            f"{num(model['valid_share'] * 100)}% of the arm's, from {num(model['attempt_share'] * 100)}% of its "
+            f"attempts; the other operators found {num(others['valid'].sum())} ({num(others['novel'].sum())} "
+            f"novel) in the rest.")
+    return [*lines, ""]
 
 
 def old_prompts(r: pd.DataFrame) -> list[str]:
@@ -615,7 +653,7 @@ def render(f: Findings, created: str) -> str:
                              "attempts": "attempts", "usd": "$", **{t: t for t in TIERS}, "tokens": "tokens",
                              "compute_s": "compute s", "full_usd": "whole arm, $"})
         if len(f.equal_cost) else "No two arms share a bank.", "",
-        "## A real model", "", *real_model_section(f), "",
+        "## A real model", "", *real_model_section(f), "", *operators_section(f),
         "## Calibration", "",
         "The synthetic solver draws from a known distribution, so its true expected yield is known: "
         "the estimator's band should contain it, at a tenth of the pooled volume and at it (rarefaction) "

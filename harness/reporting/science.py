@@ -11,12 +11,14 @@ import pandas as pd
 
 from harness.analysis import runs as analysis
 from harness.analysis.forecast import MIN_DISCOVERIES, fit_coverage_power_law, forecast_richness, forecast_solved
-from harness.analysis.observed import log_spaced_steps
+from harness.analysis.observed import discoveries_by_operator, log_spaced_steps
 from harness.analysis.runs import TIERS
 from harness.problem import STATEMENT_VERSION
+from harness.record import UNATTRIBUTED
 from harness.reporting.arms import Arm
 from harness.analysis.truth import expected_total, truth
 from harness.solvers import make_solver
+from harness.solvers.proposal import Operator
 
 # The data point of the debate: about 700 open problems attacked with an LLM, 13 solved,
 # 1 of the solutions judged interesting.
@@ -251,6 +253,38 @@ def example_solution(problem, version: int = STATEMENT_VERSION) -> str | None:
         if verdict.tier.rank:
             return verdict.canonical
     return None
+
+
+def model_operators(arms: list[Arm]) -> pd.DataFrame:
+    """Per adaptive model arm (a model beside other operators, as evolve's) and operator: attempts,
+    and distinct discoveries per tier credited to the operator that found each first, mean of
+    seeds; their shares of the arm's; and how many of those discoveries are the prompt's own
+    example answer (a model may copy it). Runs from before the records named operators count
+    all as UNATTRIBUTED."""
+    rows = []
+    for arm in model_arms(arms):
+        if arm.exchangeable:  # a model alone: every attempt is its own
+            continue
+        examples = {p.id: example_solution(p, statement_version(arm)) for p in arm.runs[0].bank_problems}
+        per_seed = []
+        for run in arm.runs:
+            d = run.discoveries
+            copied = d[d["canonical"] == d["problem_id"].map(examples)]
+            counts = discoveries_by_operator(d).set_index("operator").join(
+                discoveries_by_operator(copied).set_index("operator")["valid"].rename("example"), how="outer")
+            attempts = pd.Series(run.summary.get("operators") or {UNATTRIBUTED: run.summary["attempts"]},
+                                 name="attempts", dtype=float)
+            per_seed.append(counts.join(attempts, how="outer").fillna(0.0))
+        mean = pd.concat(per_seed).groupby(level=0).sum() / len(arm.runs)  # absent in a seed: 0 there
+        order = [o.value for o in Operator]  # the model first
+        for operator, r in sorted(mean.iterrows(), key=lambda item: (order + [item[0]]).index(item[0])):
+            rows.append({"arm": arm.name, "operator": operator, "attempts": r["attempts"],
+                         "attempt_share": r["attempts"] / mean["attempts"].sum(),
+                         **{t: r[t] for t in TIERS}, "example": r["example"],
+                         "valid_share": r["valid"] / mean["valid"].sum() if mean["valid"].sum() else math.nan,
+                         "valid_per_1000": 1000 * r["valid"] / r["attempts"] if r["attempts"] else math.nan})
+    return pd.DataFrame(rows, columns=["arm", "operator", "attempts", "attempt_share", *TIERS, "example",
+                                       "valid_share", "valid_per_1000"])
 
 
 def model_against_random(arms: list[Arm]) -> pd.DataFrame:

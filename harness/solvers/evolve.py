@@ -5,6 +5,7 @@ candidates seen so far (by the verifier's graded score; solutions score highest)
 attempt picks its island round-robin and then either samples the search space afresh
 (`explore`), recombines two parents, or mutates one, parents chosen by tournament.
 Proposals are verified a generation at a time and the islands updated from the verdicts.
+Every attempt names its operator (proposal.Operator: fresh, crossover, mutation, copy, model).
 A discovery already made earns nothing when found again, and an island that has not
 improved for `patience` generations restarts empty, so the search keeps moving on.
 
@@ -12,7 +13,9 @@ With `llm` set (the settings of an llm solver), a share `llm_share` of the varia
 asked of that model instead: its prompt is the statement plus the island's best candidates
 with their scores, and the reply is read by the llm solver's answer rule; its tokens and
 cost are recorded with the attempt. Its completions are recorded like the llm solver's
-(`llm.record_dir`) and replayed with `llm.name=replay` and `llm.recording`.
+(`llm.record_dir`) and replayed with `llm.name=replay` and `llm.recording`. Which attempts
+go to the model is decided by the search's own random draws, so a replay asks the model at
+exactly the recorded attempts and attributes every attempt as the live run did.
 
 It learns from earlier verdicts, so it is not exchangeable: its yield curve is the actual
 accumulation in attempt order, averaged over seeds. All attempts of one problem run in one
@@ -21,7 +24,7 @@ call, in order; the candidates depend on (seed, problem) and the verdicts only.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from harness.problem import Checked, Problem, Verdict
@@ -29,7 +32,7 @@ from harness.seeding import attempt_rng
 from harness.space import Variation
 from harness.solvers.llm import LLMSolver
 from harness.solvers.replay import ReplaySolver
-from harness.solvers.proposal import Proposal, as_proposal, verify_proposals
+from harness.solvers.proposal import Operator, Proposal, verify_proposals
 
 
 MUTATORS = {"llm": LLMSolver, "replay": ReplaySolver}  # a live model, or a recording of one
@@ -106,7 +109,6 @@ class EvolveSolver:
             batch = [self._vary(problem, islands[i % self.islands], rng) for i in attempts]
             if self.llm is not None:
                 batch = self._ask_llm(problem, seed, lo, batch, islands)
-            batch = [as_proposal(p) for p in batch]
             results = verify_proposals(problem, batch, verify)
             improved = set()
             for i, proposal, (verdict, _) in zip(attempts, batch, results):
@@ -121,23 +123,25 @@ class EvolveSolver:
             checked += results
         return proposals, checked
 
-    def _vary(self, problem: Problem, island: Island, rng: random.Random) -> str | None:
-        """A candidate from the space's operators; None where the llm is to propose one."""
+    def _vary(self, problem: Problem, island: Island, rng: random.Random) -> Proposal | None:
+        """A candidate from the space's operators, named; None where the llm is to propose one."""
         space = problem.space
         if not island.members or rng.random() < self.explore:
-            return space.sample(rng)
+            return Proposal(space.sample(rng), operator=Operator.FRESH)
         if self.llm is not None and rng.random() < self.llm_share:
             return None
         if not isinstance(space, Variation):  # a family's own space: parents as they are, or fresh samples
-            return island.parent(rng) if rng.random() < self.crossover else space.sample(rng)
+            if rng.random() < self.crossover:
+                return Proposal(island.parent(rng), operator=Operator.COPY)
+            return Proposal(space.sample(rng), operator=Operator.FRESH)
         if rng.random() < self.crossover:
-            return space.crossover(island.parent(rng), island.parent(rng), rng)
-        return space.mutate(island.parent(rng), rng)
+            return Proposal(space.crossover(island.parent(rng), island.parent(rng), rng), operator=Operator.CROSSOVER)
+        return Proposal(space.mutate(island.parent(rng), rng), operator=Operator.MUTATION)
 
-    def _ask_llm(self, problem: Problem, seed: int, lo: int, batch: list[str | None],
-                 islands: list[Island]) -> list[str | Proposal]:
+    def _ask_llm(self, problem: Problem, seed: int, lo: int, batch: list[Proposal | None],
+                 islands: list[Island]) -> list[Proposal]:
         """Fill the generation's empty slots with the llm, one request per island."""
-        out: list[str | Proposal] = list(batch)
+        out: list[Proposal | None] = list(batch)
         for index, island in enumerate(islands):
             slots = [k for k, text in enumerate(batch) if text is None and (lo + k) % self.islands == index]
             if not slots:
@@ -151,7 +155,7 @@ class EvolveSolver:
             replies = self._mutator.complete(problem, seed, [{"role": "user", "content": prompt}],
                                              [lo + k for k in slots])
             for k, proposal in zip(slots, replies):
-                out[k] = proposal
+                out[k] = replace(proposal, operator=Operator.MODEL)  # evolve knows it asked the model
         return out
 
     @staticmethod

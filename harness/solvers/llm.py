@@ -47,7 +47,7 @@ from harness.seeding import attempt_rng
 from harness.solvers.openai_client import ENDPOINTS, MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
 from harness.solvers.prompting import (DEFAULT_SYSTEM_PROMPT, FEW_SHOT_STOP, as_text, examples_for, extract_answer,
                                        few_shot_examples, render_messages, render_prompt)
-from harness.solvers.proposal import Proposal
+from harness.solvers.proposal import Operator, Proposal
 from harness.solvers.recording import append_records, request_key
 
 
@@ -225,7 +225,8 @@ class LLMSolver:
             "" if sample.completion is None else extract_answer(sample.completion))
         return Proposal(
             answer,
-            sample.prompt_tokens, sample.completion_tokens, sample.solve_s, cost, sample.error, sample.note)
+            sample.prompt_tokens, sample.completion_tokens, sample.solve_s, cost, sample.error, sample.note,
+            Operator.MODEL)
 
     async def _gather(self, problem, seed, messages, fields, key, groups) -> list[list[Sample]]:
         session, gate = self._client.session(), self._client.gate()

@@ -1,10 +1,23 @@
-"""What a solver hands the runner for one attempt: the candidate text and what it cost."""
+"""What a solver hands the runner for one attempt: the candidate text, what it cost, and
+which operator proposed it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Sequence, Union
 
 from harness.problem import Checked, Problem, Tier, Verdict, Verify
+
+
+class Operator(str, Enum):
+    """What proposed a candidate (the attempt records' `operator` column): a solver that mixes
+    operators (evolve) says which one made each attempt, so a model's own finds can be told apart."""
+
+    MODEL = "model"  # a language model's completion
+    MUTATION = "mutation"  # a parent varied by the search space's mutation operator
+    CROSSOVER = "crossover"  # two parents recombined by the search space's crossover
+    COPY = "copy"  # a parent proposed again as it is (evolve on a space with no variation operators)
+    FRESH = "fresh"  # a fresh sample of the solver's own law (every attempt of the i.i.d. stub solvers)
 
 
 @dataclass(frozen=True)
@@ -16,20 +29,29 @@ class Proposal:
     cost_usd: float = 0.0
     error: str | None = None  # set when the solver could not produce a candidate at all
     note: str | None = None  # what else the record should say (e.g. its usage could not be used)
+    operator: Operator | None = None  # None: the solver did not say (recorded as null, read as unknown)
 
 
-Proposed = Union[str, Proposal]  # stub solvers hand plain strings: a candidate that cost nothing
+# Stub solvers hand plain strings: a fresh sample of their law that cost nothing.
+Proposed = Union[str, Proposal]
 
 
 def as_proposal(item: object) -> Proposal:
     """Stub solvers may return plain strings; anything else is recorded by its repr."""
     if isinstance(item, Proposal):
         return item
-    return Proposal(item if isinstance(item, str) else repr(item))
+    return Proposal(item, operator=Operator.FRESH) if isinstance(item, str) else Proposal(repr(item))
 
 
 def candidate_text(item: Proposed) -> str:
     return item if type(item) is str else item.candidate
+
+
+def operator_of(item: Proposed) -> str | None:
+    """The value of the record's `operator` column: a plain string is a fresh sample."""
+    if type(item) is str:
+        return Operator.FRESH.value
+    return None if item.operator is None else Operator(item.operator).value
 
 
 def failure(item: Proposed) -> str | None:

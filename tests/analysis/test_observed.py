@@ -99,3 +99,41 @@ def test_spend_memory_is_bounded_and_coarse_bins_interpolate(monkeypatch):
     log.update(table.slice(5))
     assert len(log._spend) <= 8 and log._width == 8
     assert log.curve(np.array([8, 20, 40]))["cost_usd"].tolist() == [8.0, 20.0, 40.0]  # uniform spend: still exact
+
+
+def with_operators(table, operators):
+    return table.set_column(table.schema.get_field_index("operator"), "operator", pa.array(operators, pa.string()))
+
+
+def test_each_discovery_is_credited_to_the_operator_of_its_first_attempt_whatever_the_batch_order():
+    from harness.analysis import discoveries_by_operator
+
+    # x is found by mutation at 5 and by the model at 2 (arriving later); y by the model only; z by an
+    # attempt that names no operator (a record from before the column).
+    late = with_operators(batch([("a", 5, "valid", "x"), ("a", 6, "novel", "y"), ("a", 7, "wrong", None)]),
+                          ["mutation", "model", "model"])
+    early = with_operators(batch([("a", 0, "wrong", None), ("a", 2, "novel", "x"), ("a", 3, "valid", "z")]),
+                           ["fresh", "model", None])
+    for order in ((late, early), (early, late)):
+        log = DiscoveryLog()
+        for table in order:
+            log.update(table)
+        credited = log.discovery_table().set_index("canonical")["operator"]
+        assert credited.to_dict() == {"x": "model", "y": "model", "z": "unknown"}
+        assert log.operators == {"model": 3, "mutation": 1, "fresh": 1, "unknown": 1}
+    counts = discoveries_by_operator(log.discovery_table()).set_index("operator")
+    assert counts["valid"].to_dict() == {"model": 2, "unknown": 1} and counts["novel"].to_dict() == {"model": 2,
+                                                                                                       "unknown": 0}
+    assert counts["valid"].sum() == log.discoveries
+
+
+def test_records_and_discovery_tables_from_before_operators_count_as_unknown():
+    from harness.analysis import discoveries_by_operator
+    from harness.record import compact_rows
+
+    log = DiscoveryLog()
+    log.update(batch([("a", 0, "valid", "x"), ("a", 1, "wrong", None)]).drop_columns(["operator"]))
+    log.update_compact(compact_rows([("a", "random", 0, 2, 12, 10, 0.1, "fresh"), ("a", "random", 0, 12, 20, 8, 0.1)]))
+    assert log.operators == {"unknown": 10, "fresh": 10} and log.attempts == 20
+    old = log.discovery_table().drop(columns=["operator"])  # a discoveries.csv written before the column
+    assert discoveries_by_operator(old)[["operator", "valid"]].values.tolist() == [["unknown", 1]]

@@ -136,3 +136,49 @@ def test_every_arm_that_went_deepest_on_its_own_problems_says_what_its_volume_fo
     assert any(s.startswith("- Beyond 500 attempts per seed, random_pell's 1,000 added 1 novel discoveries per seed to "
                             "the 1 found by then (50% of its yield, on pell/D=2,B=20)") for s in said)
     assert not any("random_mid's" in s for s in said)
+
+
+def test_an_evolve_arm_with_a_model_counts_the_models_own_discoveries_apart(run):
+    # Per seed: the model finds pell's (3, 2) first (the prompt's example in the first wording) and mutation
+    # golomb's ruler; seed 1 also has the model find pell's (17, 12). An older arm's runs name no operator.
+    rows = [("pell/D=2,B=20", "(3, 2)", 4, 4, None, 30, 30, 0),
+            ("golomb/m=4,L=6", "(0, 1, 4, 6)", 10, 10, None, 3, 3, 0)]
+    more = [*rows, ("pell/D=2,B=20", "(17, 12)", 50, 50, None, 1, 1, 0)]
+    runs = [run(0, rows, arm="evolve_m", solver="evolve", exchangeable=False),
+            run(1, more, arm="evolve_m", solver="evolve", exchangeable=False)]
+    for r, operators, attempts in zip(runs, (["model", "mutation"], ["model", "mutation", "model"]),
+                                      ({"model": 1200, "mutation": 1500, "fresh": 300},
+                                       {"model": 1000, "mutation": 1600, "fresh": 400})):
+        r.discoveries["operator"] = operators
+        r.summary["operators"] = attempts
+    older = [run(s, rows, arm="evolve_old", solver="evolve", exchangeable=False) for s in (0, 1)]
+    for r in runs + older:
+        r.summary.update(spend={"tokens": 5000, "server_cpu_s": 9.0}, tiers={"malformed": 30, "wrong": 2950,
+                                                                              "novel": 20})
+    arms = group_arms(runs + older + [run(s, rows, arm="random_a") for s in (0, 1)])
+    table = science.model_operators(arms)
+    assert sorted(set(table["arm"])) == ["evolve_m", "evolve_old"]  # model arms beside other operators only
+    mine = table[table["arm"] == "evolve_m"].set_index("operator")
+    assert list(mine.index) == ["model", "mutation", "fresh"]  # the model first
+    assert mine["valid"].tolist() == [1.5, 1.0, 0.0] and mine["example"].tolist() == [1.0, 1.0, 0.0]
+    assert mine["attempts"].tolist() == [1100, 1550, 350] and mine.loc["model", "valid_share"] == 1.5 / 2.5
+    # Every discovery is credited once: the rows sum to the arm's distinct solutions per seed.
+    arm = next(a for a in arms if a.name == "evolve_m")
+    assert mine["valid"].sum() == science.found_by(arm, "pell/D=2,B=20", "valid", 3000) + science.found_by(
+        arm, "golomb/m=4,L=6", "valid", 3000) == 2.5
+    old = table[table["arm"] == "evolve_old"]
+    assert old["operator"].tolist() == ["unknown"] and old["valid"].tolist() == [2.0]
+
+    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
+    findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
+                        science.equal_cost(arms), science.calibration(arms, curves),
+                        science.model_against_random(arms), {"slopes": "slopes.png", "funnel": "funnel.png"},
+                        "hand-made runs", 0.04, operators=table)
+    text = render(findings, "2026-12-05")
+    section = text.split("## A real model")[1].split("## Calibration")[0]
+    assert "| evolve_m | model | 1,100 | 36.7 | 1.50 | 1.50 | 1 | 60 | 1.36 |" in section
+    assert ("- evolve_m: the model's own discoveries, 1.50 distinct solutions per seed (1.50 novel; 1 of them the "
+            "prompt's example answer), are 60% of the arm's, from 36.7% of its attempts; the other operators found "
+            "1 (1 novel) in the rest.") in section
+    assert "- evolve_old: its runs do not say which operator proposed each attempt" in section
+    assert "1.50 of them found first by the model itself" in text.split("## The sweep")[0]

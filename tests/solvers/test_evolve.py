@@ -1,4 +1,6 @@
+import dataclasses
 import random
+from collections import Counter
 
 import pytest
 from problems.ramsey import make as ramsey
@@ -111,3 +113,72 @@ def test_the_llm_operators_completions_are_recorded_and_replayed(tmp_path):
     assert replayed[columns].equals(live[columns])  # the same search, step by step, with no server
     with pytest.raises(ValueError, match="llm.name is 'vllm'"):
         EvolveSolver(llm={"name": "vllm"})
+
+
+class Spy:
+    """A problem's search space that counts what evolve asks of it: each call is one attempt's operator."""
+
+    def __init__(self, space):
+        self.space, self.calls = space, Counter()
+
+    def sample(self, rng):
+        self.calls["fresh"] += 1
+        return self.space.sample(rng)
+
+    def __getattr__(self, name):  # the grammar and the rest, as they are
+        return getattr(self.space, name)
+
+
+class VariationSpy(Spy):
+    def mutate(self, text, rng):
+        self.calls["mutation"] += 1
+        return self.space.mutate(text, rng)
+
+    def crossover(self, a, b, rng):
+        self.calls["crossover"] += 1
+        return self.space.crossover(a, b, rng)
+
+
+def spied(problem, spy):
+    """The same problem (same id and statement) whose search space is `spy`."""
+    kind = type(problem)
+    subclass = type(kind.__name__, (kind,), {"space": property(lambda self: spy)})
+    return subclass(**{f.name: getattr(problem, f.name) for f in dataclasses.fields(problem)})
+
+
+def test_every_attempt_names_the_operator_that_proposed_it_and_a_replay_names_the_same(tmp_path):
+    from harness.fake_llm import FakeLLMServer, bank_responder
+
+    plain = three_cubes(k=3, bound=5)
+    spy = VariationSpy(plain.space)
+    problem = spied(plain, spy)
+    settings = {"api_key_env": None, "retries": 0, "n": 2, "record_dir": str(tmp_path / "rec")}
+    with FakeLLMServer(bank_responder([plain], hit_rate=0.5)) as server:  # its own samples are not spied
+        live = attempt_table(problem, EvolveSolver(generation=16, llm={"base_url": server.url, **settings}),
+                             3, 0, 320).to_pandas()
+        completions = server.choices
+    counts = Counter(live["operator"])
+    assert counts == {**spy.calls, "model": completions}  # one attempt per call of each operator
+    assert set(counts) == {"fresh", "mutation", "crossover", "model"} and min(counts.values()) > 10
+    assert live["operator"].notna().all() and counts.total() == 320
+    assert ((live["operator"] == "model") == (live["prompt_tokens"] > 0)).all()  # only the model spends tokens
+    model_found = live[(live["operator"] == "model") & live["canonical"].notna()]
+    assert len(model_found) > 0  # the stub model finds solutions itself: there is something to attribute
+
+    spy.calls.clear()
+    replay = {**settings, "name": "replay", "recording": str(tmp_path / "rec"), "record_dir": None}
+    replayed = attempt_table(problem, EvolveSolver(generation=16, llm=replay), 3, 0, 320).to_pandas()
+    assert replayed["operator"].tolist() == live["operator"].tolist()
+    assert {**spy.calls, "model": completions} == counts
+
+
+def test_a_space_without_variation_operators_proposes_parents_again_as_copies():
+    from problems.factor import make as factor
+
+    plain = factor(polynomial="x**2 - 1")
+    spy = Spy(plain.space)
+    table = attempt_table(spied(plain, spy), EvolveSolver(), 0, 0, 300).to_pandas()
+    counts = Counter(table["operator"])
+    assert set(counts) == {"fresh", "copy"} and counts["fresh"] == spy.calls["fresh"] and counts["copy"] > 0
+    for i in table.index[table["operator"] == "copy"]:  # a parent is an earlier candidate, proposed as it is
+        assert table.loc[i, "candidate"] in set(table.loc[:i - 1, "candidate"])

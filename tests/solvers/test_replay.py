@@ -99,3 +99,46 @@ def test_the_evolve_arm_asks_in_the_recorded_wording():
 
     llm = OmegaConf.load(REPO / "configs/arm/evolve_llm.yaml").solver.llm
     assert (llm.statement_version, llm.grammar_version) == (1, 1)
+
+
+def test_the_replay_of_the_evolve_arm_attributes_every_attempt_and_asks_the_model_at_exactly_the_recorded_ones():
+    """The committed evolve+model recording predates the `operator` column, yet attributes exactly: evolve's
+    own draws decide which attempts go to the model, and the recording holds a completion for each of those
+    attempts and for no other."""
+    from collections import Counter
+
+    from omegaconf import OmegaConf
+
+    from harness.analysis import DiscoveryLog, discoveries_by_operator
+    from harness.attempts import attempt_table
+    from harness.reporting.science import example_solution
+    from harness.solvers import EvolveSolver
+    from harness.solvers.recording import load_recording
+
+    path = REPO / "results/reference/llm-real/evolve_llm"
+    recorded: dict = {}
+    for row in load_recording(path).values():
+        recorded.setdefault((row["problem_id"], row["seed"]), set()).add(row["attempt"])
+    llm = {**OmegaConf.to_container(OmegaConf.load(REPO / "configs/arm/evolve_llm.yaml").solver.llm),
+           "name": "replay", "recording": str(path), "record_dir": None}
+    solver, logs = EvolveSolver(llm=llm), {seed: DiscoveryLog() for seed in (0, 1, 2)}
+    for problem in bank_from_config_name("llm_small"):
+        for seed, log in logs.items():
+            table = attempt_table(problem, solver, seed, 0, 200)
+            log.update(table)
+            table = table.to_pandas()
+            assert (table["tier"] != "error").all()  # every completion asked for is in the recording
+            assert set(table.loc[table["operator"] == "model", "attempt"]) == recorded.pop((problem.id, seed))
+    assert recorded == {}  # and every recorded completion was asked for
+    assert sum((log.operators for log in logs.values()), Counter()) == {
+        "model": 1380, "mutation": 1058, "fresh": 871, "crossover": 291}
+    # What README says of it: the model found 8 of the 13 distinct solutions first (three seeds), 5 of the 9
+    # novel ones, and 4 of those 5 are the prompt's example answer (pell D=2's (3, 2), golomb m=4's ruler).
+    tables = [log.discovery_table() for log in logs.values()]
+    credited = pd.concat([discoveries_by_operator(table) for table in tables])
+    assert credited.groupby("operator")[["valid", "novel"]].sum().to_dict() == {
+        "valid": {"crossover": 1, "fresh": 4, "model": 8}, "novel": {"crossover": 0, "fresh": 4, "model": 5}}
+    examples = {p.id: example_solution(p, 1) for p in bank_from_config_name("llm_small")}
+    found = pd.concat(tables)
+    own = found[(found["operator"] == "model") & found["first_novel"].notna()]
+    assert (own["canonical"] == own["problem_id"].map(examples)).sum() == 4
