@@ -2,7 +2,7 @@
 #   make run    set up .venv, then run the default sweep (ARGS="..." passes Hydra overrides)
 #   make test   set up .venv, then run the tests (slow ones too when CI is set)
 #   make report the volume-thesis sweep from scratch (about 30 minutes on 2 cores), then its report
-#   make llm-server  build llama.cpp's llama-server and fetch a small model, once per machine
+#   make llm-server  build llama.cpp's llama-server (and llama-batched-bench), fetch two small models, once per machine
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
