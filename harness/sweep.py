@@ -37,7 +37,7 @@ from harness.reporting.cli import build_report
 from harness.reporting.html import to_html
 from harness.reporting.runs import ReportError, runs_from_mlflow
 from harness.tracking import (PARENT_TAG, SWEEP_TAG, MlflowTracker, TrackingError, TrackingSpec, one_line,
-                              open_client, sqlite_path, start_tracker)
+                              open_client, set_experiment_tags, sqlite_path, start_tracker)
 
 SWEEP_ENV = "HARNESS_SWEEP_RUN"  # the parent run of the multirun this process is running
 MAX_NAME = 250  # MLflow's limit on a run name
@@ -107,8 +107,15 @@ class SweepRun(Callback):
         keys = varying_keys(config)
         name = sweep_name(experiment, keys)
         results_dir.mkdir(parents=True, exist_ok=True)
-        self.tracker = start_tracker(spec, results_dir, experiment, run_name=name,
-                                     tags={SWEEP_TAG: " ".join(keys)}, params={})
+        try:
+            self.tracker = start_tracker(spec, results_dir, experiment, run_name=name,
+                                         tags={SWEEP_TAG: " ".join(keys)}, params={})
+        except Exception as exc:
+            # Hydra turns a callback's exception into a warning and goes on: the jobs would run
+            # with no parent. SystemExit is not an Exception, so the multirun ends here.
+            print(f"harness-run: the sweep's parent run could not be opened, no job was started: {one_line(exc)}",
+                  file=sys.stderr, flush=True)
+            raise SystemExit(1) from None
         self.sweep = Sweep(self.tracker.run_id, name, experiment, spec.resolved_uri(results_dir), str(results_dir))
         os.environ[SWEEP_ENV] = json.dumps(asdict(self.sweep))
         atexit.register(self.stopped)  # a job that stops ends the multirun without on_multirun_end
@@ -155,7 +162,7 @@ def publish(client, sweep: Sweep, progress: bool = True) -> list[str]:
     runs = runs_from_mlflow(client, run_ids=finished)
     log_comparison(client, sweep, runs)
     reported = log_report(client, sweep, runs, progress)
-    client.set_experiment_tag(experiment_id, *review.sweep_view(sweep.run_id))
+    set_experiment_tags(client, experiment_id, dict([review.sweep_view(sweep.run_id)]))
     # The description links within the UI ("/#/..."), whatever host and port serve it.
     note = [f"**{sweep.name}**", "",
             f"[Yield curves of this sweep]({review.chart_view_link('', experiment_id, sweep.run_id)})"]

@@ -121,6 +121,22 @@ PARENT_TAG = "mlflow.parentRunId"  # MLflow's nested runs: a job of a sweep unde
 SWEEP_TAG = "harness.sweep"  # on a sweep's parent run (its varying keys): a run with no job's artifacts
 
 
+def set_experiment_tags(client: MlflowClient, experiment_id: str, tags: Mapping[str, str], tries: int = 3) -> None:
+    """Set those of `tags` the experiment does not have yet. Two clients of one server may set a
+    new tag at the same moment; MLflow's SQL store then refuses the second insert (a duplicate
+    key, BAD_REQUEST), so the tags are read again and what still differs is set again."""
+    for attempt in range(tries):
+        current = client.get_experiment(experiment_id).tags
+        try:
+            for key, value in tags.items():
+                if current.get(key) != value:
+                    client.set_experiment_tag(experiment_id, key, value)
+            return
+        except MlflowException:
+            if attempt == tries - 1:
+                raise
+
+
 class MlflowTracker:
     def __init__(self, client: MlflowClient, run_id: str, experiment_id: str) -> None:
         self.client, self.run_id, self.experiment_id = client, run_id, experiment_id
@@ -139,8 +155,7 @@ class MlflowTracker:
             if exc.error_code != "RESOURCE_ALREADY_EXISTS":
                 raise
             experiment_id = client.get_experiment_by_name(experiment).experiment_id
-        for key, value in experiment_tags().items():
-            client.set_experiment_tag(experiment_id, key, value)
+        set_experiment_tags(client, experiment_id, experiment_tags())
         run = client.create_run(experiment_id, run_name=run_name, tags=dict(tags))
         tracker = cls(client, run.info.run_id, experiment_id)
         items = [Param(k, v) for k, v in params.items()]

@@ -152,3 +152,15 @@ def test_a_sweep_whose_job_fails_leaves_its_parent_stopped_with_the_command_that
     assert "1 of 1 runs finished" in republished.stdout
     assert client.get_run(parent.info.run_id).info.status == "FINISHED"
     assert "compare/compare.png" in {f.path for f in client.list_artifacts(parent.info.run_id, "compare")}
+
+
+def test_a_sweep_whose_parent_run_cannot_be_opened_starts_no_job_and_says_why(tmp_path):
+    """Hydra turns a callback's exception into a warning: the jobs used to run with no parent."""
+    (tmp_path / "mlflow.db").write_bytes(b"this is not a database" * 100)
+    done = harness_run("-m", "seed=0,1", "bank=tiny", "attempts=20", f"results_dir={tmp_path}",
+                       "experiment_name=orphans", timeout=300)
+    assert done.returncode == 1
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("harness-run:")]
+    assert "the sweep's parent run could not be opened, no job was started: cannot use the MLflow store" in line
+    assert "UserWarning" not in done.stderr
+    assert not list(tmp_path.glob("orphans/*/summary.json"))

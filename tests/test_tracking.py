@@ -125,3 +125,38 @@ def test_resuming_a_run_the_store_does_not_know_is_one_clear_error(tmp_path):
     start_tracker(TrackingSpec(), tmp_path, "exp", "run", {}, {}).finish("FINISHED")
     with pytest.raises(TrackingError, match="MLflow store at .*: Run with id=0123456789abcdef not found"):
         start_tracker(TrackingSpec(), tmp_path, "exp", "run", {}, {}, resume="0123456789abcdef")
+
+
+def test_an_experiment_tag_set_meanwhile_by_another_client_is_read_again_not_an_error(tmp_path):
+    """Two sweeps starting at once on a tracking server backed by PostgreSQL: MLflow's store
+    inserts a new tag after looking for it, and the slower insert is refused (a duplicate key).
+    The rival's insert is made here, on a real store, at exactly that moment."""
+    from mlflow.exceptions import MlflowException
+
+    from harness.tracking import set_experiment_tags
+
+    class Raced(MlflowClient):
+        raced = 0
+
+        def set_experiment_tag(self, experiment_id, key, value):
+            if not self.raced:
+                self.raced += 1
+                MlflowClient(self.tracking_uri).set_experiment_tag(experiment_id, key, value)  # the rival
+                raise MlflowException('BAD_REQUEST: (psycopg.errors.UniqueViolation) duplicate key value '
+                                      'violates unique constraint "experiment_tag_pk"')
+            return super().set_experiment_tag(experiment_id, key, value)
+
+    uri = TrackingSpec().resolved_uri(tmp_path)
+    client = Raced(uri)
+    experiment_id = client.create_experiment("together")
+    set_experiment_tags(client, experiment_id, {"kind": "sweep", "view": "v1"})
+    assert client.raced == 1
+    assert {k: v for k, v in client.get_experiment(experiment_id).tags.items()
+            if not k.startswith("mlflow.")} == {"kind": "sweep", "view": "v1"}
+
+    class Refusing(MlflowClient):
+        def set_experiment_tag(self, experiment_id, key, value):
+            raise MlflowException("the store is read-only")
+
+    with pytest.raises(MlflowException, match="read-only"):  # a refusal that lasts is not hidden
+        set_experiment_tags(Refusing(uri), experiment_id, {"kind": "other"})
