@@ -48,7 +48,7 @@ from harness.solvers.openai_client import ENDPOINTS, MAX_BODY_BYTES, CompletionE
 from harness.solvers.prompting import (DEFAULT_SYSTEM_PROMPT, FEW_SHOT_STOP, as_text, examples_for, extract_answer,
                                        few_shot_examples, render_messages, render_prompt)
 from harness.solvers.proposal import Operator, Proposal
-from harness.solvers.recording import append_records, request_key
+from harness.solvers.recording import append_records, load_recording, request_key
 
 
 Prompt = Union[list[dict[str, str]], str]  # chat messages, or the text of a raw completion prompt
@@ -65,6 +65,41 @@ class Sample:
     error: str | None = None
     note: str | None = None  # e.g. the request's usage could not be used
     answer: str | None = None  # extracted from the completion (then dropped)
+
+
+def answer_only(sample: Sample) -> Sample:
+    """The sample with its completion replaced by the answer extracted from it."""
+    return sample if sample.completion is None else dataclasses.replace(
+        sample, completion=None, answer=extract_answer(sample.completion))
+
+
+def recorded_sample(row: Mapping[str, Any]) -> Sample:
+    """A recording's line as the sample it recorded."""
+    return Sample(row["completion"], int(row["prompt_tokens"]), int(row["completion_tokens"]),
+                  float(row["solve_s"]), row.get("error"), row.get("note"))
+
+
+class _Recorded:
+    """The samples a record_dir holds, by (request key, attempt), as answers only."""
+
+    def __init__(self, record_dir: str | None) -> None:
+        self._lock = threading.Lock()  # a worker's batches run in threads
+        path = Path(record_dir) if record_dir is not None else None
+        rows = load_recording(path) if path is not None and path.is_dir() and any(path.glob("*.jsonl*")) else {}
+        self._samples = {k: answer_only(recorded_sample(row)) for k, row in rows.items()}
+        self._record_dir = record_dir
+
+    def __reduce__(self):  # a lock does not pickle: a copy reads the record_dir afresh
+        return (_Recorded, (self._record_dir,))
+
+    def held(self, key: str, attempts: Sequence[int]) -> dict[int, Sample]:
+        with self._lock:
+            return {i: self._samples[(key, i)] for i in attempts if (key, i) in self._samples}
+
+    def add(self, key: str, attempts: Sequence[int], samples: Sequence[Sample]) -> None:
+        if self._record_dir is not None:
+            with self._lock:
+                self._samples.update(((key, i), s) for i, s in zip(attempts, samples))
 
 
 @dataclass(frozen=True)
@@ -191,10 +226,14 @@ class LLMSolver:
 
     def samples(self, problem: Problem, seed: int, messages: list[dict[str, str]], fields: Mapping[str, Any],
                 key: str, attempts: Sequence[int]) -> list[Sample]:
-        """One sample per attempt, from requests of up to n choices."""
+        """One sample per attempt, from requests of up to n choices; with a record_dir, an
+        attempt it already holds is answered from it, not asked again."""
+        held = self._recorded.held(key, attempts)
+        asked = [i for i in attempts if i not in held]
         per_group = self._client.run(self._gather(problem, seed, messages, fields, key,
-                                                  request_groups(attempts, self.n)))
-        return [s for group in per_group for s in group]
+                                                  request_groups(asked, self.n))) if asked else []
+        fresh = dict(zip(asked, (s for group in per_group for s in group)))
+        return [held[i] if i in held else fresh[i] for i in attempts]
 
     def arrived(self, problem: Problem, seed: int, key: str, group: Sequence[int],
                 samples: list[Sample]) -> list[Sample]:
@@ -204,9 +243,21 @@ class LLMSolver:
                 {"key": key, "model": self.model, "problem_id": problem.id, "attempt": i, "seed": seed,
                  **{k: v for k, v in dataclasses.asdict(s).items() if k != "answer"}}
                 for i, s in zip(group, samples)))
-        return [s if s.completion is None else dataclasses.replace(s, completion=None,
-                                                                   answer=extract_answer(s.completion))
-                for s in samples]
+        answered = [answer_only(s) for s in samples]
+        self._recorded.add(key, group, answered)
+        return answered
+
+    @property
+    def _recorded(self) -> "_Recorded":
+        """What the record_dir holds, read once per process (a resumed run's completions from
+        before it stopped) and kept up to date with what this process records. Asked again, an
+        attempt would be recorded twice, and its replay could find the other completion."""
+        with _CLIENTS_LOCK:
+            recorded = self.__dict__.get("_recorded_instance")
+            if recorded is None:
+                recorded = _Recorded(self.record_dir)
+                object.__setattr__(self, "_recorded_instance", recorded)
+        return recorded
 
     @property
     def _client(self) -> "_Client":

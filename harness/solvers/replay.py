@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.problem import Problem
-from harness.solvers.llm import LLMSolver, Sample
+from harness.solvers.llm import LLMSolver, Sample, recorded_sample
 from harness.solvers.recording import load_recording
 
 
@@ -48,6 +48,5 @@ class ReplaySolver(LLMSolver):
                 out.append(Sample(None, error=f"no recorded completion for {problem.id} attempt {i} "
                                               f"(key {key}: model, prompt, sampling or seed differ)"))
             else:
-                out.append(Sample(row["completion"], int(row["prompt_tokens"]), int(row["completion_tokens"]),
-                                  float(row["solve_s"]), row.get("error"), row.get("note")))
+                out.append(recorded_sample(row))
         return out

@@ -204,9 +204,9 @@ def test_a_batch_holds_answers_not_whole_completions(problem, tmp_path):
     with FakeLLMServer(fixed_responder([long])) as server:
         solver = llm(server, n=1, max_concurrency=2, record_dir=str(tmp_path / "rec"))
         run(problem, solver, 0, 2)  # connections and the first request's one-off allocations
-        for attempts in (10, 40):
+        for start, attempts in ((2, 10), (12, 40)):
             tracemalloc.start()
-            table = run(problem, solver, 0, attempts)
+            table = run(problem, solver, start, start + attempts)
             peaks[attempts] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
             assert (table["tier"] == "valid").all() and len(table) == attempts
@@ -252,3 +252,31 @@ def test_a_few_shot_table_that_cannot_be_right_is_refused_up_front():
                                                                   "answer": "1, 1, 1"}]}})
     with pytest.raises(ValueError, match="few_shot.default: each example is .*family: NAME under default"):
         make_solver({"name": "llm", "few_shot": {"default": [{"instance": {"d": 5, "bound": 30}, "answer": "9, 4"}]}})
+
+
+def test_a_record_dir_answers_the_attempts_it_holds_so_a_resumed_run_asks_none_twice(problem, tmp_path):
+    """A live run stopped in a batch resumes that batch: its recorded attempts are answered
+    from the record_dir, not asked again (then recorded twice, and a replay might find the
+    other completion)."""
+    from harness.solvers.recording import load_recording
+
+    replies = ["```answer\n1, 1, 1\n```", "```answer\n1, 2, 3\n```", "```answer\n0, 0, 5\n```"]
+    with FakeLLMServer(fixed_responder(replies)) as server:
+        first = run(problem, llm(server, n=2, record_dir=str(tmp_path / "rec")), 0, 6)  # the run, stopped
+        assert server.choices == 6
+        resumed = run(problem, llm(server, n=2, record_dir=str(tmp_path / "rec")), 0, 10)  # a new process
+        assert server.choices == 6 + 4  # only attempts 6..9 were asked
+        again = run(problem, llm(server, n=2, record_dir=str(tmp_path / "rec")), 3, 10)
+        assert server.choices == 10
+        fresh = run(problem, llm(server, n=2), 0, 3)  # no record_dir: every attempt is asked
+        assert server.choices == 13
+    assert resumed["candidate"].tolist()[:6] == first["candidate"].tolist()
+    assert again["candidate"].tolist() == resumed["candidate"].tolist()[3:]
+    assert resumed["prompt_tokens"].tolist()[:6] == first["prompt_tokens"].tolist()
+    assert len(fresh) == 3
+    recorded = load_recording(tmp_path / "rec")
+    lines = sum(len(path.read_text().splitlines()) for path in (tmp_path / "rec").glob("*.jsonl"))
+    assert lines == len(recorded) == 10  # each attempt recorded once
+    replay = make_solver({"name": "replay", "recording": str(tmp_path / "rec"), "model": "m", "n": 2,
+                          "api_key_env": None, "prices": PRICES})
+    assert run(problem, replay, 0, 10)["candidate"].tolist() == resumed["candidate"].tolist()
