@@ -21,7 +21,8 @@ from typing import Any, Mapping
 import psutil
 
 from harness.checks import positive, whole
-from harness.servers.install import DEFAULT_MODEL, MODELS, model_path, server_path
+from harness.servers.install import DEFAULT_MODEL, MODELS, Model, model_path, server_path
+from harness.servers.provenance import sha256_file
 
 LOOPBACK = "127.0.0.1"
 LOG_TAIL_CHARS = 2_000
@@ -29,6 +30,14 @@ LOG_TAIL_CHARS = 2_000
 
 class ServerError(RuntimeError):
     """The server could not be started, or stopped answering."""
+
+
+def model_of_file(path: Path) -> Model | None:
+    """The model of install.MODELS whose file `path` is (by its sha256), if any."""
+    if not path.is_file():
+        return None
+    digest = sha256_file(path)
+    return next((model for model in MODELS.values() if model.sha256 == digest), None)
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,9 @@ class LlamaServerConfig:
 
     @property
     def model_args(self) -> tuple[str, ...]:
-        """The llama-server arguments the named model is served with (install.MODELS); none for a path."""
-        model = MODELS.get(self.model or DEFAULT_MODEL)
+        """The llama-server arguments a model of install.MODELS is served with: named, or given
+        by the path of its file (found by its sha256); none for any other file."""
+        model = MODELS.get(self.model or DEFAULT_MODEL) or model_of_file(Path(self.model).expanduser())
         return model.server_args if model else ()
 
     def resolved(self) -> tuple[Path, Path]:

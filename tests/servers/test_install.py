@@ -74,4 +74,25 @@ def test_a_named_model_is_served_with_its_own_arguments_before_the_configs(tmp_p
     with pytest.raises(ServerError, match=r"args: .*-c 4096 --swa-full --metrics"):
         ManagedServer(config, tmp_path / "log").start()
     assert LlamaServerConfig(binary=str(binary), model="smollm2-135m").model_args == ()
-    assert LlamaServerConfig(binary=str(binary), model=str(model_path("gemma3-270m"))).model_args == ()  # a path: none
+    assert LlamaServerConfig(binary=str(binary), model=str(model_path("gemma3-270m"))).model_args == ()  # not its bytes
+
+
+def test_a_model_given_by_its_files_path_is_served_with_its_own_arguments(tmp_path, monkeypatch):
+    """A named model's file, wherever it lies, is that model (its sha256): Gemma 3 given by path
+    is still served with --swa-full. Any other GGUF file gets no model arguments."""
+    import dataclasses
+    import hashlib
+
+    from harness.servers import install, llama_cpp
+
+    weights = tmp_path / "copied" / "model.gguf"
+    weights.parent.mkdir()
+    weights.write_bytes(b"GGUF" + bytes(range(256)) * 64)
+    gemma = dataclasses.replace(MODELS["gemma3-270m"], sha256=hashlib.sha256(weights.read_bytes()).hexdigest())
+    monkeypatch.setattr(install, "MODELS", {**MODELS, "gemma3-270m": gemma})
+    monkeypatch.setattr(llama_cpp, "MODELS", install.MODELS)
+    assert LlamaServerConfig(model=str(weights)).model_args == ("--swa-full",)
+    other = tmp_path / "other.gguf"
+    other.write_bytes(b"GGUF" + bytes(100))
+    assert LlamaServerConfig(model=str(other)).model_args == ()
+    assert LlamaServerConfig(model=str(tmp_path / "missing.gguf")).model_args == ()  # resolved() says it is missing
