@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping, Protocol
 
 from harness.servers import provenance
-from harness.servers.install import CMAKE_OPTIONS, server_path
+from harness.servers.install import CMAKE_OPTIONS, MODELS, server_path
 from harness.servers.llama_cpp import LlamaServerConfig, ManagedServer, ServerError
 from harness.solvers.llm import LLMSolver
 
@@ -28,10 +28,22 @@ class RecordingConfig:
     path: str = ""  # default: the solver's own record_dir
     model_sha256: str = ""  # if set, the recording's model file must be this one
     accept_provenance: bool = False  # replay a recording whose provenance differs from what the run asks
+    # A model of install.MODELS: the recording's model file must be its file. The same setting
+    # names the model server=llama_cpp records with, so one arm config serves both.
+    model: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.accept_provenance, bool):
             raise ValueError(f"accept_provenance is true or false, got {self.accept_provenance!r}")
+        if self.model and self.model not in MODELS:
+            raise ValueError(f"server recording: model {self.model!r} unknown; one of {', '.join(MODELS)}")
+        if self.model and self.model_sha256 and self.model_sha256 != MODELS[self.model].sha256:
+            raise ValueError(f"server recording: model {self.model} is sha256 {MODELS[self.model].sha256}, "
+                             f"not model_sha256 {self.model_sha256}")
+
+    @property
+    def expected_sha256(self) -> str:
+        return self.model_sha256 or (MODELS[self.model].sha256 if self.model else "")
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "RecordingConfig":
@@ -182,7 +194,7 @@ def checked_provenance(path: Path, llm: Mapping[str, Any], config: RecordingConf
     """The recording's provenance as summary.json shows it; refused (ValueError) where it differs
     from what the run asks, unless the config accepts that on purpose."""
     recorded = provenance.read(path)
-    differ = provenance.differences(recorded, provenance.asked(llm), config.model_sha256)
+    differ = provenance.differences(recorded, provenance.asked(llm), config.expected_sha256)
     if differ and not config.accept_provenance:
         raise ValueError(f"the recording at {path} was not made as this run asks ({'; '.join(differ)}); "
                          "set server.accept_provenance=true to replay it anyway")

@@ -42,7 +42,7 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
 
     figures = re.findall(r"!\[[^]]*\]\(([^)]+)\)", report)
     assert {"yield_three_cubes.png", "yield_pell.png", "slopes.png", "funnel.png", "equal_cost.png", "real_model.png",
-            "tokens.png"} <= set(figures)
+            "tokens.png", "equal_compute.png"} <= set(figures)
     for name in figures:
         path = out / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
@@ -74,6 +74,16 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
     randoms = runs.loc[runs["solver"] == "random"]  # here every arm ran on llm_small, at 40 attempts
     beside = max(zip(randoms["attempts_per_problem"], randoms["arm"]))[1]  # the most attempts, ties by name
     assert (real["random_arm"] == beside).all() and (real["compute_s"] > 0).all()
+    at_cpu = pd.read_csv(out / "equal_compute.csv")  # the i.i.d. model arms at the larger one's CPU, with the stubs
+    assert set(at_cpu["bank"]) == {"llm_small"} and set(at_cpu["answers"]) == {"constrained (grammar)", "free"}
+    assert set(at_cpu.loc[at_cpu["is_model"], "arm"]) == {"llm_constrained", "llm_free"}  # evolve_llm is adaptive
+    assert {"random", "heavy_tailed"} <= set(at_cpu["solver"])
+    overall = at_cpu[at_cpu["problem_id"] == "all problems"]
+    assert len(at_cpu) == 6 * len(overall) and overall["solved"].between(0, 1).all()  # five problems and all
+    assert (overall["cpu_s"] > 0).all() and (overall["discoveries_lower"] <= overall["discoveries_upper"]).all()
+    operators = pd.read_csv(out / "real_model_operators.csv")  # evolve_llm's attempts by who proposed them
+    assert set(operators["arm"]) == {"evolve_llm"} and "model" in set(operators["operator"])
+    assert operators["attempts"].sum() == 40 * 5 and operators["attempt_share"].sum() == pytest.approx(1)
     calibration = pd.read_csv(out / "calibration.csv")  # the synthetic arm's known truth, 3 volumes x 5 families
     assert len(calibration) == 15 and (calibration["arm"] == "synthetic").all() and (calibration["truth"] > 0).all()
 

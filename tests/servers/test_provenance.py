@@ -87,3 +87,19 @@ def test_chat_prompts_hash_as_they_did_before_the_completions_endpoint():
     assert provenance.prompts_sha256(chat) == hashlib.sha256(old.encode()).hexdigest()
     assert provenance.prompts_sha256({**chat, "endpoint": "chat", "few_shot": {"x": []}}) == \
         provenance.prompts_sha256(chat)
+
+
+def test_a_recording_named_by_its_model_must_be_that_models_file(tmp_path):
+    """server.model names the model an arm records with (server=llama_cpp) and, replayed
+    (server=recording), the model file its recording must have been made with."""
+    from harness.servers.install import MODELS
+
+    folder = a_recording(tmp_path)  # made with tiny.gguf, neither named model
+    for name in MODELS:
+        with pytest.raises(ValueError, match=f"model_sha256: recorded '[0-9a-f]{{64}}', the run asks '{MODELS[name].sha256}'"):
+            attach({**LLM, "record_dir": str(folder)}, {"name": "recording", "model": name}, tmp_path)
+    with pytest.raises(ValueError, match="model 'gpt-9' unknown; one of smollm2-135m, gemma3-270m"):
+        attach({**LLM, "record_dir": str(folder)}, {"name": "recording", "model": "gpt-9"}, tmp_path)
+    with pytest.raises(ValueError, match="is sha256 .*, not model_sha256 0000"):
+        attach({**LLM, "record_dir": str(folder)},
+               {"name": "recording", "model": "gemma3-270m", "model_sha256": "0" * 64}, tmp_path)
