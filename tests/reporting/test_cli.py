@@ -83,7 +83,8 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
     assert (overall["cpu_s"] > 0).all() and (overall["discoveries_lower"] <= overall["discoveries_upper"]).all()
     operators = pd.read_csv(out / "real_model_operators.csv")  # evolve_llm's attempts by who proposed them
     assert set(operators["arm"]) == {"evolve_llm"} and "model" in set(operators["operator"])
-    assert operators["attempts"].sum() == 40 * 5 and operators["attempt_share"].sum() == pytest.approx(1)
+    assert operators["attempts"].sum() == pytest.approx(40 * 5, abs=0.01)  # seeds' means, as the CSV rounds them
+    assert operators["attempt_share"].sum() == pytest.approx(1, abs=1e-4)
     calibration = pd.read_csv(out / "calibration.csv")  # the synthetic arm's known truth, 3 volumes x 5 families
     assert len(calibration) == 15 and (calibration["arm"] == "synthetic").all() and (calibration["truth"] > 0).all()
 
