@@ -84,8 +84,10 @@ class _Recorded:
 
     def __init__(self, record_dir: str | None) -> None:
         self._lock = threading.Lock()  # a worker's batches run in threads
-        path = Path(record_dir) if record_dir is not None else None
-        rows = load_recording(path) if path is not None and path.is_dir() and any(path.glob("*.jsonl*")) else {}
+        try:
+            rows = load_recording(Path(record_dir)) if record_dir is not None else {}
+        except FileNotFoundError:  # nothing recorded there yet
+            rows = {}
         self._samples = {k: answer_only(recorded_sample(row)) for k, row in rows.items()}
         self._record_dir = record_dir
 

@@ -261,6 +261,8 @@ def test_a_record_dir_answers_the_attempts_it_holds_so_a_resumed_run_asks_none_t
     from harness.solvers.recording import load_recording
 
     replies = ["```answer\n1, 1, 1\n```", "```answer\n1, 2, 3\n```", "```answer\n0, 0, 5\n```"]
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "provenance.jsonl").write_text("")  # no completion yet: nothing held
     with FakeLLMServer(fixed_responder(replies)) as server:
         first = run(problem, llm(server, n=2, record_dir=str(tmp_path / "rec")), 0, 6)  # the run, stopped
         assert server.choices == 6
