@@ -53,6 +53,9 @@ def resume_command(overrides: list[str], run_id: str, in_sweep: bool = False) ->
 def app(cfg: DictConfig) -> None:
     try:
         config = job_config(cfg)
+        if config.skipped:  # e.g. a sweep over seeds, and an arm replaying a recording of one seed
+            print(f"harness-run: {config.skipped}", flush=True)
+            return
         config = dataclasses.replace(config, parent_run=parent_of(config))  # a job of a sweep: under its run
         result = run_job(config)
     except RunStopped as stopped:

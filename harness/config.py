@@ -27,6 +27,9 @@ class HarnessSchema:
     description: str = ""  # what the run or sweep is for, in words; harness-report prints it
     attempts: int = 1_000  # per problem
     seed: int = 0
+    # The only seeds this arm runs (a recording that holds only these); a sweep's job for any other
+    # seed is skipped, saying so. Empty: every seed.
+    seeds: Any = field(default_factory=list)
     workers: int = 0  # worker actors; 0 = one per CPU of the Ray cluster
     batch_size: int = 0  # attempts per batch and per actor call (small batches go together); 0 = automatic
     verify_timeout_s: float = 5.0  # wall-clock bound per verification; past it, tier timeout
@@ -74,6 +77,15 @@ class JobConfig:
     records: str = "compact"  # or "full" (HarnessSchema.records)
     stall_floor_s: float = 60.0
     stall_multiple: float = 10.0
+    seeds: tuple[int, ...] = ()  # HarnessSchema.seeds; empty: every seed
+
+    @property
+    def skipped(self) -> str | None:
+        """Why this job runs nothing (its seed is not one of the arm's seeds), else None."""
+        if not self.seeds or self.seed in self.seeds:
+            return None
+        seeds = ", ".join(map(str, self.seeds))
+        return f"arm {self.arm or '(unnamed)'} runs seed {seeds} only (seeds=[{seeds}]): seed {self.seed} skipped"
 
     def __post_init__(self) -> None:
         if not isinstance(self.experiment, str) or not EXPERIMENT_NAME.fullmatch(self.experiment):
@@ -126,4 +138,13 @@ def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
         records=str(plain.get("records", "compact")),
         stall_floor_s=float(plain.get("stall_floor_s", 60.0)),
         stall_multiple=float(plain.get("stall_multiple", 10.0)),
+        seeds=seed_list(plain.get("seeds")),
     )
+
+
+def seed_list(value: Any) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ValueError(f"seeds must be a list of whole numbers (e.g. seeds=[0]), got {value!r}")
+    return tuple(whole("each of seeds", seed) for seed in value)

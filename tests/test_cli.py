@@ -97,6 +97,8 @@ def test_unknown_group_choice_lists_the_valid_ones(override, choices, tmp_path):
     ("min_free_gb=nan", "min_free_gb must be a finite number of at least 0, got nan"),
     ("workers=-1", "workers (0 means one per CPU) must be a whole number of at least 0"),
     ("+atempts=5", "unknown setting atempts; the settings are: arm, attempts"),
+    ("seeds=[0.5]", "each of seeds must be a whole number of at least 0, got 0.5"),
+    ("seeds=3", "seeds must be a list of whole numbers (e.g. seeds=[0]), got 3"),
     ("experiment_name=", "experiment_name must be a plain folder name"),
     ("experiment_name=../../x", "experiment_name must be a plain folder name"),
     ("+bank.families.three_cubes=[7]", "an instance is a mapping of its parameters"),
@@ -112,6 +114,20 @@ def test_bad_settings_fail_fast_with_a_clear_message(override, message, tmp_path
     assert "Traceback" not in done.stderr
     if not override.startswith("results_dir"):
         assert not tmp_path.exists() or list(tmp_path.iterdir()) == []  # no run began: no folder was left
+
+
+def test_a_sweeps_job_for_a_seed_the_arm_does_not_run_is_skipped_saying_so(tmp_path):
+    # e.g. volume_thesis sweeps seeds 0-2 and an arm replays a recording of seed 0 alone
+    done = harness_run("-m", "seed=0,1", "seeds=[1]", "arm=one_seed", "bank=tiny", "attempts=20",
+                       f"results_dir={tmp_path}", "experiment_name=seeds")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "harness-run: arm one_seed runs seed 1 only (seeds=[1]): seed 0 skipped" in done.stdout
+    assert done.stdout.count("results: ") == 1
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("seeds")
+    runs = client.search_runs([experiment.experiment_id], filter_string="tags.solver != ''")
+    assert [r.data.tags["seed"] for r in runs] == ["1"]
+    assert [p.name for p in (tmp_path / "seeds").iterdir() if (p / "summary.json").exists()] == [runs[0].info.run_id]
 
 
 @pytest.mark.slow
