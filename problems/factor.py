@@ -13,19 +13,31 @@ even when sympy would cancel it: `(x - x)/(x - 3) + (x - 1)*(x + 1)` and `(x**2 
 So are other names and functions. The factors are those of the product as written
 (`written_factors`): through `*`, unary signs, a division by a constant and a power with a
 constant exponent, e.g. -(x - 1)*(x + 1)**2 has the factors x - 1, x + 1, x + 1.
+
+The verifier has two paths (harness.fast_verify): the sympy one above is the reference; the fast
+one mirrors the parser's decisions without sympy (harness.mirror) and does the polynomial
+arithmetic over the rationals itself (harness.polynomials): the product against p, the factors'
+coefficients and canonical form, and irreducibility, which for degree 2 and 3 is having no
+rational root. It defers to the reference for a product that is not a polynomial as written (so
+wrong, or malformed), a factor of degree 4 or more in a valid product, and where sympy's
+evaluation could make a subtree in x constant that is not written so.
 """
 from __future__ import annotations
 
 import ast
 import random
+import re
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 import sympy
 
-from harness import grammar
-from harness.parse import Written, not_polynomial_as_written, parse_expression, parse_written
-from harness.problem import Problem
+from harness import grammar, polynomials
+from harness.fast_verify import FastVerify
+from harness.mirror import VAR, Mirror
+from harness.parse import ParseError, Written, checked_tree, not_polynomial_as_written, parse_expression, parse_written
+from harness.problem import Problem, Tier, Verdict
 
 X = sympy.Symbol("x")
 MAX_EXPONENT = 64
@@ -72,11 +84,63 @@ class FactorSpace:
         return grammar.expression("x", (), version=version)
 
 
+class AsPolynomial(Mirror):
+    """The builder's decisions, with each subtree's payload (its polynomial in x where it is one
+    as written, else None; whether x is written in it)."""
+
+    def p_const(self, q):
+        return polynomials.trim([q]), False
+
+    def p_var(self):
+        return polynomials.X, True
+
+    def p_neg(self, p):
+        return (None if p[0] is None else polynomials.neg(p[0])), p[1]
+
+    def p_op(self, op, a, b):
+        has_x = a[1] or b[1]
+        if a[0] is None or b[0] is None or op is ast.Div and b[1]:
+            return None, has_x
+        if op is ast.Div:
+            return polynomials.scale(a[0], Fraction(1) / Fraction(b[0][0])), has_x
+        combine = polynomials.add if op is ast.Add else polynomials.sub if op is ast.Sub else polynomials.mul
+        return combine(a[0], b[0]), has_x
+
+    def p_pow(self, base, exponent):
+        has_x = base[1] or exponent[1]
+        e = exponent[0]
+        if base[0] is None or e is None or exponent[1] or len(e) > 1 or (e and type(e[0]) is not int):
+            return None, has_x
+        e = e[0] if e else 0
+        return (polynomials.power(base[0], e) if 0 <= e <= MAX_EXPONENT else None), has_x
+
+    def varies(self, p) -> bool:
+        return p[0] is not None and polynomials.degree(p[0]) >= 1
+
+    def factors(self, node: ast.expr) -> list[ast.expr]:
+        """The factor subtrees of the product as written (`written_factors`)."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            return self.factors(node.left) + self.factors(node.right)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and not self.seen[id(node.right)][2][1]:
+            return self.factors(node.left) + [node.right]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self.factors(node.operand)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not self.seen[id(node.right)][2][1]:
+            exponent = self.const_of(node.right)
+            if type(exponent) is int and 0 <= exponent <= MAX_EXPONENT:
+                return self.factors(node.left) * exponent
+        return [node]
+
+
 @dataclass(frozen=True)
-class Factorisation(Problem):
+class Factorisation(FastVerify, Problem):
     family = "factor"
     polynomial: str  # trusted config, still parsed safely
     known_solutions: tuple[str, ...] = ()
+    checker: str = "fast"  # or "sympy": the reference path alone
+
+    def __post_init__(self) -> None:
+        self.check_checker()
 
     @property
     def instance(self) -> str:
@@ -138,6 +202,79 @@ class Factorisation(Problem):
 
     def interesting(self, written: Written) -> str | None:
         return "complete" if all(f.is_irreducible for f in self._factors(written)) else None
+
+    @cached_property
+    def p_coefficients(self) -> polynomials.Poly:
+        return polynomials.trim(int(c) for c in reversed(self.p.all_coeffs()))
+
+    def fast_verdict(self, text: str) -> Verdict | None:
+        plain = plain_product(text)
+        if plain is not None:
+            factors = [f for f in plain if polynomials.degree(f) >= 1]
+            product = polynomials.ONE
+            for f in plain:
+                product = polynomials.mul(product, f)
+            return self._verdict(product, factors)
+        mirror = AsPolynomial()
+        try:
+            tree = checked_tree(text)
+            product = mirror.build(tree)[2][0]
+        except ParseError as exc:
+            return Verdict(Tier.MALFORMED, reason=str(exc))
+        if product is None:
+            return None  # not a polynomial as written: the reference says why
+        factors = [mirror.seen[id(node)][2][0] for node in mirror.factors(tree) if mirror.seen[id(node)][0] == VAR]
+        return self._verdict(product, factors)
+
+    def _verdict(self, product: polynomials.Poly, factors: list[polynomials.Poly]) -> Verdict | None:
+        """`check` and the verdict, given the product and its non-constant factors as written."""
+        if polynomials.at(product, 3) != polynomials.at(self.p_coefficients, 3):
+            return Verdict(Tier.WRONG, score=-1.0, reason="the product differs from p at x = 3")
+        difference = polynomials.sub(product, self.p_coefficients)
+        if difference:
+            return Verdict(Tier.WRONG, score=0.0 - sum(1 for c in difference if c),
+                           reason=f"the product differs from p by {polynomials.written(difference)}")
+        if len(factors) < 2:
+            return Verdict(Tier.WRONG, score=0.0, reason="needs at least two non-constant factors")
+        if any(type(c) is not int for f in factors for c in f):
+            return Verdict(Tier.WRONG, score=0.0, reason="factors must have integer coefficients")
+        irreducible = [polynomials.irreducible(f) for f in factors]
+        if None in irreducible:
+            return None  # a factor of degree 4 or more: the reference decides
+        canonical = "*".join(sorted(f"({polynomials.written(polynomials.neg(f) if f[-1] < 0 else f)})"
+                                    for f in factors))
+        return self.solution(canonical, 0.0, False, "complete" if all(irreducible) else None)
+
+
+# A product of sums of monomials, as FactorSpace writes it: `(x + -3)*(x**2 + 2*x + -1)`. Such a
+# text is read without a syntax tree (like harness.parse's plain integers); within these bounds
+# (whole numbers of at most 18 digits, exponents 0..64, at most 8 factors of at most 8 terms,
+# 160 characters) the parser builds it without refusal, and sympy's value of each factor is the
+# sum of its monomials, so it has x exactly when that polynomial has a positive degree.
+_INT = r"-?(?:0|[1-9][0-9]{0,17})"
+_POWER = r"x(?:\*\*(?:[0-9]|[1-5][0-9]|6[0-4]))?"
+_TERM = rf"(?:{_INT}\*{_POWER}|{_POWER}|{_INT})"
+_FACTOR = rf"\({_TERM}(?: \+ {_TERM}){{0,7}}\)"
+_PRODUCT = re.compile(rf"{_FACTOR}(?:\*{_FACTOR}){{0,7}}")
+_TERMS = re.compile(rf"({_INT})?(\*)?(x)?(?:\*\*([0-9]+))?")
+
+
+def plain_product(text: object) -> list[polynomials.Poly] | None:
+    """The factors' polynomials of a plain product (above), or None: read it from its tree."""
+    if not isinstance(text, str) or len(text) > 160:
+        return None
+    text = text.strip()
+    if _PRODUCT.fullmatch(text) is None:
+        return None
+    factors = []
+    for factor in text[1:-1].split(")*("):
+        coefficients: dict[int, int] = {}
+        for term in factor.split(" + "):
+            constant, _, x, exponent = _TERMS.fullmatch(term).groups()
+            k = 0 if x is None else 1 if exponent is None else int(exponent)
+            coefficients[k] = coefficients.get(k, 0) + (1 if constant is None else int(constant))
+        factors.append(polynomials.trim([coefficients.get(k, 0) for k in range(max(coefficients) + 1)]))
+    return factors
 
 
 def make(*, known_solutions=(), **params) -> Factorisation:
