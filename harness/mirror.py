@@ -6,9 +6,12 @@ same ParseError. Sympy evaluates while it builds (`n - n` is 0) and the builder'
 the built values (a division by 0, 0 to a negative power, an integer exponent, a number's digits),
 so each subtree's sympy value is known here as one of:
   CONST  exactly this rational (sympy's rational arithmetic is exact, and so is Fraction's);
-  TRANS  a transcendental constant, e.g. sin(1), exp(2), log(3), asin(1) = pi/2: by
-         Lindemann-Weierstrass never rational and never 0, and so its sums and products with
-         non-zero rationals and its non-zero integer powers;
+  TRANS  a constant that sympy leaves as an expression, e.g. sin(1), exp(2), log(3), asin(1) =
+         pi/2, sin(exp(2)): never a number, so never 0 and never an integer exponent, and so
+         are its sums and products with non-zero rationals and its non-zero integer powers
+         (sympy collects none of these into a number). Its value slot holds the names of the
+         functions and constants it is written with, which say whether sympy could simplify a
+         function of it (exp(log(3)) is 3, log(exp(2)) is 2, sin(asin(1/3)) is 1/3);
   VAR    an expression in the variable that is not constant.
 A subtree in the variable is VAR when the family's points show two different values (a function
 that takes two values is no constant, however sympy writes it), or CONST where sympy's own rules
@@ -58,6 +61,19 @@ def power_too_large(q, e: int) -> bool:
 # sympy's value of f(q) for a rational q: the exceptions to "transcendental" (the rest is TRANS)
 _SPECIAL = {"sin": {0: 0}, "tan": {0: 0}, "asin": {0: 0}, "atan": {0: 0}, "sinh": {0: 0},
             "tanh": {0: 0}, "cos": {0: 1}, "cosh": {0: 1}, "exp": {0: 1}, "acos": {1: 0}, "log": {1: 0}}
+
+
+# What a function's sympy evaluation may undo in its argument (inverse functions, the exponential
+# and the logarithm, multiples of pi and I): a function of a constant written with any of these is
+# left to the reference.
+_NUMBERS = frozenset({"pi", "I", "E"})
+_INVERSE_TRIG = frozenset({"asin", "acos", "atan", "pi", "I"})
+_EXPONENTIAL = frozenset({"log", "sqrt", "asin", "acos", "atan", "pi", "I"})
+_SIMPLIFIES = {"sin": _INVERSE_TRIG, "cos": _INVERSE_TRIG, "tan": _INVERSE_TRIG,
+               "asin": frozenset({"sin", "cos", "tan", "pi", "I"}), "acos": frozenset({"sin", "cos", "tan", "pi", "I"}),
+               "atan": frozenset({"sin", "cos", "tan", "pi", "I"}),
+               "exp": _EXPONENTIAL, "sinh": _EXPONENTIAL, "cosh": _EXPONENTIAL, "tanh": _EXPONENTIAL,
+               "log": frozenset({"exp", "E", "I", "sinh", "cosh", "tanh"}), "sqrt": frozenset()}
 
 
 class Mirror:
@@ -162,7 +178,7 @@ class Mirror:
             if node.id == self.variable:
                 return VAR, None, self.p_var()
             if node.id in ("pi", "E"):
-                return TRANS, None, self.p_name(node.id)
+                return TRANS, frozenset((node.id,)), self.p_name(node.id)
             raise ParseError(f"unknown name {node.id!r}")
         elif kind is ast.Constant:
             value = node.value
@@ -173,9 +189,9 @@ class Mirror:
             return CONST, value, self.p_const(value)
         elif kind is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
             kind, value, payload = self.build(node.operand)
-            if type(node.op) is ast.UAdd:
-                return kind, value, payload
-            return kind, None if value is None else -value, self.p_neg(payload)
+            if type(node.op) is ast.UAdd or kind != CONST:
+                return kind, value, payload if type(node.op) is ast.UAdd else self.p_neg(payload)
+            return kind, -value, self.p_neg(payload)
         elif kind is ast.Call:
             return self._call(node)
         raise ParseError(f"syntax not allowed: {type(node).__name__}")
@@ -199,9 +215,13 @@ class Mirror:
             return CONST, 0 if op is ast.Sub else 1, payload  # sympy: e - e is 0, e/e is 1
         if VAR in (kl, kr):
             return self._vary(payload, node)
-        if TRANS in (kl, kr) and CONST in (kl, kr):  # transcendental with a non-zero rational
-            return TRANS, None, payload
-        raise Defer("arithmetic on two transcendental constants")
+        if TRANS in (kl, kr) and CONST in (kl, kr):  # with a non-zero rational: no number either
+            return TRANS, vl if kl == TRANS else vr, payload
+        if not vl & vr and not (vl | vr) & _NUMBERS:
+            # written with different functions and no pi, I or E: sympy has no like terms or
+            # bases to collect (e.g. sin(1) + exp(3)), so the sum or product is no number
+            return TRANS, vl | vr, payload
+        raise Defer("arithmetic on two constants that sympy may collect")
 
     def _power(self, node: ast.BinOp) -> tuple[int, Any, Any]:
         ke, e, pe = self.build(node.right)
@@ -225,7 +245,7 @@ class Mirror:
         if e == 0:
             return CONST, 1, payload  # sympy: e**0 is 1
         if kb == TRANS:
-            return TRANS, None, payload
+            return TRANS, b, payload
         return (VAR, None, payload) if e == 1 else self._vary(payload, node)
 
     def _symbolic_power(self, node: ast.BinOp, ke: int, e, pe) -> tuple[int, Any, Any]:
@@ -258,7 +278,9 @@ class Mirror:
         if kind == VAR:
             return self._vary(payload)
         if kind == TRANS:
-            raise Defer("a function of a transcendental constant")
+            if name == "sqrt" or value & _SIMPLIFIES[name]:
+                raise Defer("a function of a constant that sympy may simplify")
+            return TRANS, value | {name}, payload
         if name == "sqrt":
             root = _rational_sqrt(value)
             if root is None:
@@ -267,7 +289,11 @@ class Mirror:
         if name == "log" and value == 0:
             raise Undefined("expression is undefined or infinite")
         special = _SPECIAL[name]
-        return (CONST, special[value], payload) if value in special else (TRANS, None, payload)
+        if value in special:
+            return CONST, special[value], payload
+        # asin(1) is pi/2, log(-2) is log(2) + I*pi: say so, for a function of them
+        extra = {"pi"} if name in ("asin", "acos", "atan") else {"pi", "I"} if name == "log" and value < 0 else set()
+        return TRANS, frozenset({name} | extra), payload
 
 
 def _whole(q):
