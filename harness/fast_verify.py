@@ -35,8 +35,16 @@ class FastVerify:
             raise ValueError(f"checker must be one of {CHECKERS}, got {self.checker!r}")
 
     def fast_verdict(self, text: str) -> Verdict | None:
-        """The verdict, exactly as the reference would give it, or None: ask the reference."""
+        """The verdict, exactly as the reference would give it, or None (or Defer raised): ask
+        the reference."""
         raise NotImplementedError
+
+    def decided(self, text: str) -> Verdict | None:
+        """The fast verdict, or None where the fast path leaves the candidate to the reference."""
+        try:
+            return self.fast_verdict(text)
+        except Defer:
+            return None
 
     def verify(self, text: str) -> Verdict:
         if self.checker == "sympy":
@@ -51,9 +59,7 @@ class FastVerify:
     def uncached_verify(self, text: str) -> Verdict:
         """The fast verdict, or the reference's where the fast path defers."""
         try:
-            verdict = self.fast_verdict(text)
-        except Defer:
-            verdict = None
+            verdict = self.decided(text)
         except Exception:  # a fast-path bug must not lose the attempt: the reference decides
             verdict = None
         return Problem.verify(self, text) if verdict is None else verdict

@@ -134,7 +134,8 @@ def of_tree(node: ast.expr, variable: str) -> Poly | None:
 
 
 def written(a: Poly, variable: str = "x") -> str:
-    """As `sympy.sstr` prints the polynomial's expression: highest degree first."""
+    """As `sympy.sstr` prints the polynomial's expression: highest degree first, except that a
+    positive constant goes before a single negative term (`Expr.as_ordered_terms`)."""
     if not a:
         return "0"
     terms = []
@@ -150,6 +151,8 @@ def written(a: Poly, variable: str = "x") -> str:
             top = monomial if c.numerator == 1 else f"{c.numerator}*{monomial}"
             body = top if c.denominator == 1 else f"{top}/{c.denominator}"
         terms.append((sign, body))
+    if len(terms) == 2 and terms[0][0] == "-" and terms[1][0] == "+" and len(a) > 1 and a[0] != 0:
+        terms.reverse()  # sympy's one exception to highest degree first: `3 - x`, not `-x + 3`
     first_sign, first = terms[0]
     text = ("-" if first_sign == "-" else "") + first
     return text + "".join(f" {sign} {body}" for sign, body in terms[1:])

@@ -1,0 +1,78 @@
+"""Exact polynomials over Q without sympy (harness.polynomials), each piece against sympy."""
+import ast
+import random
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from harness import polynomials
+from harness.parse import Written, not_polynomial_as_written, parse_written
+
+X = sympy.Symbol("x")
+
+
+def random_poly(rng: random.Random, rational: bool = True) -> tuple:
+    degree = rng.randint(0, 6)
+    coefficients = [rng.randint(-5, 5) for _ in range(degree + 1)]
+    if rational and rng.random() < 0.3:
+        coefficients = [Fraction(c, rng.randint(1, 4)) for c in coefficients]
+    return polynomials.trim(coefficients)
+
+
+def as_sympy(p: tuple) -> sympy.Poly:
+    return sympy.Poly(sum((sympy.Rational(c.numerator, c.denominator) if isinstance(c, Fraction) else sympy.Integer(c))
+                          * X**k for k, c in enumerate(p)), X)
+
+
+def test_arithmetic_and_printing_agree_with_sympy():
+    rng = random.Random(1)
+    for _ in range(400):
+        a, b = random_poly(rng), random_poly(rng)
+        for mine, theirs in ((polynomials.add(a, b), as_sympy(a) + as_sympy(b)),
+                             (polynomials.sub(a, b), as_sympy(a) - as_sympy(b)),
+                             (polynomials.mul(a, b), as_sympy(a) * as_sympy(b))):
+            assert polynomials.written(mine) == sympy.sstr(theirs.as_expr())
+            assert polynomials.degree(mine) == (theirs.degree() if not theirs.is_zero else -1)
+        assert polynomials.at(a, Fraction(3, 2)) == as_sympy(a).eval(sympy.Rational(3, 2))
+
+
+def test_whole_coefficients_are_ints():
+    assert polynomials.add((Fraction(1, 2),), (Fraction(1, 2),)) == (1,) and type(polynomials.add(
+        (Fraction(1, 2),), (Fraction(1, 2),))[0]) is int
+    assert polynomials.scale((2, 4), Fraction(1, 2)) == (1, 2)
+
+
+def test_roots_and_irreducibility_agree_with_sympy():
+    rng = random.Random(2)
+    for _ in range(300):
+        factors = [random_poly(rng, rational=False) for _ in range(rng.randint(1, 3))]
+        p = polynomials.ONE
+        for f in factors:
+            p = polynomials.mul(p, f)
+        if polynomials.degree(p) < 1:
+            continue
+        theirs = as_sympy(p)
+        roots = sorted(set(theirs.real_roots()), key=float)
+        assert polynomials.real_root_count(p) == len(roots)
+        rational = polynomials.rational_roots(p)
+        assert rational == [Fraction(int(r.p), int(r.q)) for r in roots if r.is_Rational]
+        if 1 <= polynomials.degree(p) <= 3:
+            assert polynomials.irreducible(p) == theirs.is_irreducible
+    assert polynomials.irreducible((4, 0, 0, 0, 1)) is None  # degree 4: left to the reference
+    assert polynomials.rational_roots((10**13, 1)) is None  # too many divisors to try
+
+
+EXPRESSIONS = ["x**2 + 1", "(x - 1)*(x + 1)/2", "x/(x + 1)", "x**(3 - 2)", "x**(x - x)", "sin(x)", "pi*x",
+               "x/(x - x + 1)", "(x + 1)**64", "(x + 1)**(4/2)", "x**-1", "-(x - 3)", "+x", "x*0 + 1", "3/(2 - 1/2)"]
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
+def test_of_tree_is_a_polynomial_exactly_where_the_parser_says_so(text):
+    written = parse_written(text, {"x": X})
+    mine = polynomials.of_tree(written.tree, "x")
+    if not_polynomial_as_written(written, written.tree, "x") is not None:
+        assert mine is None
+    else:
+        theirs = sympy.Poly(written.expr, X)
+        assert mine is not None and polynomials.written(mine) == sympy.sstr(theirs.as_expr())
