@@ -25,6 +25,11 @@ CACHED_PROBLEMS = 256  # problems with a cache in one process, the oldest droppe
 _caches: dict[Problem, Callable[[str], Verdict]] = {}
 
 
+def clear_caches() -> None:
+    """Forget every cached verdict of this process (benchmarks start cold)."""
+    _caches.clear()
+
+
 class FastVerify:
     """Mixed into a Problem dataclass that has a `checker` field."""
 

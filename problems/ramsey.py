@@ -7,19 +7,30 @@ the canonical form is a colour-refinement (Weisfeiler-Lehman) fingerprint, which
 isomorphic colourings exactly and could at worst merge two rare non-isomorphic ones.
 Random colourings of K_17 avoiding K_4 are astronomically rare; the Paley graph on 17
 vertices is one (`construct`). `interesting` means balanced: as many red edges as blue.
+
+Batch-checkable (harness.batch): for an array of colourings, 0/1 per edge, `batch_valid` packs
+each into 64-bit words and tests the k-subsets of the vertices a block at a time, each as a mask
+of its edges (monochromatic: no edge of the mask set, or every one), keeping only the colourings
+that no block has refuted: most random colourings die in the first block.
 """
 from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
 
 from harness.parse import ParseError
 from harness.problem import Problem
 from harness.space import BitString
 
 MAX_CHARS = 2_000
+MAX_BATCH_SUBSETS = 100_000  # k-subsets checked as masks; beyond, each colouring by the scalar check
+FIRST_BLOCK = 32  # subsets in the first block; each later block doubles, as fewer colourings remain
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,44 @@ class RamseyColouring(Problem):
         signature = sorted((labels[v], sorted(labels[u] for u in range(self.n) if masks[v] >> u & 1))
                            for v in range(self.n))
         return hashlib.blake2b(repr(signature).encode(), digest_size=10).hexdigest()
+
+    int64_safe = True  # the batch check does no arithmetic: masks and comparisons of bits
+
+    @cached_property
+    def subset_masks(self) -> np.ndarray:
+        """(C(n, k), words) uint64: each k-subset's edges as bits of a packed colouring, in a fixed
+        shuffled order (consecutive subsets then share few edges, so a block refutes more)."""
+        index = {edge: i for i, edge in enumerate(self.edges)}
+        words = -(-len(self.edges) // 64)
+        masks = np.zeros((math.comb(self.n, self.k), words), dtype=np.uint64)
+        for row, subset in enumerate(itertools.combinations(range(self.n), self.k)):
+            for edge in itertools.combinations(subset, 2):
+                masks[row, index[edge] // 64] |= np.uint64(1 << (index[edge] % 64))
+        return masks[np.random.default_rng(0).permutation(len(masks))]
+
+    def batch_valid(self, bits: np.ndarray) -> np.ndarray:
+        """Per row of an (n, edges) array of 0s and 1s: no monochromatic K_k?"""
+        if math.comb(self.n, self.k) > MAX_BATCH_SUBSETS:
+            return np.array([self.check(tuple(row))[1] is None for row in bits.tolist()], dtype=bool)
+        masks = self.subset_masks
+        packed = np.packbits(np.asarray(bits, dtype=np.uint8), axis=1, bitorder="little")
+        packed = np.pad(packed, ((0, 0), (0, 8 * masks.shape[1] - packed.shape[1])))
+        words = np.ascontiguousarray(packed).view("<u8").astype(np.uint64)
+        alive = np.arange(len(words))
+        first, size = 0, FIRST_BLOCK
+        while first < len(masks) and len(alive):
+            block = masks[first:first + size]
+            red = blue = None
+            for j in range(masks.shape[1]):  # all red: no edge's bit set; all blue: every one
+                seen = words[alive, j:j + 1] & block[:, j]  # (alive, block)
+                red = seen == 0 if red is None else red & (seen == 0)
+                blue = seen == block[:, j] if blue is None else blue & (seen == block[:, j])
+            mono = (red | blue).any(axis=1)
+            alive = alive[~mono]
+            first, size = first + size, 2 * size
+        valid = np.zeros(len(words), dtype=bool)
+        valid[alive] = True
+        return valid
 
     def interesting(self, colours: tuple[int, ...]) -> str | None:
         return "balanced: as many red edges as blue" if 2 * sum(colours) == len(colours) else None
