@@ -6,7 +6,8 @@ reads counter blocks i*b .. i*b+b-1 (b = blocks a candidate needs, four 64-bit w
 its candidate depends on (seed, problem, i) only, never on where a batch starts or how large it
 is. A coordinate is lo + (word mod span): the modulo bias is at most span / 2**64 (below 1e-4
 for every box of the bank; 1e15 is the widest). A bit string of L bits is the first L bits of
-its row's words, bit j of the string being bit j mod 64 of word j // 64: each bit uniform.
+its row's ceil(L / 64) words, bit j of the string being bit j mod 64 of word j // 64 (each bit
+uniform), kept packed: its values are those words, the bits past L cleared.
 
 A family is batch-checkable (`BatchCheck`) when it can say, for an (n, arity) array of values
 of its box, which rows pass its exact check. It computes in int64 where it has proved that no
@@ -51,11 +52,12 @@ def blocks(box: IntBox) -> int:
 
 def sample(box: IntBox | BitString, seed: int, problem_id: str, start: int, stop: int) -> np.ndarray:
     """The values of attempts start..stop-1 of one problem: an (n, arity) int64 array, or for a
-    bit string an (n, length) uint8 array of 0s and 1s."""
+    bit string an (n, ceil(length / 64)) uint64 array of packed bits."""
     if isinstance(box, BitString):
         words = raw_words(philox_key(seed, problem_id), -(-box.length // 64), start, stop)
-        bits = np.unpackbits(np.ascontiguousarray(words).astype("<u8").view(np.uint8), axis=1, bitorder="little")
-        return bits[:, :box.length]
+        if box.length % 64:
+            words[:, -1] &= np.uint64((1 << (box.length % 64)) - 1)
+        return words
     span = box.hi - box.lo + 1
     if not _fits_int64(box):
         raise ValueError(f"{box} is wider than int64")
@@ -88,9 +90,24 @@ def texts(values: np.ndarray, space: IntBox | BitString | None = None) -> list[s
     """Candidate text of each row, as the space's own `sample` writes it (an IntBox by default)."""
     if isinstance(space, BitString):
         n, length = values.shape[0], space.length
-        written = (values.astype(np.uint8) + ord("0")).tobytes().decode("ascii")
+        written = (unpacked(values, length) + ord("0")).tobytes().decode("ascii")
         return [written[i * length:(i + 1) * length] for i in range(n)]
     return [", ".join(map(str, row)) for row in values.tolist()]
+
+
+def packed(bits: np.ndarray) -> np.ndarray:
+    """(n, L) 0s and 1s as a bit string's values: (n, ceil(L / 64)) uint64, bit j in word j // 64."""
+    bits = np.asarray(bits, dtype=np.uint8)
+    words = -(-bits.shape[1] // 64)
+    octets = np.packbits(bits, axis=1, bitorder="little")
+    octets = np.pad(octets, ((0, 0), (0, 8 * words - octets.shape[1])))
+    return np.ascontiguousarray(octets).view("<u8").astype(np.uint64)
+
+
+def unpacked(words: np.ndarray, length: int) -> np.ndarray:
+    """A bit string's values back as (n, length) uint8 0s and 1s."""
+    octets = np.ascontiguousarray(words).astype("<u8").view(np.uint8).reshape(len(words), -1)
+    return np.unpackbits(octets, axis=1, bitorder="little")[:, :length]
 
 
 def exact(values: np.ndarray, int64_safe: bool) -> np.ndarray:

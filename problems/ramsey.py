@@ -8,9 +8,9 @@ isomorphic colourings exactly and could at worst merge two rare non-isomorphic o
 Random colourings of K_17 avoiding K_4 are astronomically rare; the Paley graph on 17
 vertices is one (`construct`). `interesting` means balanced: as many red edges as blue.
 
-Batch-checkable (harness.batch): for an array of colourings, 0/1 per edge, `batch_valid` packs
-each into 64-bit words and tests the k-subsets of the vertices a block at a time, each as a mask
-of its edges (monochromatic: no edge of the mask set, or every one), keeping only the colourings
+Batch-checkable (harness.batch): for an array of colourings packed into 64-bit words (bit j is
+edge j), `batch_valid` tests the k-subsets of the vertices a block at a time, each as a mask of
+its edges (monochromatic: no edge of the mask set, or every one), keeping only the colourings
 that no block has refuted: most random colourings die in the first block.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
+from harness.batch import unpacked
 from harness.parse import ParseError
 from harness.problem import Problem
 from harness.space import BitString
@@ -75,7 +76,7 @@ class RamseyColouring(Problem):
             raise ParseError("only the characters 0 and 1 are allowed")
         if len(bits) != len(self.edges):
             raise ParseError(f"expected {len(self.edges)} characters, got {len(bits)}")
-        return tuple(int(b) for b in bits)
+        return tuple(map(int, bits))
 
     def _neighbours(self, colours: tuple[int, ...], colour: int) -> list[int]:
         masks = [0] * self.n
@@ -110,18 +111,18 @@ class RamseyColouring(Problem):
         return min(self._fingerprint(self._neighbours(colours, c)) for c in (0, 1))
 
     def _fingerprint(self, masks: list[int]) -> str:
-        labels = [bin(m).count("1") for m in masks]
+        neighbours = [[u for u in range(self.n) if m >> u & 1] for m in masks]
+        labels = [len(around) for around in neighbours]
         for _ in range(self.n):
-            refined = [hash((labels[v], tuple(sorted(labels[u] for u in range(self.n) if masks[v] >> u & 1))))
-                       for v in range(self.n)]
+            refined = [hash((labels[v], tuple(sorted([labels[u] for u in around]))))
+                       for v, around in enumerate(neighbours)]
             ranks = {label: r for r, label in enumerate(sorted(set(refined)))}
             refined = [ranks[label] for label in refined]
             if len(set(refined)) == len(set(labels)):
                 labels = refined
                 break
             labels = refined
-        signature = sorted((labels[v], sorted(labels[u] for u in range(self.n) if masks[v] >> u & 1))
-                           for v in range(self.n))
+        signature = sorted((labels[v], sorted([labels[u] for u in around])) for v, around in enumerate(neighbours))
         return hashlib.blake2b(repr(signature).encode(), digest_size=10).hexdigest()
 
     int64_safe = True  # the batch check does no arithmetic: masks and comparisons of bits
@@ -138,14 +139,12 @@ class RamseyColouring(Problem):
                 masks[row, index[edge] // 64] |= np.uint64(1 << (index[edge] % 64))
         return masks[np.random.default_rng(0).permutation(len(masks))]
 
-    def batch_valid(self, bits: np.ndarray) -> np.ndarray:
-        """Per row of an (n, edges) array of 0s and 1s: no monochromatic K_k?"""
+    def batch_valid(self, words: np.ndarray) -> np.ndarray:
+        """Per row of packed colourings (harness.batch.packed): no monochromatic K_k?"""
         if math.comb(self.n, self.k) > MAX_BATCH_SUBSETS:
+            bits = unpacked(words, len(self.edges))
             return np.array([self.check(tuple(row))[1] is None for row in bits.tolist()], dtype=bool)
         masks = self.subset_masks
-        packed = np.packbits(np.asarray(bits, dtype=np.uint8), axis=1, bitorder="little")
-        packed = np.pad(packed, ((0, 0), (0, 8 * masks.shape[1] - packed.shape[1])))
-        words = np.ascontiguousarray(packed).view("<u8").astype(np.uint64)
         alive = np.arange(len(words))
         first, size = 0, FIRST_BLOCK
         while first < len(masks) and len(alive):

@@ -67,7 +67,7 @@ def known_texts(problem) -> list[str]:
 def test_the_ramsey_check_agrees_with_the_verifier_on_every_colouring(n, k):
     problem = ramsey(n=n, k=k)
     length = problem.space.length
-    every = ((np.arange(2**length)[:, None] >> np.arange(length)) & 1).astype(np.uint8)
+    every = batch.packed((np.arange(2**length)[:, None] >> np.arange(length)) & 1)
     valid = problem.batch_valid(every)
     assert np.array_equal(valid, scalar_valid(problem, every))
     assert valid.sum() > 0 and (~valid).sum() > 0
@@ -76,7 +76,7 @@ def test_the_ramsey_check_agrees_with_the_verifier_on_every_colouring(n, k):
 @pytest.mark.parametrize("n", range(4, 19))
 def test_every_paley_colouring_passes_the_ramsey_check_exactly_where_the_verifier_says(n):
     problem = ramsey(n=n, k=4)  # a Paley colouring avoids K_4 up to n = 17 (R(4, 4) = 18)
-    bits = np.array([[int(c) for c in problem.construct()]], dtype=np.uint8)
+    bits = batch.packed([[int(c) for c in problem.construct()]])
     assert problem.batch_valid(bits).tolist() == scalar_valid(problem, bits).tolist() == [n <= 17]
 
 
