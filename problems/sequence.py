@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 import sympy
@@ -123,19 +124,17 @@ class Sequence(FastVerify, Problem):
         except ParseError as exc:
             return Verdict(Tier.MALFORMED, reason=str(exc))
         for k, value in zip(self.points, values):
-            if isinstance(value, Undefined):
-                return Verdict(Tier.WRONG, score=0.0, reason=f"undefined at n = {k} ({value})")
-            if isinstance(value, ParseError):
-                return Verdict(Tier.WRONG, score=0.0, reason=f"cannot be evaluated at n = {k} ({value})")
+            if value.__class__ is not int and value.__class__ is not Fraction:  # the first failing point
+                what = "undefined" if isinstance(value, Undefined) else "cannot be evaluated"
+                return Verdict(Tier.WRONG, score=0.0, reason=f"{what} at n = {k} ({value})")
         shown = len(self.terms)
         hits = sum(v == t for v, t in zip(values, self.terms))
-        score = hits / shown
-        for k, (value, term) in enumerate(zip(values, self.terms), start=1):
-            if value != term:
-                return Verdict(Tier.WRONG, score=score, reason=f"a({k}) = {value}, the sequence has {term}")
+        if hits < shown:
+            k, value, term = next((k, v, t) for k, (v, t) in enumerate(zip(values, self.terms), start=1) if v != t)
+            return Verdict(Tier.WRONG, score=hits / shown, reason=f"a({k}) = {value}, the sequence has {term}")
         canonical = "a = " + ", ".join(map(str, values))
         held = list(values[shown:shown + len(self.held_out)]) == list(self.held_out)
-        return self.solution(canonical, score, False, "also gives the held-out terms" if held else None)
+        return self.solution(canonical, 1.0, False, "also gives the held-out terms" if held else None)
 
 
 def make(*, terms, held_out, known_solutions=(), **params) -> Sequence:
