@@ -26,8 +26,9 @@ With --symbolic, only these: for one instance of each of sequence, factor and an
    path (checker=sympy, the reference as it was) over --sympy-attempts: one line per family,
    `FAMILY: fast path N attempts/s, sympy path M attempts/s, fast / sympy = S`, then a line of
    single-process loops (propose and verify, no harness) saying where the time goes: the fast
-   path with its cache, without it, and the sympy path, and the share of distinct candidates
-   the fast path decided itself;
+   path with its cache, without it, the sympy path and proposing alone (the random solver's
+   per-attempt generator, common to both paths, bounds fast / sympy), and the share of distinct
+   candidates the fast path decided itself;
 9. ramsey (the deep bank's instance), now checked in batches: lines 5-7 for it.
 Each rate excludes start-up (Pool's processes, Ray's workers and verifier children; the
 harness reports its start-up apart). Each way is measured in turn, `--rounds` times, and the
@@ -222,8 +223,10 @@ def symbolic_path(cores: int, rounds: int, fast_attempts: int, sympy_attempts: i
         cached = verify_loop(problem, loop_attempts, problem.verify)
         uncached = verify_loop(problem, loop_attempts // 10, problem.uncached_verify)
         reference_loop = verify_loop(reference, sympy_attempts // 4, reference.verify)
+        proposing = verify_loop(problem, loop_attempts // 10, lambda text: None)
         print(f"  {problem.id}, one process, propose and verify: fast path {cached:.0f} attempts/s over "
-              f"{loop_attempts} attempts (without its cache {uncached:.0f}), sympy path {reference_loop:.0f}; "
+              f"{loop_attempts} attempts (without its cache {uncached:.0f}), sympy path {reference_loop:.0f}, "
+              f"proposing alone {proposing:.0f} (so fast / sympy <= {proposing / reference_loop:.0f}); "
               f"the fast path decides {decided_share(problem, 20_000):.1%} of distinct candidates itself")
 
 
