@@ -106,6 +106,8 @@ def packed(bits: np.ndarray) -> np.ndarray:
 
 def unpacked(words: np.ndarray, length: int) -> np.ndarray:
     """A bit string's values back as (n, length) uint8 0s and 1s."""
+    if len(words) == 0:
+        return np.zeros((0, length), dtype=np.uint8)
     octets = np.ascontiguousarray(words).astype("<u8").view(np.uint8).reshape(len(words), -1)
     return np.unpackbits(octets, axis=1, bitorder="little")[:, :length]
 

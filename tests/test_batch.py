@@ -60,6 +60,7 @@ def test_bit_strings_read_back_as_the_colourings_the_family_parses():
     texts = batch.texts(words, problem.space)
     assert all(len(t) == 136 for t in texts)
     assert [problem.parse(text) for text in texts] == [tuple(row) for row in batch.unpacked(words, 136).tolist()]
+    assert batch.texts(words[:0], problem.space) == []  # a piece without a hit
 
 
 def test_a_box_wider_than_int64_is_refused():
