@@ -19,7 +19,7 @@ from harness.mirror import Defer
 from harness.problem import Problem, Tier, Verdict
 
 CHECKERS = ("fast", "sympy")
-CACHE_SIZE = 1 << 15  # verdicts per problem (about 10 MB): misses at 3x10^5 attempts fall 3-8% from 2^12 to 2^16
+CACHE_SIZE = 1 << 15  # verdicts per problem (about 14 MB): misses at 3x10^5 attempts fall 3-8% from 2^12 to 2^16
 CACHED_PROBLEMS = 32  # problems with a cache in one process (at most about 450 MB), the oldest dropped first
 
 _caches: dict[Problem, Callable[[str], Verdict]] = {}
