@@ -14,6 +14,7 @@ from harness.mirror import TOO_LARGE, Mirror, power_too_large, too_large
 from harness.parse import DEFAULT_LIMITS, ParseError, Undefined
 
 _LARGE = "numeric value too large"
+_NUMBERS = (int, Fraction)
 MAX_EXPONENT = DEFAULT_LIMITS.max_exponent
 
 
@@ -115,5 +116,8 @@ class AtPoints(Mirror):
         return [_power(b, e, self.symbolic_exponents) for b, e in zip(base, exponent)]
 
     def varies(self, p) -> bool:
+        first, second = p[0], p[1]
+        if type(first) in _NUMBERS and type(second) in _NUMBERS and first != second:
+            return True  # the usual case, at once
         defined = [v for v in p if not isinstance(v, ParseError)]
         return any(v != defined[0] for v in defined[1:])
