@@ -49,9 +49,9 @@ class RamseyColouring(Problem):
     def instance(self) -> str:
         return f"n={self.n},k={self.k}"
 
-    @property
-    def edges(self) -> list[tuple[int, int]]:
-        return list(itertools.combinations(range(self.n), 2))
+    @cached_property
+    def edges(self) -> tuple[tuple[int, int], ...]:
+        return tuple(itertools.combinations(range(self.n), 2))
 
     @property
     def statement(self) -> str:
