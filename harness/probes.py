@@ -10,6 +10,16 @@ complex only where a logarithm or square root of a negative number makes them so
 branches, as sympy's evalf takes them). Where a point gives no number with a useful bound (a
 division by a number that may be 0, an overflow, an argument on or near a branch cut, an inverse
 trigonometric function outside its real domain), the point is None and the caller defers.
+
+Underflow: a product or quotient of non-zero numbers that falls below TINY (into the subnormals,
+or to 0) is rounded by up to an absolute 2**-1075, not by EPS relative, so it has lost its relative
+precision (B**750 of B = 0.37 is 0.0 in floats, and B**750/B**740 is then 0, not B**10): its point
+is None. Sums and differences need no such rule: their bounds are absolute, and a difference that
+falls into the subnormals is exact. An overflow gives inf or nan, which `_kept` makes None too.
+
+Complex numbers stay complex, even with an imaginary part of exactly 0.0: that part may be a
+non-zero number rounded away (log(-x)*(1 - 1/10**40) - log(-x) is -pi*I/10**40), on either side
+of a cut that log and sqrt take the branch of. Only a float is known to be exactly real.
 """
 from __future__ import annotations
 
@@ -20,20 +30,20 @@ import math
 from harness.mirror import Mirror
 
 EPS = 1e-15  # relative rounding per operation, a few units in the last place of a double
+# Products and quotients of non-zero numbers below this give up (see the docstring). Well above
+# sys.float_info.min (2.2e-308), so that the error terms beside such a result (EPS * |v| and the
+# like, at least 1e-305) are normal numbers too and lose nothing to underflow either.
+TINY = 1e-290
 
 
 def _finite(z) -> bool:
     return math.isfinite(z.real) and math.isfinite(z.imag) if type(z) is complex else math.isfinite(z)
 
 
-def _real(z):
-    """A complex number whose imaginary part is exactly 0, as a float: the exact number is then
-    real, and a negative one lies on the logarithm's cut as sympy's real numbers do."""
-    return z.real if type(z) is complex and z.imag == 0 else z
-
-
 def _mul(a, ea, b, eb):
     v = a * b
+    if abs(v) < TINY and a and b:
+        raise FloatingPointError("underflow")  # see the docstring; `_kept` makes the point None
     return v, abs(a) * eb + abs(b) * ea + ea * eb + EPS * abs(v)
 
 
@@ -41,6 +51,8 @@ def _div(a, ea, b, eb):
     if abs(b) <= eb:
         return None
     v = a / b
+    if abs(v) < TINY and a:
+        raise FloatingPointError("underflow")  # see the docstring; `_kept` makes the point None
     return v, (ea + abs(v) * eb) / (abs(b) - eb) + EPS * abs(v)
 
 
@@ -125,7 +137,7 @@ def _function(name: str, u, r):
 
 
 def _call(name: str, u, eu, du, edu):
-    found = _function(name, _real(u), eu)
+    found = _function(name, u, eu)
     if found is None:
         return None
     v, fp, sup1, sup2 = found
@@ -180,10 +192,9 @@ def _kept(step, *args):
         found = step(*args)
         if found is None or not all(_finite(z) for z in found):
             return None
-    except (ArithmeticError, ValueError):  # an overflow, a division by 0, a math domain error
+    except (ArithmeticError, ValueError):  # an overflow or underflow, a division by 0, a math domain error
         return None
-    v, ev, d, ed = found
-    return _real(v), ev, _real(d), ed
+    return found
 
 
 def rejects(payload, f_values, threshold: float = 1e-9) -> tuple[bool, float]:
