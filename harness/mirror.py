@@ -254,7 +254,10 @@ class Mirror:
         kb, b, pb = self.build(node.left)
         if ke == VAR:
             from harness import polynomials
-            poly = polynomials.of_tree(node.right, self.variable)
+            try:
+                poly = polynomials.of_tree(node.right, self.variable)
+            except polynomials.TooLarge:
+                raise Defer("an exponent of a high degree as written") from None
             if poly is None:
                 raise Defer("an exponent that is not a polynomial as written")
             small = len(poly) <= 2 and all(type(c) is int and abs(c) <= 3 for c in poly if c)

@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import ast
 from fractions import Fraction
-from math import isqrt
+from math import gcd, isqrt, lcm
+
+from harness.parse import DEFAULT_LIMITS
 
 Poly = tuple  # of int | Fraction, lowest degree first
 ZERO: Poly = ()
 ONE: Poly = (1,)
 X: Poly = (0, 1)
+MAX_EXPONENT = DEFAULT_LIMITS.max_exponent  # a power in a polynomial as written: the parser's limit
+# The highest degree whose coefficients the fast paths compute: a polynomial as written of a higher
+# degree (((x + 1)**64)**64, whose expansion takes seconds) is left unexpanded, to the reference
+# or to its value at a point. (x + c)**64 is expanded: MAX_EXPONENT's powers of linear factors.
+MAX_DEGREE = 64
 
 
-def _whole(c):
+def whole(c):
     """A Fraction that is whole, as an int (ints are faster and print alike)."""
     return c.numerator if type(c) is Fraction and c.denominator == 1 else c
 
@@ -30,7 +37,7 @@ def trim(coefficients) -> Poly:
     del c[n:]
     for i, x in enumerate(c):
         if type(x) is Fraction:
-            c[i] = _whole(x)
+            c[i] = whole(x)
     return tuple(c)
 
 
@@ -89,7 +96,7 @@ def at(a: Poly, x):
     value = 0
     for c in reversed(a):
         value = value * x + c
-    return _whole(value) if type(value) is Fraction else value
+    return whole(value) if type(value) is Fraction else value
 
 
 def degree(a: Poly) -> int:
@@ -100,18 +107,64 @@ def _mentions(node: ast.expr, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
-def of_tree(node: ast.expr, variable: str) -> Poly | None:
-    """The polynomial a checked subtree is, when it is one as written (harness.parse's
-    `not_polynomial_as_written`: integers, the variable, + - *, divisions by an expression
-    without the variable, powers whose exponent has no variable and is an integer in 0..64),
-    else None. The subtree has been built without refusal (so no divisor is 0)."""
+class TooLarge(Exception):
+    """A polynomial as written whose degree may pass MAX_DEGREE: its coefficients are not computed."""
+
+
+def of_tree(node: ast.expr, variable: str, max_degree: int = MAX_DEGREE) -> Poly | None:
+    """The polynomial a checked subtree is, when it is one as written, else None. (The reference
+    for "as written" is harness.parse's `not_polynomial_as_written`: integers, the variable, + - *,
+    divisions by an expression without the variable, powers whose exponent has no variable and is
+    an integer in 0..MAX_EXPONENT.) The subtree has been built without refusal (so no divisor is 0).
+    Raises TooLarge, before multiplying anything, where its degree as written passes `max_degree`
+    (((x + 1)**64)**64 would take seconds; a sum's leading terms may cancel, so its true degree
+    may be lower)."""
+    bound = written_degree(node, variable)
+    if bound is not None and bound > max_degree:
+        raise TooLarge(f"a polynomial of degree up to {bound} as written")
+    return None if bound is None else _expanded(node, variable)
+
+
+def written_degree(node: ast.expr, variable: str) -> int | None:
+    """An upper bound on the degree of the polynomial a checked subtree is as written (exact but for
+    cancellations in sums), or None where it is not one (see `of_tree`): one walk, nothing expanded."""
+    kind = type(node)
+    if kind is ast.Constant:
+        return 0 if type(node.value) is int else None
+    if kind is ast.Name:
+        return 1 if node.id == variable else None
+    if kind is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
+        return written_degree(node.operand, variable)
+    if kind is not ast.BinOp or type(node.op) not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
+        return None
+    op = type(node.op)
+    if op in (ast.Div, ast.Pow):
+        if _mentions(node.right, variable):
+            return None
+        right = _expanded(node.right, variable)  # a number: its subtree has no variable
+        left = written_degree(node.left, variable) if right is not None else None
+        if left is None:
+            return None
+        if op is ast.Div:
+            return left if right else None
+        e = right[0] if right else 0
+        return left * e if type(e) is int and 0 <= e <= MAX_EXPONENT else None
+    left = written_degree(node.left, variable)
+    right = written_degree(node.right, variable) if left is not None else None
+    if right is None:
+        return None
+    return left + right if op is ast.Mult else max(left, right)
+
+
+def _expanded(node: ast.expr, variable: str) -> Poly | None:
+    """`of_tree` without the bound on the degree."""
     kind = type(node)
     if kind is ast.Constant:
         return trim([node.value]) if type(node.value) is int else None
     if kind is ast.Name:
         return X if node.id == variable else None
     if kind is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
-        inner = of_tree(node.operand, variable)
+        inner = _expanded(node.operand, variable)
         return neg(inner) if inner is not None and type(node.op) is ast.USub else inner
     if kind is not ast.BinOp:
         return None
@@ -119,17 +172,17 @@ def of_tree(node: ast.expr, variable: str) -> Poly | None:
     if op in (ast.Div, ast.Pow):
         if _mentions(node.right, variable):
             return None
-        right = of_tree(node.right, variable)
-        left = of_tree(node.left, variable) if right is not None and degree(right) <= 0 else None
+        right = _expanded(node.right, variable)
+        left = _expanded(node.left, variable) if right is not None and degree(right) <= 0 else None
         if left is None:
             return None
         if op is ast.Div:
             return scale(left, Fraction(1) / Fraction(right[0])) if right else None
         e = right[0] if right else 0
-        return power(left, e) if type(e) is int and 0 <= e <= 64 else None
+        return power(left, e) if type(e) is int and 0 <= e <= MAX_EXPONENT else None
     combine = {ast.Add: add, ast.Sub: sub, ast.Mult: mul}.get(op)
-    left = of_tree(node.left, variable) if combine is not None else None
-    right = of_tree(node.right, variable) if left is not None else None
+    left = _expanded(node.left, variable) if combine is not None else None
+    right = _expanded(node.right, variable) if left is not None else None
     return None if right is None else combine(left, right)
 
 
@@ -161,12 +214,11 @@ def written(a: Poly, variable: str = "x") -> str:
 def primitive(a: Poly) -> Poly:
     """The integer polynomial with coprime coefficients and positive leading one that is a
     rational multiple of `a` (non-zero)."""
-    from math import gcd, lcm
     denominators = lcm(*(Fraction(c).denominator for c in a))
-    whole = [int(Fraction(c) * denominators) for c in a]
-    common = gcd(*whole)
-    sign = -1 if whole[-1] < 0 else 1
-    return tuple(sign * c // common for c in whole)
+    integers = [int(Fraction(c) * denominators) for c in a]
+    common = gcd(*integers)
+    sign = -1 if integers[-1] < 0 else 1
+    return tuple(sign * c // common for c in integers)
 
 
 def _divisors(n: int, limit: int) -> list[int] | None:
@@ -177,9 +229,14 @@ def _divisors(n: int, limit: int) -> list[int] | None:
     return sorted(set(small + [n // d for d in small]))
 
 
+MAX_ROOT_CANDIDATES = 2_000  # pairs (p, q) that `rational_roots` tries; past it, it gives up
+
+
 def rational_roots(a: Poly, limit: int = 10**6) -> list[Fraction] | None:
     """The distinct rational roots of a non-zero polynomial, ascending; None when its end
-    coefficients are too large to try every candidate p/q."""
+    coefficients are too large, or have too many divisors (MAX_ROOT_CANDIDATES pairs), to try every
+    candidate p/q. A candidate in lowest terms is tried only where p - q divides a(1) and p + q
+    divides a(-1) (as they do for a root: a(x) = (q x - p) b(x) with b integral, by Gauss)."""
     p = primitive(a)
     roots = set()
     while p and p[0] == 0:
@@ -188,11 +245,17 @@ def rational_roots(a: Poly, limit: int = 10**6) -> list[Fraction] | None:
     if len(p) <= 1:
         return sorted(roots)
     tops, bottoms = _divisors(abs(p[0]), limit), _divisors(abs(p[-1]), limit)
-    if tops is None or bottoms is None:
+    if tops is None or bottoms is None or len(tops) * len(bottoms) > MAX_ROOT_CANDIDATES:
         return None
+    at_one, at_minus_one = sum(p), sum(c if k % 2 == 0 else -c for k, c in enumerate(p))
     for top in tops:
         for bottom in bottoms:
-            for candidate in (Fraction(top, bottom), Fraction(-top, bottom)):
+            if gcd(top, bottom) != 1:
+                continue
+            for numerator in (top, -top):
+                if at_one % (bottom - numerator if bottom != numerator else 1) or at_minus_one % (bottom + numerator or 1):
+                    continue
+                candidate = Fraction(numerator, bottom)
                 if at(p, candidate) == 0:
                     roots.add(candidate)
     return sorted(roots)

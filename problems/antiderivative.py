@@ -190,15 +190,19 @@ class Antiderivative(FastVerify, Problem):
         except ParseError as exc:
             return Verdict(Tier.MALFORMED, reason=str(exc))
         for kind, node in denominators(tree, lambda n: v if type(v := mirror.const_of(n)) is int else None):
-            poly = polynomials.of_tree(node, "x")
+            try:
+                poly = polynomials.of_tree(node, "x")
+            except polynomials.TooLarge:
+                return None  # its degree (above 16, or 0 by cancellation) and zeros: the reference finds them
             if poly is None or polynomials.degree(poly) < 1:
                 continue
             if polynomials.degree(poly) > MAX_DENOMINATOR_DEGREE:
                 return Verdict(Tier.WRONG, score=-1.0, reason=f"a denominator of degree {polynomials.degree(poly)} > "
                                f"{MAX_DENOMINATOR_DEGREE}: its zeros are not checked")
-            roots = polynomials.rational_roots(poly)
-            if roots is None or polynomials.real_root_count(poly) != len(roots):
-                return None  # irrational real zeros: the reference finds and names them
+            real_roots = polynomials.real_root_count(poly)
+            roots = polynomials.rational_roots(poly) if real_roots else []
+            if roots is None or real_roots != len(roots):
+                return None  # irrational real zeros, or too many candidates: the reference finds and names them
             for root in roots:
                 if self.f_defined_at(root):
                     return Verdict(Tier.WRONG, score=-1.0,

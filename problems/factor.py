@@ -35,12 +35,11 @@ import sympy
 
 from harness import grammar, polynomials
 from harness.fast_verify import FastVerify
-from harness.mirror import VAR, Mirror
+from harness.mirror import VAR, Defer, Mirror
 from harness.parse import ParseError, Written, checked_tree, not_polynomial_as_written, parse_expression, parse_written
 from harness.problem import Problem, Tier, Verdict
 
 X = sympy.Symbol("x")
-MAX_EXPONENT = 64
 
 
 def _has_x(node: ast.expr) -> bool:
@@ -58,7 +57,7 @@ def written_factors(written: Written) -> list[sympy.Expr]:
             return walk(node.operand)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not _has_x(node.right):
             exponent = written.build(node.right)
-            if exponent.is_Integer and 0 <= exponent <= MAX_EXPONENT:
+            if exponent.is_Integer and 0 <= exponent <= polynomials.MAX_EXPONENT:
                 return walk(node.left) * int(exponent)
         return [node]
     return [written.build(node) for node in walk(written.tree)]
@@ -84,9 +83,40 @@ class FactorSpace:
         return grammar.expression("x", (), version=version)
 
 
+class Unexpanded:
+    """A polynomial as written whose degree passes the mirror's bound (harness.polynomials.MAX_DEGREE):
+    its coefficients are not computed, only its exact values at x = 2 and at x = 3 (where the
+    reference's `check` probes a product first), e.g. ((x + 1)**64)**64."""
+
+    __slots__ = ("at2", "at3")
+    MAX_BITS = 1 << 20  # past this, its values (4**(64**4) for ((((x + 1)**64)**64)**64)**64) are left to the reference
+
+    def __init__(self, at2, at3) -> None:
+        if max(_bits(at2), _bits(at3)) > self.MAX_BITS:
+            raise Defer("the value of a polynomial of a very high degree")
+        self.at2, self.at3 = at2, at3
+
+    @staticmethod
+    def of(p) -> Unexpanded:
+        return p if type(p) is Unexpanded else Unexpanded(polynomials.at(p, 2), polynomials.at(p, 3))
+
+
+def _bits(q) -> int:
+    return q.bit_length() if type(q) is int else q.numerator.bit_length() + q.denominator.bit_length()
+
+
+_VALUE_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+              ast.Div: lambda a, b: polynomials.whole(Fraction(a) / b)}
+
+
 class AsPolynomial(Mirror):
-    """The builder's decisions, with each subtree's payload (its polynomial in x where it is one
-    as written, else None; whether x is written in it)."""
+    """The builder's decisions, with each subtree's payload: its polynomial in x where it is one as
+    written (else None), Unexpanded where that has a degree above `max_degree`; whether x is written
+    in it. (Polynomial as written: the reference is harness.parse's `not_polynomial_as_written`.)"""
+
+    def __init__(self, max_degree: int = polynomials.MAX_DEGREE) -> None:
+        super().__init__()
+        self.max_degree = max_degree
 
     def p_const(self, q):
         return polynomials.trim([q]), False
@@ -95,12 +125,19 @@ class AsPolynomial(Mirror):
         return polynomials.X, True
 
     def p_neg(self, p):
-        return (None if p[0] is None else polynomials.neg(p[0])), p[1]
+        poly = p[0]
+        if type(poly) is Unexpanded:
+            return Unexpanded(-poly.at2, -poly.at3), p[1]
+        return (None if poly is None else polynomials.neg(poly)), p[1]
 
     def p_op(self, op, a, b):
         has_x = a[1] or b[1]
         if a[0] is None or b[0] is None or op is ast.Div and b[1]:
             return None, has_x
+        if (type(a[0]) is Unexpanded or type(b[0]) is Unexpanded
+                or op is ast.Mult and polynomials.degree(a[0]) + polynomials.degree(b[0]) > self.max_degree):
+            u, w, combine = Unexpanded.of(a[0]), Unexpanded.of(b[0]), _VALUE_OPS[op]
+            return Unexpanded(combine(u.at2, w.at2), combine(u.at3, w.at3)), has_x
         if op is ast.Div:
             return polynomials.scale(a[0], Fraction(1) / Fraction(b[0][0])), has_x
         combine = polynomials.add if op is ast.Add else polynomials.sub if op is ast.Sub else polynomials.mul
@@ -109,12 +146,22 @@ class AsPolynomial(Mirror):
     def p_pow(self, base, exponent):
         has_x = base[1] or exponent[1]
         e = exponent[0]
-        if base[0] is None or e is None or exponent[1] or len(e) > 1 or (e and type(e[0]) is not int):
+        if (base[0] is None or e is None or exponent[1] or type(e) is Unexpanded or len(e) > 1
+                or (e and type(e[0]) is not int)):
             return None, has_x
         e = e[0] if e else 0
-        return (polynomials.power(base[0], e) if 0 <= e <= MAX_EXPONENT else None), has_x
+        if not 0 <= e <= polynomials.MAX_EXPONENT:
+            return None, has_x
+        if type(base[0]) is Unexpanded or polynomials.degree(base[0]) * e > self.max_degree:
+            u = Unexpanded.of(base[0])
+            if max(_bits(u.at2), _bits(u.at3)) * e > Unexpanded.MAX_BITS:
+                raise Defer("the value of a polynomial of a very high degree")
+            return Unexpanded(u.at2 ** e, u.at3 ** e), has_x
+        return polynomials.power(base[0], e), has_x
 
     def varies(self, p) -> bool:
+        if type(p[0]) is Unexpanded:
+            return p[0].at2 != p[0].at3
         return p[0] is not None and polynomials.degree(p[0]) >= 1
 
     def factors(self, node: ast.expr) -> list[ast.expr]:
@@ -127,7 +174,7 @@ class AsPolynomial(Mirror):
             return self.factors(node.operand)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not self.seen[id(node.right)][2][1]:
             exponent = self.const_of(node.right)
-            if type(exponent) is int and 0 <= exponent <= MAX_EXPONENT:
+            if type(exponent) is int and 0 <= exponent <= polynomials.MAX_EXPONENT:
                 return self.factors(node.left) * exponent
         return [node]
 
@@ -173,7 +220,7 @@ class Factorisation(FastVerify, Problem):
         return [sympy.Poly(f, X) for f in written_factors(written) if f.has(X)]
 
     def check(self, written: Written) -> tuple[float, str | None]:
-        why = not_polynomial_as_written(written, written.tree, "x", MAX_EXPONENT)
+        why = not_polynomial_as_written(written, written.tree, "x", polynomials.MAX_EXPONENT)
         if why is not None:
             return -1.0, f"not a polynomial as written: {why}"
         expr = written.expr
@@ -215,7 +262,7 @@ class Factorisation(FastVerify, Problem):
             for f in plain:
                 product = polynomials.mul(product, f)
             return self._verdict(product, factors)
-        mirror = AsPolynomial()
+        mirror = AsPolynomial(max(polynomials.MAX_DEGREE, polynomials.degree(self.p_coefficients)))
         try:
             tree = checked_tree(text)
             product = mirror.build(tree)[2][0]
@@ -223,6 +270,10 @@ class Factorisation(FastVerify, Problem):
             return Verdict(Tier.MALFORMED, reason=str(exc))
         if product is None:
             return None  # not a polynomial as written: the reference says why
+        if type(product) is Unexpanded:  # the reference's probe at x = 3, and no further
+            if product.at3 != polynomials.at(self.p_coefficients, 3):
+                return Verdict(Tier.WRONG, score=-1.0, reason="the product differs from p at x = 3")
+            return None
         factors = [mirror.seen[id(node)][2][0] for node in mirror.factors(tree) if mirror.seen[id(node)][0] == VAR]
         return self._verdict(product, factors)
 

@@ -63,6 +63,25 @@ def test_roots_and_irreducibility_agree_with_sympy():
     assert polynomials.rational_roots((10**13, 1)) is None  # too many divisors to try
 
 
+def test_rational_roots_give_up_past_their_candidates():
+    many = polynomials.trim([-720720] + [0] * 14 + [720719, 720720])  # 240 x 240 candidates p/q
+    assert polynomials.real_root_count(many) == 2 and polynomials.rational_roots(many) is None
+    fewer = polynomials.mul((-7, 720), (11, 13))  # 4 x 60 candidates, the roots 7/720 and -11/13 among them
+    assert polynomials.rational_roots(fewer) == [Fraction(-11, 13), Fraction(7, 720)]
+
+
+def test_of_tree_bounds_the_degree_before_expanding():
+    def tree(text):
+        return ast.parse(text, mode="eval").body
+    assert polynomials.written_degree(tree("((x + 1)**64)**64"), "x") == 4096
+    with pytest.raises(polynomials.TooLarge):  # before expanding (seconds)
+        polynomials.of_tree(tree("((x + 1)**64)**64"), "x")
+    assert polynomials.of_tree(tree("((x + 1)**64)**64*pi"), "x") is None  # not a polynomial as written, at once
+    assert polynomials.of_tree(tree("((x + 1)**64)**64*x**-1"), "x") is None
+    assert polynomials.of_tree(tree("(x + 1)**64"), "x") == tuple(sympy.Poly((X + 1)**64, X).all_coeffs()[::-1])
+    assert polynomials.written_degree(tree("(x**3 - x**3)*x + 2"), "x") == 4  # a bound: sums may cancel
+
+
 EXPRESSIONS = ["x**2 + 1", "(x - 1)*(x + 1)/2", "x/(x + 1)", "x**(3 - 2)", "x**(x - x)", "sin(x)", "pi*x",
                "x/(x - x + 1)", "(x + 1)**64", "(x + 1)**(4/2)", "x**-1", "-(x - 3)", "+x", "x*0 + 1", "3/(2 - 1/2)"]
 

@@ -149,3 +149,47 @@ def test_a_repeated_candidate_is_verified_once_and_gets_the_same_verdict(monkeyp
     assert first[0] is first[2] is first[3] and first[0].tier is Tier.INTERESTING and first[1].tier is Tier.WRONG
     reference(problem).verify("n")  # the reference path is not cached
     assert calls == ["n", "n + 1"]
+
+
+class WorkExhausted(BaseException):  # not an Exception: the fast path's fallback must not swallow it
+    pass
+
+
+@pytest.fixture
+def work_budget(monkeypatch):
+    """Count the coefficient operations of harness.polynomials (a product of polynomials of n and m
+    terms is n*m, a value at a point is n) and stop past 10^6: expanding (x + 1)**4096 takes 8x10^6."""
+    from harness import polynomials
+    spent = [0]
+
+    def spend(n):
+        spent[0] += n
+        if spent[0] > 10**6:
+            raise WorkExhausted(f"{spent[0]} coefficient operations")
+    mul, at = polynomials.mul, polynomials.at
+    monkeypatch.setattr(polynomials, "mul", lambda a, b: spend(len(a) * len(b)) or mul(a, b))
+    monkeypatch.setattr(polynomials, "at", lambda a, x: spend(len(a)) or at(a, x))
+    return spent
+
+
+FACTOR_X2_MINUS_1, ANTIDERIVATIVE_2X = factor(polynomial="x**2 - 1"), antiderivative(integrand="2*x")
+
+
+@pytest.mark.parametrize("problem, text, decided", [
+    (FACTOR_X2_MINUS_1, "(((x+1)**64)**64)**3", True),  # reference: wrong at x = 3 in 0.03 s
+    (FACTOR_X2_MINUS_1, "((x+1)**64)**64", True),
+    (FACTOR_X2_MINUS_1, "-((x - 1)*((x + 1)**64)**64)*(x + 1)*2/2", True),
+    (FACTOR_X2_MINUS_1, "(x - 1)*(x + 1)*((x + 1)**64)**64/((x + 1)**64)**64", False),  # x in a divisor
+    (FACTOR_X2_MINUS_1, "((x + 1)**64)**64 - (((x + 1)**16)**16)**16 + (x - 1)*(x + 1)", False),  # may be constant
+    (FACTOR_X2_MINUS_1, "((x + 1)**64)**64*sin(x)", False),
+    (ANTIDERIVATIVE_2X, "x**2 + 0/(((1 + x/10**7)**64)**64*pi)", False),  # reference: novel in 0.06 s
+    (ANTIDERIVATIVE_2X, "x**2 + 0/(((1 + x/10**7)**64)**64*sin(x))", False),
+    (ANTIDERIVATIVE_2X, "x**2 + 0/(720720*x**16 + 720719*x**15 - 720720)", False),  # 240 x 240 candidate roots
+    (sequence(name="p", terms=(2, 4, 8), held_out=(16,)), "2**(((n + 1)**16)**16)", False),  # an exponent of degree 256
+], ids=lambda v: v if isinstance(v, str) else v.family if not isinstance(v, bool) else "")
+def test_exponent_bombs_get_the_reference_verdict_without_expanding(problem, text, decided, work_budget):
+    """Where the reference is quick (a probe at x = 3, a name that makes a denominator no polynomial),
+    the fast path gives its verdict or defers, without expanding a polynomial of degree 4096."""
+    assert (problem.decided(text) is not None) == decided
+    assert work_budget[0] < 10**5
+    assert disagreements(problem, [text])[0] == []
