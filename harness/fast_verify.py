@@ -12,6 +12,8 @@ repeated candidate gets the verdict its first occurrence got.
 """
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from functools import lru_cache
 from typing import Callable, ClassVar
 
@@ -23,6 +25,14 @@ CACHE_SIZE = 1 << 15  # verdicts per problem (about 14 MB): misses at 3x10^5 att
 CACHED_PROBLEMS = 32  # problems with a cache in one process (at most about 450 MB), the oldest dropped first
 
 _caches: dict[Problem, Callable[[str], Verdict]] = {}
+_fallbacks: Counter[tuple[str, str]] = Counter()
+log = logging.getLogger(__name__)
+
+
+def fallbacks() -> dict[tuple[str, str], int]:
+    """How many candidates a fast path that raised has left to the reference in this process, by
+    (problem id, exception type): a fast path's bug, made visible (each is logged once too)."""
+    return dict(_fallbacks)
 
 
 def clear_caches() -> None:
@@ -65,7 +75,12 @@ class FastVerify:
         """The fast verdict, or the reference's where the fast path defers."""
         try:
             verdict = self.decided(text)
-        except Exception:  # a fast-path bug must not lose the attempt: the reference decides
+        except Exception as exc:  # a fast-path bug must not lose the attempt: the reference decides
+            key = (self.id, type(exc).__name__)
+            if not _fallbacks[key]:
+                log.warning("%s: the fast path raised %s (%s) on %.80r; the reference decides (fast_verify.fallbacks() "
+                            "counts them)", self.id, key[1], exc, text)
+            _fallbacks[key] += 1
             verdict = None
         return Problem.verify(self, text) if verdict is None else verdict
 

@@ -84,18 +84,22 @@ def checked_tree(text: str, limits: Limits = DEFAULT_LIMITS) -> ast.expr:
     from. The size of the usual trees is counted without `ast.iter_child_nodes` (3x faster); a
     tree past a limit, or of another shape, is walked as `_tree` walks it, for the same error."""
     body = _parsed(text, limits)
-    size = _size(body)
+    size = _size(body, limits.max_depth + 1)
     if size is None or size[0] > limits.max_nodes or size[1] > limits.max_depth:
         _check_size(body, limits)
     return body
 
 
-def _size(node: ast.AST) -> tuple[int, int] | None:
+def _size(node: ast.AST, budget: int) -> tuple[int, int] | None:
     """(nodes, depth) of a tree of numbers, names, unary and binary operators, as `_check_size`
-    counts them (operators and a name's context are nodes too); None for other shapes."""
+    counts them (operators and a name's context are nodes too); None for other shapes, and for a
+    tree deeper than `budget` (Python parses `-` * 1998 + `n`, whose recursive walk would overflow
+    the stack: `_check_size` walks it without recursion)."""
+    if budget == 0:
+        return None
     kind = type(node)
     if kind is ast.BinOp:
-        left, right = _size(node.left), _size(node.right)
+        left, right = _size(node.left, budget - 1), _size(node.right, budget - 1)
         if left is None or right is None:
             return None
         return left[0] + right[0] + 2, max(left[1], right[1], 1) + 1
@@ -104,7 +108,7 @@ def _size(node: ast.AST) -> tuple[int, int] | None:
     if kind is ast.Name:
         return 2, 2
     if kind is ast.UnaryOp:
-        inner = _size(node.operand)
+        inner = _size(node.operand, budget - 1)
         return None if inner is None else (inner[0] + 2, max(inner[1], 1) + 1)
     return None
 
