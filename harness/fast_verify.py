@@ -7,24 +7,28 @@ reference would give it, or None (or Defer) where it cannot, and the reference d
 alone, for tests and benchmarks).
 
 Verification is deterministic, and random expression search repeats itself at volume, so on the
-fast path each problem keeps the verdicts of its last CACHE_SIZE distinct candidate texts: a
-repeated candidate gets the verdict its first occurrence got.
+fast path each problem keeps the verdicts of its last CACHE_SIZE distinct short candidate texts
+(text, reason and canonical form within CACHED_CHARS): a repeated candidate gets the verdict its
+first occurrence got.
 """
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from functools import lru_cache
-from typing import Callable, ClassVar
+from collections import Counter, OrderedDict
+from typing import ClassVar
 
 from harness.mirror import Defer
 from harness.problem import Problem, Tier, Verdict
 
 CHECKERS = ("fast", "sympy")
 CACHE_SIZE = 1 << 15  # verdicts per problem (about 14 MB): misses at 3x10^5 attempts fall 3-8% from 2^12 to 2^16
-CACHED_PROBLEMS = 32  # problems with a cache in one process (at most about 450 MB), the oldest dropped first
+# An entry holds at most this many characters of text, reason and canonical form: with its objects
+# at most about 700 B (measured; random search's average 420 B), so a cache is at most about 23 MB.
+# A longer candidate (the parser admits 2,000 characters) or verdict is verified every time.
+CACHED_CHARS = 400
+CACHED_PROBLEMS = 32  # problems with a cache in one process (at most about 750 MB), the oldest dropped first
 
-_caches: dict[Problem, Callable[[str], Verdict]] = {}
+_caches: dict[Problem, _VerdictCache] = {}
 _fallbacks: Counter[tuple[str, str]] = Counter()
 log = logging.getLogger(__name__)
 
@@ -64,12 +68,12 @@ class FastVerify:
     def verify(self, text: str) -> Verdict:
         if self.checker == "sympy":
             return Problem.verify(self, text)
-        verify = _caches.get(self)
-        if verify is None:
+        cache = _caches.get(self)
+        if cache is None:
             if len(_caches) >= CACHED_PROBLEMS:
                 del _caches[next(iter(_caches))]
-            verify = _caches[self] = lru_cache(maxsize=CACHE_SIZE)(self.uncached_verify)
-        return verify(text)
+            cache = _caches[self] = _VerdictCache(self.uncached_verify)
+        return cache(text)
 
     def uncached_verify(self, text: str) -> Verdict:
         """The fast verdict, or the reference's where the fast path defers."""
@@ -91,3 +95,26 @@ class FastVerify:
         if why is None:
             return Verdict(Tier.NOVEL, canonical, score, "not among the known solutions")
         return Verdict(Tier.INTERESTING, canonical, score, why)
+
+
+class _VerdictCache:
+    """One problem's verdicts of its last CACHE_SIZE distinct candidates (least recently used out),
+    of those whose text, reason and canonical form have at most CACHED_CHARS characters."""
+
+    __slots__ = ("verify", "entries")
+
+    def __init__(self, verify) -> None:
+        self.verify, self.entries = verify, OrderedDict()
+
+    def __call__(self, text: str) -> Verdict:
+        entries = self.entries
+        verdict = entries.get(text) if type(text) is str else None
+        if verdict is not None:
+            entries.move_to_end(text)
+            return verdict
+        verdict = self.verify(text)
+        if type(text) is str and len(text) + len(verdict.reason or "") + len(verdict.canonical or "") <= CACHED_CHARS:
+            entries[text] = verdict
+            if len(entries) > CACHE_SIZE:
+                entries.popitem(last=False)
+        return verdict

@@ -28,3 +28,24 @@ def test_a_deep_unary_chain_gets_the_reference_verdict_from_the_fast_path():
     text = "-" * 1998 + "n"  # Python parses it; counting its size recursively overflowed the stack
     fast = NATURALS.decided(text)
     assert fast == dataclasses.replace(NATURALS, checker="sympy").verify(text) and fast.tier.value == "malformed"
+
+
+def test_the_verdict_cache_keeps_only_short_texts_and_verdicts(monkeypatch):
+    problem = sequence(name="cache-bound", terms=(1, 2, 3, 4, 5), held_out=(6, 7, 8))
+    calls = []
+    original = type(problem).fast_verdict
+    monkeypatch.setattr(type(problem), "fast_verdict", lambda self, text: calls.append(text) or original(self, text))
+    short, long = "n", "n" + " + 0" * 200  # 801 characters: within the parser's 2,000, past the cache's bound
+    for text in (short, long) * 2:
+        problem.verify(text)
+    assert calls == [short, long, long]
+    assert len(long) > fast_verify.CACHED_CHARS
+
+
+def test_a_long_verdict_is_not_cached(monkeypatch):
+    problem = sequence(name="cache-reason", terms=(1, 2, 3, 4, 5), held_out=(6, 7, 8))
+    calls = []
+    long_reason = fast_verify.Verdict(fast_verify.Tier.WRONG, reason="x" * fast_verify.CACHED_CHARS)
+    monkeypatch.setattr(type(problem), "fast_verdict", lambda self, text: calls.append(text) or long_reason)
+    assert problem.verify("n") is long_reason and problem.verify("n") is long_reason
+    assert calls == ["n", "n"]
