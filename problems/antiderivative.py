@@ -38,11 +38,11 @@ import sympy
 
 from harness import polynomials
 from harness.fast_verify import FastVerify
-from harness.parse import (ParseError, Written, checked_tree, not_polynomial_as_written, parse_expression,
-                           parse_written)
+from harness.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
 from harness.probes import Probes, rejects
 from harness.problem import Problem, Tier, Verdict
 from harness.space import ExpressionGrammar
+from harness.syntax import checked_tree
 
 X = sympy.Symbol("x", real=True)
 PROBE_POINTS = (0.31, 0.73, 1.37, 2.11, 2.93)

@@ -36,8 +36,9 @@ import sympy
 from harness import grammar, polynomials
 from harness.fast_verify import FastVerify
 from harness.mirror import VAR, Defer, Mirror
-from harness.parse import ParseError, Written, checked_tree, not_polynomial_as_written, parse_expression, parse_written
+from harness.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
 from harness.problem import Problem, Tier, Verdict
+from harness.syntax import checked_tree
 
 X = sympy.Symbol("x")
 

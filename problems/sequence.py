@@ -28,9 +28,10 @@ import sympy
 
 from harness.exact_points import AtPoints
 from harness.fast_verify import FastVerify
-from harness.parse import ParseError, Undefined, Written, checked_tree, parse_written
+from harness.parse import ParseError, Undefined, Written, parse_written
 from harness.problem import Problem, Tier, Verdict
 from harness.space import ExpressionGrammar
+from harness.syntax import checked_tree
 
 N = sympy.Symbol("n", integer=True, positive=True)
 EXTRA_TERMS = 4  # values beyond the held-out terms that also tell formulas apart

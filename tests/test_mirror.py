@@ -10,8 +10,9 @@ import sympy
 
 from harness.exact_points import AtPoints
 from harness.mirror import CONST, TRANS, VAR, Defer
-from harness.parse import ParseError, checked_tree, parse_written
+from harness.parse import ParseError, parse_written
 from harness.probes import Probes
+from harness.syntax import checked_tree
 from problems.antiderivative import PROBE_POINTS
 from problems.factor import AsPolynomial
 

@@ -3,8 +3,9 @@ import sympy
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from harness.parse import (Limits, ParseError, Undefined, _int_tuple_from_tree, _plain_ints, checked_tree,
-                           parse_expression, parse_int_tuple, parse_written)
+from harness.parse import (Limits, ParseError, Undefined, _int_tuple_from_tree, _plain_ints, parse_expression,
+                           parse_int_tuple, parse_written)
+from harness.syntax import checked_tree
 
 x = sympy.Symbol("x")
 

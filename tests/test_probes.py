@@ -9,9 +9,10 @@ import pytest
 import sympy
 
 from harness.mirror import Defer
-from harness.parse import ParseError, checked_tree, parse_expression, parse_written
+from harness.parse import ParseError, parse_expression, parse_written
 from harness.probes import Probes, rejects
 from harness.space import ExpressionGrammar
+from harness.syntax import checked_tree
 from problems.antiderivative import PROBE_POINTS, make as antiderivative
 
 X = sympy.Symbol("x", real=True)
