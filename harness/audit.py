@@ -662,7 +662,7 @@ def _fingerprint(problem: Problem) -> str:
     verifier's base, the parser, the batch checks, the fast paths and this checker."""
     files = [sys.modules[type(problem).__module__].__file__, __file__]
     files += [str(Path(__file__).with_name(name)) for name in ("problem.py", "syntax.py", "parse.py", "batch.py",
-                                                                "space.py", "fast_verify.py", "mirror.py",
+                                                                "space.py", "fast_verify.py", "mirror.py", "rationals.py",
                                                                 "exact_points.py", "polynomials.py", "probes.py")]
     digest = hashlib.sha256(repr(problem).encode())
     for name in files:

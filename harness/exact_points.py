@@ -10,8 +10,9 @@ from __future__ import annotations
 import ast
 from fractions import Fraction
 
-from harness.mirror import TOO_LARGE, Mirror, power_too_large, too_large
-from harness.parse import DEFAULT_LIMITS, ParseError, Undefined
+from harness.mirror import Mirror
+from harness.rationals import TOO_LARGE, power_too_large, too_large, whole
+from harness.syntax import DEFAULT_LIMITS, ParseError, Undefined
 
 _LARGE = "numeric value too large"
 _NUMBERS = (int, Fraction)
@@ -20,10 +21,6 @@ MAX_EXPONENT = DEFAULT_LIMITS.max_exponent
 
 # |b| below this: b**e is within every bound (digits(b) * e <= 240, so |b**e| < 10**240)
 _BASE_BOUND = [0] + [10 ** (DEFAULT_LIMITS.max_int_digits * 4 // e) for e in range(1, MAX_EXPONENT + 1)]
-
-
-def _number(v):
-    return v.numerator if type(v) is Fraction and v.denominator == 1 else v
 
 
 def _checked(v):
@@ -37,16 +34,16 @@ def _step(op: type, a, b):
     if isinstance(b, ParseError):
         return b
     if op is ast.Add:
-        return _checked(_number(a + b))
+        return _checked(whole(a + b))
     if op is ast.Sub:
-        return _checked(_number(a - b))
+        return _checked(whole(a - b))
     if op is ast.Mult:
-        return _checked(_number(a * b))
+        return _checked(whole(a * b))
     if b == 0:
         return Undefined("division by zero")
     if type(a) is int and type(b) is int:
         return _checked(a // b if a % b == 0 else Fraction(a, b))
-    return _checked(_number(Fraction(a) / b))
+    return _checked(whole(Fraction(a) / b))
 
 
 def _power(b, e, symbolic: bool):
@@ -65,7 +62,7 @@ def _power(b, e, symbolic: bool):
         return ParseError("numeric power too large")
     if b == 0 and e < 0:
         return Undefined("0 to a negative power")
-    return _checked(_number(Fraction(b) ** e) if e < 0 else b ** e)
+    return _checked(whole(Fraction(b) ** e) if e < 0 else b ** e)
 
 
 class AtPoints(Mirror):
@@ -98,7 +95,7 @@ class AtPoints(Mirror):
             return [_step(op, x, y) for x, y in zip(a, b)]
         for v in out:
             if type(v) is not int:
-                return [_checked(_number(v)) for v in out]
+                return [_checked(whole(v)) for v in out]
         if max(out) < TOO_LARGE and min(out) > -TOO_LARGE:
             return out
         return [_checked(v) for v in out]

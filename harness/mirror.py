@@ -25,37 +25,16 @@ import ast
 from fractions import Fraction
 from typing import Any
 
+from harness import polynomials
 from harness.parse import DEFAULT_LIMITS, FUNCTIONS, Limits, ParseError, Undefined
+from harness.rationals import LITERAL_LIMIT, power_too_large, rational_sqrt, too_large, whole
 
 CONST, TRANS, VAR = 0, 1, 2
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
-_LITERAL_LIMIT = 10 ** DEFAULT_LIMITS.max_int_digits
-TOO_LARGE = 10 ** (DEFAULT_LIMITS.max_int_digits * 4)  # a rational with more digits is refused
 
 
 class Defer(Exception):
     """The fast path cannot tell what the reference would say: ask the reference."""
-
-
-def too_large(q) -> bool:
-    """Has the rational more than 240 digits in its numerator or denominator (`_Builder._bounded`)?"""
-    if type(q) is int:
-        return not -TOO_LARGE < q < TOO_LARGE
-    return not -TOO_LARGE < q.numerator < TOO_LARGE or q.denominator >= TOO_LARGE
-
-
-_POWERS_OF_TEN = [10**d for d in range(DEFAULT_LIMITS.max_int_digits * 4 + 2)]
-
-
-def power_too_large(q, e: int) -> bool:
-    """Is digits(q) * |e| past 240 digits (`_Builder._power`'s bound on a numeric power)?
-    digits(q) = d <= 240 // |e| exactly when every part of q is below 10**(240 // |e|)."""
-    if e == 0:
-        return False
-    bound = _POWERS_OF_TEN[DEFAULT_LIMITS.max_int_digits * 4 // abs(e)]
-    if type(q) is int:
-        return not -bound < q < bound
-    return not -bound < q.numerator < bound or q.denominator >= bound
 
 
 # sympy's value of f(q) for a rational q: the exceptions to "transcendental" (the rest is TRANS)
@@ -162,7 +141,7 @@ class Mirror:
         for k, c in a.items():
             for j, d in b.items():
                 out[k + j] = out.get(k + j, 0) + c * d
-        return {k: _whole(c) for k, c in out.items() if c}
+        return {k: whole(c) for k, c in out.items() if c}
 
     def _build(self, node: ast.expr) -> tuple[int, Any, Any]:
         kind = type(node)
@@ -184,7 +163,7 @@ class Mirror:
             value = node.value
             if type(value) is not int:
                 raise ParseError(f"only integer constants are allowed, got {type(value).__name__}")
-            if not -_LITERAL_LIMIT < value < _LITERAL_LIMIT:
+            if not -LITERAL_LIMIT < value < LITERAL_LIMIT:
                 raise ParseError(f"integer with more than {self.limits.max_int_digits} digits")
             return CONST, value, self.p_const(value)
         elif kind is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
@@ -202,10 +181,8 @@ class Mirror:
             raise Undefined("division by zero")
         payload = self.p_op(op, pl, pr)  # as written: a constant of sympy's (0*x) may fail at a point
         if kl == CONST and kr == CONST:
-            value = (vl + vr if op is ast.Add else vl - vr if op is ast.Sub else vl * vr if op is ast.Mult
-                     else Fraction(vl, vr) if type(vl) is int and type(vr) is int else Fraction(vl) / vr)
-            if type(value) is Fraction and value.denominator == 1:
-                value = value.numerator
+            value = whole(vl + vr if op is ast.Add else vl - vr if op is ast.Sub else vl * vr if op is ast.Mult
+                          else Fraction(vl, vr) if type(vl) is int and type(vr) is int else Fraction(vl) / vr)
             if too_large(value):
                 raise ParseError("numeric value too large")
             return CONST, value, payload
@@ -236,9 +213,7 @@ class Mirror:
             raise Undefined("0 to a negative power")
         payload = self.p_pow(pb, pe)
         if kb == CONST:
-            value = Fraction(b) ** e if e < 0 else b ** e
-            if type(value) is Fraction and value.denominator == 1:
-                value = value.numerator
+            value = whole(Fraction(b) ** e) if e < 0 else b ** e
             if too_large(value):
                 raise ParseError("numeric value too large")
             return CONST, value, payload
@@ -253,7 +228,6 @@ class Mirror:
             raise ParseError("exponents must be integer literals")
         kb, b, pb = self.build(node.left)
         if ke == VAR:
-            from harness import polynomials
             try:
                 poly = polynomials.of_tree(node.right, self.variable)
             except polynomials.TooLarge:
@@ -285,7 +259,7 @@ class Mirror:
                 raise Defer("a function of a constant that sympy may simplify")
             return TRANS, value | {name}, payload
         if name == "sqrt":
-            root = _rational_sqrt(value)
+            root = rational_sqrt(value)
             if root is None:
                 raise Defer("the square root of a rational that is not a square")
             return CONST, root, payload
@@ -299,22 +273,6 @@ class Mirror:
         return TRANS, frozenset({name} | extra), payload
 
 
-def _whole(q):
-    return q.numerator if type(q) is Fraction and q.denominator == 1 else q
-
-
 def _same(a: ast.expr, b: ast.expr) -> bool:
     """Are two subtrees written alike (so sympy builds them to one expression)?"""
     return ast.dump(a) == ast.dump(b)
-
-
-def _rational_sqrt(q):
-    from math import isqrt
-    q = Fraction(q)
-    if q < 0:
-        return None
-    top, bottom = isqrt(q.numerator), isqrt(q.denominator)
-    if top * top != q.numerator or bottom * bottom != q.denominator:
-        return None
-    root = Fraction(top, bottom)
-    return root.numerator if root.denominator == 1 else root

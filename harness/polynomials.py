@@ -10,7 +10,8 @@ import ast
 from fractions import Fraction
 from math import gcd, isqrt, lcm
 
-from harness.parse import DEFAULT_LIMITS
+from harness.rationals import whole
+from harness.syntax import DEFAULT_LIMITS
 
 Poly = tuple  # of int | Fraction, lowest degree first
 ZERO: Poly = ()
@@ -21,11 +22,6 @@ MAX_EXPONENT = DEFAULT_LIMITS.max_exponent  # a power in a polynomial as written
 # degree (((x + 1)**64)**64, whose expansion takes seconds) is left unexpanded, to the reference
 # or to its value at a point. (x + c)**64 is expanded: MAX_EXPONENT's powers of linear factors.
 MAX_DEGREE = 64
-
-
-def whole(c):
-    """A Fraction that is whole, as an int (ints are faster and print alike)."""
-    return c.numerator if type(c) is Fraction and c.denominator == 1 else c
 
 
 def trim(coefficients) -> Poly:

@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from harness import polynomials
-from harness.parse import Written, not_polynomial_as_written, parse_written
+from harness.parse import not_polynomial_as_written, parse_written
 
 X = sympy.Symbol("x")
 
