@@ -16,13 +16,14 @@ MAX_DENOMINATOR_DEGREE is refused. Zeros of other denominators (`cos(x) - 1`) an
 The verifier has two paths (harness.fast_verify): the sympy one above is the reference; the fast
 one decides without sympy what can be decided exactly as the reference would: malformed (the
 parser's decisions mirrored, harness.mirror), the domain rule (a polynomial denominator's zeros,
-found exactly when they are rational; harness.polynomials) and the numeric probes, which only
+found exactly when they are rational; harness.polynomials, harness.roots) and the numeric probes, which only
 reject: F is differentiated on its syntax tree in floating point with a proven error bound
 (harness.probes), and a candidate is wrong when |F' - f| at a probe point exceeds 1e-9 by more
 than that bound, so sympy's probe (the same points, the same 1e-9) rejects it too. What decides that
 F' - f = 0 is the reference's own `simplify`, and `interesting` reads sympy's operation count:
 a candidate that passes the probes (a solution, or nearly one) goes to the reference, as does
-one with a denominator whose real zeros are irrational and one whose probes meet a number
+one with a denominator whose real zeros are irrational (or whose degree as written passes 64, or
+whose rational roots have too many candidates) and one whose probes meet a number
 without a trustworthy value (a pole, an overflow, a branch cut).
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Callable
 
 import sympy
 
-from harness import polynomials
+from harness import polynomials, roots
 from harness.fast_verify import FastVerify
 from harness.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
 from harness.probes import Probes, rejects
@@ -199,11 +200,11 @@ class Antiderivative(FastVerify, Problem):
             if polynomials.degree(poly) > MAX_DENOMINATOR_DEGREE:
                 return Verdict(Tier.WRONG, score=-1.0, reason=f"a denominator of degree {polynomials.degree(poly)} > "
                                f"{MAX_DENOMINATOR_DEGREE}: its zeros are not checked")
-            real_roots = polynomials.real_root_count(poly)
-            roots = polynomials.rational_roots(poly) if real_roots else []
-            if roots is None or real_roots != len(roots):
+            real = roots.real_root_count(poly)
+            rational = roots.rational_roots(poly) if real else []
+            if rational is None or real != len(rational):
                 return None  # irrational real zeros, or too many candidates: the reference finds and names them
-            for root in roots:
+            for root in rational:
                 if self.f_defined_at(root):
                     return Verdict(Tier.WRONG, score=-1.0,
                                    reason=f"undefined at x = {root} ({kind}), where f is defined")

@@ -18,9 +18,11 @@ The verifier has two paths (harness.fast_verify): the sympy one above is the ref
 one mirrors the parser's decisions without sympy (harness.mirror) and does the polynomial
 arithmetic over the rationals itself (harness.polynomials): the product against p, the factors'
 coefficients and canonical form, and irreducibility, which for degree 2 and 3 is having no
-rational root. It defers to the reference for a product that is not a polynomial as written (so
-wrong, or malformed), a factor of degree 4 or more in a valid product, and where sympy's
-evaluation could make a subtree in x constant that is not written so.
+rational root (harness.roots). A product whose degree as written passes 64 (or p's degree) is not
+expanded: its exact value at x = 3 decides, as the reference's probe there does, or the reference
+does. It defers to the reference for a product that is not a polynomial as written (so wrong, or
+malformed), a factor of degree 4 or more in a valid product, and where sympy's evaluation could
+make a subtree in x constant that is not written so.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from functools import cached_property
 
 import sympy
 
-from harness import grammar, polynomials
+from harness import grammar, polynomials, roots
 from harness.fast_verify import FastVerify
 from harness.mirror import VAR, Defer, Mirror
 from harness.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
@@ -290,7 +292,7 @@ class Factorisation(FastVerify, Problem):
             return Verdict(Tier.WRONG, score=0.0, reason="needs at least two non-constant factors")
         if any(type(c) is not int for f in factors for c in f):
             return Verdict(Tier.WRONG, score=0.0, reason="factors must have integer coefficients")
-        irreducible = [polynomials.irreducible(f) for f in factors]
+        irreducible = [roots.irreducible(f) for f in factors]
         if None in irreducible:
             return None  # a factor of degree 4 or more: the reference decides
         canonical = "*".join(sorted(f"({polynomials.written(polynomials.neg(f) if f[-1] < 0 else f)})"

@@ -43,33 +43,6 @@ def test_whole_coefficients_are_ints():
     assert polynomials.scale((2, 4), Fraction(1, 2)) == (1, 2)
 
 
-def test_roots_and_irreducibility_agree_with_sympy():
-    rng = random.Random(2)
-    for _ in range(300):
-        factors = [random_poly(rng, rational=False) for _ in range(rng.randint(1, 3))]
-        p = polynomials.ONE
-        for f in factors:
-            p = polynomials.mul(p, f)
-        if polynomials.degree(p) < 1:
-            continue
-        theirs = as_sympy(p)
-        roots = sorted(set(theirs.real_roots()), key=float)
-        assert polynomials.real_root_count(p) == len(roots)
-        rational = polynomials.rational_roots(p)
-        assert rational == [Fraction(int(r.p), int(r.q)) for r in roots if r.is_Rational]
-        if 1 <= polynomials.degree(p) <= 3:
-            assert polynomials.irreducible(p) == theirs.is_irreducible
-    assert polynomials.irreducible((4, 0, 0, 0, 1)) is None  # degree 4: left to the reference
-    assert polynomials.rational_roots((10**13, 1)) is None  # too many divisors to try
-
-
-def test_rational_roots_give_up_past_their_candidates():
-    many = polynomials.trim([-720720] + [0] * 14 + [720719, 720720])  # 240 x 240 candidates p/q
-    assert polynomials.real_root_count(many) == 2 and polynomials.rational_roots(many) is None
-    fewer = polynomials.mul((-7, 720), (11, 13))  # 4 x 60 candidates, the roots 7/720 and -11/13 among them
-    assert polynomials.rational_roots(fewer) == [Fraction(-11, 13), Fraction(7, 720)]
-
-
 def test_of_tree_bounds_the_degree_before_expanding():
     def tree(text):
         return ast.parse(text, mode="eval").body

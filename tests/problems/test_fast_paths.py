@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import polynomials, roots
 from harness.bank import bank_from_config_name
 from harness.fast_verify import FastVerify
 from harness.problem import Tier
@@ -159,7 +160,6 @@ class WorkExhausted(BaseException):  # not an Exception: the fast path's fallbac
 def work_budget(monkeypatch):
     """Count the coefficient operations of harness.polynomials (a product of polynomials of n and m
     terms is n*m, a value at a point is n) and stop past 10^6: expanding (x + 1)**4096 takes 8x10^6."""
-    from harness import polynomials
     spent = [0]
 
     def spend(n):
@@ -168,7 +168,8 @@ def work_budget(monkeypatch):
             raise WorkExhausted(f"{spent[0]} coefficient operations")
     mul, at = polynomials.mul, polynomials.at
     monkeypatch.setattr(polynomials, "mul", lambda a, b: spend(len(a) * len(b)) or mul(a, b))
-    monkeypatch.setattr(polynomials, "at", lambda a, x: spend(len(a)) or at(a, x))
+    for module in (polynomials, roots):
+        monkeypatch.setattr(module, "at", lambda a, x: spend(len(a)) or at(a, x))
     return spent
 
 
