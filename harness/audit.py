@@ -663,7 +663,8 @@ def _fingerprint(problem: Problem) -> str:
     files = [sys.modules[type(problem).__module__].__file__, __file__]
     files += [str(Path(__file__).with_name(name)) for name in ("problem.py", "syntax.py", "parse.py", "batch.py",
                                                                 "space.py", "fast_verify.py", "mirror.py", "rationals.py",
-                                                                "exact_points.py", "polynomials.py", "roots.py", "probes.py")]
+                                                                "exact_points.py", "polynomials.py", "roots.py",
+                                                                "as_polynomial.py", "probes.py")]
     digest = hashlib.sha256(repr(problem).encode())
     for name in files:
         digest.update(Path(name).read_bytes())

@@ -140,7 +140,9 @@ def not_polynomial_as_written(written: Written, node: ast.expr, variable: str,
     """Why the subtree `node` is not a polynomial in `variable` as written, or None. A polynomial
     as written has integers, the variable, + - *, powers whose exponent has no variable and is an
     integer in 0..max_exponent, and divisions only by an expression without the variable. So
-    `(x**2 - 1)/(x - 1)`, `(x - x)/(x - 3)`, `x/(x - x + 1)`, `sin(x)` and `pi` are not."""
+    `(x**2 - 1)/(x - 1)`, `(x - x)/(x - 3)`, `x/(x - x + 1)`, `sin(x)` and `pi` are not. This is
+    the reference for "polynomial as written"; harness.polynomials.of_tree, harness.as_polynomial
+    and problems.factor.plain_product read it without sympy (tests hold them to this)."""
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and n.id != variable:
             return f"the name {n.id!r}"

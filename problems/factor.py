@@ -30,14 +30,15 @@ import ast
 import random
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cached_property
+from typing import Callable
 
 import sympy
 
 from harness import grammar, polynomials, roots
+from harness.as_polynomial import AsPolynomial, Unexpanded
 from harness.fast_verify import FastVerify
-from harness.mirror import VAR, Defer, Mirror
+from harness.mirror import VAR
 from harness.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
 from harness.problem import Problem, Tier, Verdict
 from harness.syntax import checked_tree
@@ -49,8 +50,10 @@ def _has_x(node: ast.expr) -> bool:
     return any(isinstance(n, ast.Name) and n.id == "x" for n in ast.walk(node))
 
 
-def written_factors(written: Written) -> list[sympy.Expr]:
-    """The factors of the product as written (module docstring), as sympy objects."""
+def factor_nodes(tree: ast.expr, exponent: Callable[[ast.expr], int | None]) -> list[ast.expr]:
+    """The factor subtrees of the product as written (module docstring), powers unrolled; `exponent`
+    gives an exponent subtree's value where it is an integer (by sympy on the reference path, by
+    the mirror on the fast one)."""
     def walk(node: ast.expr) -> list[ast.expr]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
             return walk(node.left) + walk(node.right)
@@ -59,11 +62,19 @@ def written_factors(written: Written) -> list[sympy.Expr]:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             return walk(node.operand)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not _has_x(node.right):
-            exponent = written.build(node.right)
-            if exponent.is_Integer and 0 <= exponent <= polynomials.MAX_EXPONENT:
-                return walk(node.left) * int(exponent)
+            e = exponent(node.right)
+            if e is not None and 0 <= e <= polynomials.MAX_EXPONENT:
+                return walk(node.left) * e
         return [node]
-    return [written.build(node) for node in walk(written.tree)]
+    return walk(tree)
+
+
+def written_factors(written: Written) -> list[sympy.Expr]:
+    """The factors of the product as written (module docstring), as sympy objects."""
+    def exponent(node: ast.expr) -> int | None:
+        value = written.build(node)
+        return int(value) if value.is_Integer else None
+    return [written.build(node) for node in factor_nodes(written.tree, exponent)]
 
 
 @dataclass(frozen=True)
@@ -84,102 +95,6 @@ class FactorSpace:
 
     def grammar(self, version: int = grammar.GRAMMAR_VERSION) -> str:
         return grammar.expression("x", (), version=version)
-
-
-class Unexpanded:
-    """A polynomial as written whose degree passes the mirror's bound (harness.polynomials.MAX_DEGREE):
-    its coefficients are not computed, only its exact values at x = 2 and at x = 3 (where the
-    reference's `check` probes a product first), e.g. ((x + 1)**64)**64."""
-
-    __slots__ = ("at2", "at3")
-    MAX_BITS = 1 << 20  # past this, its values (4**(64**4) for ((((x + 1)**64)**64)**64)**64) are left to the reference
-
-    def __init__(self, at2, at3) -> None:
-        if max(_bits(at2), _bits(at3)) > self.MAX_BITS:
-            raise Defer("the value of a polynomial of a very high degree")
-        self.at2, self.at3 = at2, at3
-
-    @staticmethod
-    def of(p) -> Unexpanded:
-        return p if type(p) is Unexpanded else Unexpanded(polynomials.at(p, 2), polynomials.at(p, 3))
-
-
-def _bits(q) -> int:
-    return q.bit_length() if type(q) is int else q.numerator.bit_length() + q.denominator.bit_length()
-
-
-_VALUE_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-              ast.Div: lambda a, b: polynomials.whole(Fraction(a) / b)}
-
-
-class AsPolynomial(Mirror):
-    """The builder's decisions, with each subtree's payload: its polynomial in x where it is one as
-    written (else None), Unexpanded where that has a degree above `max_degree`; whether x is written
-    in it. (Polynomial as written: the reference is harness.parse's `not_polynomial_as_written`.)"""
-
-    def __init__(self, max_degree: int = polynomials.MAX_DEGREE) -> None:
-        super().__init__()
-        self.max_degree = max_degree
-
-    def p_const(self, q):
-        return polynomials.trim([q]), False
-
-    def p_var(self):
-        return polynomials.X, True
-
-    def p_neg(self, p):
-        poly = p[0]
-        if type(poly) is Unexpanded:
-            return Unexpanded(-poly.at2, -poly.at3), p[1]
-        return (None if poly is None else polynomials.neg(poly)), p[1]
-
-    def p_op(self, op, a, b):
-        has_x = a[1] or b[1]
-        if a[0] is None or b[0] is None or op is ast.Div and b[1]:
-            return None, has_x
-        if (type(a[0]) is Unexpanded or type(b[0]) is Unexpanded
-                or op is ast.Mult and polynomials.degree(a[0]) + polynomials.degree(b[0]) > self.max_degree):
-            u, w, combine = Unexpanded.of(a[0]), Unexpanded.of(b[0]), _VALUE_OPS[op]
-            return Unexpanded(combine(u.at2, w.at2), combine(u.at3, w.at3)), has_x
-        if op is ast.Div:
-            return polynomials.scale(a[0], Fraction(1) / Fraction(b[0][0])), has_x
-        combine = polynomials.add if op is ast.Add else polynomials.sub if op is ast.Sub else polynomials.mul
-        return combine(a[0], b[0]), has_x
-
-    def p_pow(self, base, exponent):
-        has_x = base[1] or exponent[1]
-        e = exponent[0]
-        if (base[0] is None or e is None or exponent[1] or type(e) is Unexpanded or len(e) > 1
-                or (e and type(e[0]) is not int)):
-            return None, has_x
-        e = e[0] if e else 0
-        if not 0 <= e <= polynomials.MAX_EXPONENT:
-            return None, has_x
-        if type(base[0]) is Unexpanded or polynomials.degree(base[0]) * e > self.max_degree:
-            u = Unexpanded.of(base[0])
-            if max(_bits(u.at2), _bits(u.at3)) * e > Unexpanded.MAX_BITS:
-                raise Defer("the value of a polynomial of a very high degree")
-            return Unexpanded(u.at2 ** e, u.at3 ** e), has_x
-        return polynomials.power(base[0], e), has_x
-
-    def varies(self, p) -> bool:
-        if type(p[0]) is Unexpanded:
-            return p[0].at2 != p[0].at3
-        return p[0] is not None and polynomials.degree(p[0]) >= 1
-
-    def factors(self, node: ast.expr) -> list[ast.expr]:
-        """The factor subtrees of the product as written (`written_factors`)."""
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-            return self.factors(node.left) + self.factors(node.right)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and not self.seen[id(node.right)][2][1]:
-            return self.factors(node.left) + [node.right]
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            return self.factors(node.operand)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not self.seen[id(node.right)][2][1]:
-            exponent = self.const_of(node.right)
-            if type(exponent) is int and 0 <= exponent <= polynomials.MAX_EXPONENT:
-                return self.factors(node.left) * exponent
-        return [node]
 
 
 @dataclass(frozen=True)
@@ -257,14 +172,22 @@ class Factorisation(FastVerify, Problem):
     def p_coefficients(self) -> polynomials.Poly:
         return polynomials.trim(int(c) for c in reversed(self.p.all_coeffs()))
 
+    @cached_property
+    def p_at_3(self) -> int:
+        return polynomials.at(self.p_coefficients, 3)
+
     def fast_verdict(self, text: str) -> Verdict | None:
         plain = plain_product(text)
         if plain is not None:
-            factors = [f for f in plain if polynomials.degree(f) >= 1]
+            value = 1
+            for f in plain:
+                value *= polynomials.at(f, 3)
+            if value != self.p_at_3:  # the reference's probe, before anything is expanded
+                return Verdict(Tier.WRONG, score=-1.0, reason="the product differs from p at x = 3")
             product = polynomials.ONE
             for f in plain:
                 product = polynomials.mul(product, f)
-            return self._verdict(product, factors)
+            return self._verdict(product, [f for f in plain if polynomials.degree(f) >= 1])
         mirror = AsPolynomial(max(polynomials.MAX_DEGREE, polynomials.degree(self.p_coefficients)))
         try:
             tree = checked_tree(text)
@@ -274,15 +197,16 @@ class Factorisation(FastVerify, Problem):
         if product is None:
             return None  # not a polynomial as written: the reference says why
         if type(product) is Unexpanded:  # the reference's probe at x = 3, and no further
-            if product.at3 != polynomials.at(self.p_coefficients, 3):
+            if product.at3 != self.p_at_3:
                 return Verdict(Tier.WRONG, score=-1.0, reason="the product differs from p at x = 3")
             return None
-        factors = [mirror.seen[id(node)][2][0] for node in mirror.factors(tree) if mirror.seen[id(node)][0] == VAR]
+        nodes = factor_nodes(tree, lambda node: e if type(e := mirror.const_of(node)) is int else None)
+        factors = [mirror.seen[id(node)][2][0] for node in nodes if mirror.seen[id(node)][0] == VAR]
         return self._verdict(product, factors)
 
     def _verdict(self, product: polynomials.Poly, factors: list[polynomials.Poly]) -> Verdict | None:
         """`check` and the verdict, given the product and its non-constant factors as written."""
-        if polynomials.at(product, 3) != polynomials.at(self.p_coefficients, 3):
+        if polynomials.at(product, 3) != self.p_at_3:
             return Verdict(Tier.WRONG, score=-1.0, reason="the product differs from p at x = 3")
         difference = polynomials.sub(product, self.p_coefficients)
         if difference:
@@ -304,7 +228,8 @@ class Factorisation(FastVerify, Problem):
 # text is read without a syntax tree (like harness.parse's plain integers); within these bounds
 # (whole numbers of at most 18 digits, exponents 0..64, at most 8 factors of at most 8 terms,
 # 160 characters) the parser builds it without refusal, and sympy's value of each factor is the
-# sum of its monomials, so it has x exactly when that polynomial has a positive degree.
+# sum of its monomials, so it has x exactly when that polynomial has a positive degree. It is a
+# polynomial as written (the reference for that: harness.parse's `not_polynomial_as_written`).
 _INT = r"-?(?:0|[1-9][0-9]{0,17})"
 _POWER = r"x(?:\*\*(?:[0-9]|[1-5][0-9]|6[0-4]))?"
 _TERM = rf"(?:{_INT}\*{_POWER}|{_POWER}|{_INT})"

@@ -8,13 +8,13 @@ from fractions import Fraction
 import pytest
 import sympy
 
+from harness.as_polynomial import AsPolynomial
 from harness.exact_points import AtPoints
 from harness.mirror import CONST, TRANS, VAR, Defer
 from harness.parse import ParseError, parse_written
 from harness.probes import Probes
 from harness.syntax import checked_tree
 from problems.antiderivative import PROBE_POINTS
-from problems.factor import AsPolynomial
 
 LEAVES = ["0", "1", "2", "3", "10**30", "10**61", "pi", "E", "y"]
 EXPONENTS = ["-1", "0", "1", "2", "3", "65", "1/2", "(2 - 2)", "{v}", "({v} + 1)", "(2*{v})", "({v} - {v})"]
