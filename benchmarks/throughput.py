@@ -1,8 +1,10 @@
 """Harness throughput against plain Python, multiprocessing.Pool and one Ray task per attempt,
-and the batch path (issue 17) against the vectorised loop.
+the batch path (issue 17) against the vectorised loop, and the symbolic families' fast paths
+against their sympy reference (issue 39).
 
     .venv/bin/python benchmarks/throughput.py [--attempts 400000] [--family three_cubes] [--rounds 3]
                                               [--batch-seconds 8] [--only-batch]
+                                              [--symbolic [--fast-attempts 400000] [--sympy-attempts 6000]]
 
 The scalar path: the same solver (random) and verifier on the same attempts of one cheap problem:
 1. a plain single-process loop: propose a batch, verify it in-process (no records, no sandbox);
@@ -18,6 +20,16 @@ The batch path, for three_cubes and one instance of every batch-capable family (
    R = batch harness / (cores x vectorised loop), S = batch harness / scalar harness;
 7. the same vectorised loop in `cores` processes at once: what the cores give together (on a
    shared machine less than cores x one loop), and the batch harness against it.
+With --symbolic, only these: for one instance of each of sequence, factor and antiderivative,
+8. the harness (records=full, `cores` workers) on the fast path (checker=fast: no sympy but where
+   the fast path defers, a verdict cache per problem) over --fast-attempts, and on the sympy
+   path (checker=sympy, the reference as it was) over --sympy-attempts: one line per family,
+   `FAMILY: fast path N attempts/s, sympy path M attempts/s, fast / sympy = S`, then a line of
+   single-process loops (propose and verify, no harness) saying where the time goes: the fast
+   path with its cache, without it, the sympy path and proposing alone (the random solver's
+   per-attempt generator, common to both paths, bounds fast / sympy), and the share of distinct
+   candidates the fast path decided itself;
+9. ramsey (the deep bank's instance), now checked in batches: lines 5-7 for it.
 Each rate excludes start-up (Pool's processes, Ray's workers and verifier children; the
 harness reports its start-up apart). Each way is measured in turn, `--rounds` times, and the
 best rate of each is kept: on a shared machine the same loop varies by 20% from one run to
@@ -27,6 +39,7 @@ Then where the scalar harness's time goes, per attempt, in one process.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import multiprocessing
 import os
 import tempfile
@@ -42,6 +55,7 @@ from harness.analysis import DiscoveryLog
 from harness.attempts import attempt_table
 from harness.bank import bank_from_config_name, build_bank
 from harness.config import JobConfig
+from harness.fast_verify import clear_caches
 from harness.job import run_job
 from harness.ray_session import ensure_ray
 from harness.record import Recorded, ShardWriter, from_ipc, to_ipc
@@ -104,7 +118,7 @@ def vectorised_loop(problem, attempts: int) -> tuple[float, int]:
     each hit) in this one process, no harness."""
     began = time.perf_counter()
     _, hits = batch.hits(problem, lambda a, b: batch.sample(problem.space, 0, problem.id, a, b), 0, attempts)
-    valid = sum(problem.verify(text).tier.rank > 0 for text in batch.texts(hits))
+    valid = sum(problem.verify(text).tier.rank > 0 for text in batch.texts(hits, problem.space))
     return attempts / (time.perf_counter() - began), valid
 
 
@@ -142,11 +156,11 @@ def bank_of(problem) -> dict:
     return {problem.family: [{k: getattr(problem, k) for k in problem.__dataclass_fields__}]}
 
 
-def batch_path(cores: int, rounds: int, seconds: float, scalar_attempts: int) -> None:
+def batch_path(cores: int, rounds: int, seconds: float, scalar_attempts: int, problems=None) -> None:
     """Lines 5 and 6 of the docstring, per family."""
     print(f"batch path: about {seconds:g} s of batch-harness work per family, scalar harness on "
           f"{scalar_attempts} attempts")
-    for problem in batch_problems():
+    for problem in problems or batch_problems():
         bank = bank_of(problem)
         vectorised = parallel = batched = scalar = 0.0
         warm_up = vectorised_loop(problem, 10**5)[0]  # first calls pay for imports and page faults
@@ -165,6 +179,55 @@ def batch_path(cores: int, rounds: int, seconds: float, scalar_attempts: int) ->
         print(f"{name} {cores} vectorised loops at once {parallel:11.0f} attempts/s "
               f"= {parallel / (cores * vectorised):.2f} x cores x vectorised loop; "
               f"batch harness / {cores} loops at once = {batched / parallel:.2f}")
+
+
+# One instance of each symbolic family, from the default bank: a growing one where there is one.
+SYMBOLIC = ("sequence/mersenne", "factor/p=x**4-5*x**2+4", "antiderivative/f=2*x")
+
+
+def symbolic_problems() -> list:
+    bank = {p.id: p for p in bank_from_config_name("default")}
+    return [bank[pid] for pid in SYMBOLIC]
+
+
+def verify_loop(problem, attempts: int, verify) -> float:
+    """Attempts per second of propose-and-verify in this one process (no harness)."""
+    solver = RandomSolver()
+    began = time.perf_counter()
+    for start in range(0, attempts, BATCH):
+        for text in solver.propose(problem, 0, start, min(attempts, start + BATCH)):
+            verify(text)
+    return attempts / (time.perf_counter() - began)
+
+
+def decided_share(problem, attempts: int) -> float:
+    """The share of distinct candidates among `attempts` that the fast path decides itself."""
+    texts = set(RandomSolver().propose(problem, 0, 0, attempts))
+    return sum(problem.decided(text) is not None for text in texts) / len(texts)
+
+
+def symbolic_path(cores: int, rounds: int, fast_attempts: int, sympy_attempts: int) -> None:
+    """Line 8 of the docstring, per family."""
+    print(f"symbolic families, harness with {cores} workers: fast path on {fast_attempts} attempts, sympy path "
+          f"on {sympy_attempts}, best of {rounds} rounds")
+    for problem in symbolic_problems():
+        reference = dataclasses.replace(problem, checker="sympy")
+        fast = slow = 0.0
+        for _ in range(rounds):
+            fast = max(fast, harness(bank_of(problem), fast_attempts, cores)[0])
+            slow = max(slow, harness(bank_of(reference), sympy_attempts, cores)[0])
+        print(f"{problem.family}: fast path {fast:.0f} attempts/s, sympy path {slow:.0f} attempts/s, "
+              f"fast / sympy = {fast / slow:.0f}")
+        loop_attempts = min(fast_attempts, 100_000)
+        clear_caches()  # the loop starts cold, as a harness worker does
+        cached = verify_loop(problem, loop_attempts, problem.verify)
+        uncached = verify_loop(problem, loop_attempts // 10, problem.uncached_verify)
+        reference_loop = verify_loop(reference, sympy_attempts // 4, reference.verify)
+        proposing = verify_loop(problem, loop_attempts // 10, lambda text: None)
+        print(f"  {problem.id}, one process, propose and verify: fast path {cached:.0f} attempts/s over "
+              f"{loop_attempts} attempts (without its cache {uncached:.0f}), sympy path {reference_loop:.0f}, "
+              f"proposing alone {proposing:.0f} (so fast / sympy <= {proposing / reference_loop:.0f}); "
+              f"the fast path decides {decided_share(problem, 20_000):.1%} of distinct candidates itself")
 
 
 @ray.remote(num_cpus=1)
@@ -289,9 +352,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="measure each way this often, keep the best")
     parser.add_argument("--batch-seconds", type=float, default=8.0, help="batch-harness work per family")
     parser.add_argument("--only-batch", action="store_true", help="the batch path only")
+    parser.add_argument("--symbolic", action="store_true", help="the symbolic families and ramsey only")
+    parser.add_argument("--fast-attempts", type=int, default=400_000, help="attempts per problem, fast path")
+    parser.add_argument("--sympy-attempts", type=int, default=6_000, help="attempts per problem, sympy path")
     args = parser.parse_args()
     bank, cores = BANKS[args.family], os.cpu_count() or 1
     ensure_ray()
+    if args.symbolic:
+        symbolic_path(cores, args.rounds, args.fast_attempts, args.sympy_attempts)
+        ramsey = [p for p in bank_from_config_name("deep") if p.family == "ramsey"]
+        batch_path(cores, args.rounds, args.batch_seconds, args.attempts // 2, ramsey)
+        return
     batch_path(cores, args.rounds, args.batch_seconds, args.attempts // 2)
     if args.only_batch:
         return

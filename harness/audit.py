@@ -659,9 +659,12 @@ def _miss_row(problem: Problem) -> dict:
 
 def _fingerprint(problem: Problem) -> str:
     """What a miss check depends on: the problem's parameters and the code of its family, the
-    verifier's base, the parser, the batch checks and this checker."""
+    verifier's base, the parser, the batch checks, the fast paths and this checker."""
     files = [sys.modules[type(problem).__module__].__file__, __file__]
-    files += [str(Path(__file__).with_name(name)) for name in ("problem.py", "parse.py", "batch.py", "space.py")]
+    files += [str(Path(__file__).with_name(name)) for name in ("problem.py", "syntax.py", "parse.py", "batch.py",
+                                                                "space.py", "fast_verify.py", "mirror.py", "rationals.py",
+                                                                "exact_points.py", "polynomials.py", "roots.py",
+                                                                "as_polynomial.py", "probes.py")]
     digest = hashlib.sha256(repr(problem).encode())
     for name in files:
         digest.update(Path(name).read_bytes())

@@ -1,11 +1,13 @@
 """Vectorised attempts for exchangeable stub solvers (issue 17): a counter-based sampler of an
-IntBox and the families' exact checks over numpy arrays.
+IntBox or a BitString and the families' exact checks over numpy arrays.
 
 The sampler is numpy's Philox4x64, keyed by (seed, problem) and counted by attempt: attempt i
 reads counter blocks i*b .. i*b+b-1 (b = blocks a candidate needs, four 64-bit words each), so
 its candidate depends on (seed, problem, i) only, never on where a batch starts or how large it
 is. A coordinate is lo + (word mod span): the modulo bias is at most span / 2**64 (below 1e-4
-for every box of the bank; 1e15 is the widest).
+for every box of the bank; 1e15 is the widest). A bit string of L bits is the first L bits of
+its row's ceil(L / 64) words, bit j of the string being bit j mod 64 of word j // 64 (each bit
+uniform), kept packed: its values are those words, the bits past L cleared.
 
 A family is batch-checkable (`BatchCheck`) when it can say, for an (n, arity) array of values
 of its box, which rows pass its exact check. It computes in int64 where it has proved that no
@@ -22,7 +24,7 @@ from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 
-from harness.space import IntBox
+from harness.space import BitString, IntBox
 
 WORDS = 4  # Philox4x64: one counter block is four 64-bit words
 CHUNK = 1 << 16  # rows per numpy pass: cache-sized (15-40% faster than 2**20 rows here, 2026-12-03, ad hoc)
@@ -48,8 +50,14 @@ def blocks(box: IntBox) -> int:
     return -(-box.arity // WORDS)
 
 
-def sample(box: IntBox, seed: int, problem_id: str, start: int, stop: int) -> np.ndarray:
-    """The values of attempts start..stop-1 of one problem: an (n, arity) int64 array."""
+def sample(box: IntBox | BitString, seed: int, problem_id: str, start: int, stop: int) -> np.ndarray:
+    """The values of attempts start..stop-1 of one problem: an (n, arity) int64 array, or for a
+    bit string an (n, ceil(length / 64)) uint64 array of packed bits."""
+    if isinstance(box, BitString):
+        words = raw_words(philox_key(seed, problem_id), -(-box.length // 64), start, stop)
+        if box.length % 64:
+            words[:, -1] &= np.uint64((1 << (box.length % 64)) - 1)
+        return words
     span = box.hi - box.lo + 1
     if not _fits_int64(box):
         raise ValueError(f"{box} is wider than int64")
@@ -78,9 +86,30 @@ def hits(problem: BatchCheck, values_of: Callable[[int, int], np.ndarray], start
     return np.concatenate(offsets), np.concatenate(values) if values else np.zeros((0, 0), dtype=np.int64)
 
 
-def texts(values: np.ndarray) -> list[str]:
-    """Candidate text of each row, as IntBox.sample writes it."""
+def texts(values: np.ndarray, space: IntBox | BitString | None = None) -> list[str]:
+    """Candidate text of each row, as the space's own `sample` writes it (an IntBox by default)."""
+    if isinstance(space, BitString):
+        n, length = values.shape[0], space.length
+        written = (unpacked(values, length) + ord("0")).tobytes().decode("ascii")
+        return [written[i * length:(i + 1) * length] for i in range(n)]
     return [", ".join(map(str, row)) for row in values.tolist()]
+
+
+def packed(bits: np.ndarray) -> np.ndarray:
+    """(n, L) 0s and 1s as a bit string's values: (n, ceil(L / 64)) uint64, bit j in word j // 64."""
+    bits = np.asarray(bits, dtype=np.uint8)
+    words = -(-bits.shape[1] // 64)
+    octets = np.packbits(bits, axis=1, bitorder="little")
+    octets = np.pad(octets, ((0, 0), (0, 8 * words - octets.shape[1])))
+    return np.ascontiguousarray(octets).view("<u8").astype(np.uint64)
+
+
+def unpacked(words: np.ndarray, length: int) -> np.ndarray:
+    """A bit string's values back as (n, length) uint8 0s and 1s."""
+    if len(words) == 0:
+        return np.zeros((0, length), dtype=np.uint8)
+    octets = np.ascontiguousarray(words).astype("<u8").view(np.uint8).reshape(len(words), -1)
+    return np.unpackbits(octets, axis=1, bitorder="little")[:, :length]
 
 
 def exact(values: np.ndarray, int64_safe: bool) -> np.ndarray:
@@ -109,8 +138,12 @@ def symmetric_points(points, box: IntBox) -> tuple[tuple[tuple[int, ...], int], 
 
 
 def batch_capable(problem) -> bool:
-    """Can attempts on this problem be sampled and checked in batches (its box fits int64)?"""
-    return isinstance(problem, BatchCheck) and isinstance(problem.space, IntBox) and _fits_int64(problem.space)
+    """Can attempts on this problem be sampled and checked in batches (a bit string, or a box
+    that fits int64)?"""
+    if not isinstance(problem, BatchCheck):
+        return False
+    space = problem.space
+    return isinstance(space, BitString) or isinstance(space, IntBox) and _fits_int64(space)
 
 
 def _fits_int64(box: IntBox) -> bool:

@@ -2,7 +2,9 @@
 
 Candidate text is never evaluated: it goes through `ast.parse` (which only builds a tree),
 the tree is checked against a whitelist with size, depth and exponent bounds, and only
-then are Python ints or sympy objects built from it, node by node.
+then are Python ints or sympy objects built from it, node by node. The text to a checked tree
+is harness.syntax's (whose ParseError, Undefined, Limits and DEFAULT_LIMITS are imported from
+here too); the tree to ints or sympy objects is this module's.
 """
 from __future__ import annotations
 
@@ -13,26 +15,11 @@ from typing import Mapping
 
 import sympy
 
+from harness.syntax import DEFAULT_LIMITS, Limits, ParseError, Undefined, tree as _tree
 
-class ParseError(ValueError):
-    """The candidate could not be parsed safely; the message says why."""
+__all__ = ["CONSTANTS", "DEFAULT_LIMITS", "FUNCTIONS", "Limits", "ParseError", "Undefined", "Written",
+           "not_polynomial_as_written", "parse_expression", "parse_int_tuple", "parse_written"]
 
-
-class Undefined(ParseError):
-    """A step of the expression, as written, is undefined: a division by zero, 0 to a negative
-    power, log(0) or another step whose value is infinite or not a number."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_chars: int = 2_000
-    max_nodes: int = 300
-    max_depth: int = 40
-    max_int_digits: int = 60
-    max_exponent: int = 64
-
-
-DEFAULT_LIMITS = Limits()
 
 FUNCTIONS: Mapping[str, sympy.FunctionClass] = {
     "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan,
@@ -41,33 +28,6 @@ FUNCTIONS: Mapping[str, sympy.FunctionClass] = {
     "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
 }
 CONSTANTS: Mapping[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
-
-
-def _tree(text: str, limits: Limits) -> ast.expr:
-    if not isinstance(text, str):
-        raise ParseError(f"candidate must be text, got {type(text).__name__}")
-    text = text.strip()
-    if not text:
-        raise ParseError("empty candidate")
-    if len(text) > limits.max_chars:
-        raise ParseError(f"candidate has {len(text)} characters, limit {limits.max_chars}")
-    if not text.isascii():
-        raise ParseError("candidate has non-ASCII characters")
-    try:
-        body = ast.parse(text, mode="eval").body
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        raise ParseError(f"not a Python expression: {type(exc).__name__}") from None
-    nodes = 0
-    stack = [(body, 1)]
-    while stack:
-        node, depth = stack.pop()
-        nodes += 1
-        if nodes > limits.max_nodes:
-            raise ParseError(f"more than {limits.max_nodes} syntax nodes")
-        if depth > limits.max_depth:
-            raise ParseError(f"nesting deeper than {limits.max_depth}")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return body
 
 
 def _int_literal(node: ast.expr, limits: Limits) -> int:
@@ -180,7 +140,9 @@ def not_polynomial_as_written(written: Written, node: ast.expr, variable: str,
     """Why the subtree `node` is not a polynomial in `variable` as written, or None. A polynomial
     as written has integers, the variable, + - *, powers whose exponent has no variable and is an
     integer in 0..max_exponent, and divisions only by an expression without the variable. So
-    `(x**2 - 1)/(x - 1)`, `(x - x)/(x - 3)`, `x/(x - x + 1)`, `sin(x)` and `pi` are not."""
+    `(x**2 - 1)/(x - 1)`, `(x - x)/(x - 3)`, `x/(x - x + 1)`, `sin(x)` and `pi` are not. This is
+    the reference for "polynomial as written"; harness.polynomials.of_tree, harness.as_polynomial
+    and problems.factor.plain_product read it without sympy (tests hold them to this)."""
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and n.id != variable:
             return f"the name {n.id!r}"

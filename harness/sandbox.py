@@ -413,7 +413,7 @@ def _check_in_batches(problem: Problem, solver, seed: int, start: int, a: int, b
         _set_clock(clock, first, began, last)
         offsets, values = hits(problem, partial(solver.values, problem, seed), start + first, start + last)
         checked_s = time.monotonic() - began
-        candidates = texts(values)
+        candidates = texts(values, problem.space)
         checked = [_timed_verify(problem, text, first + int(hit), clock) for hit, text in zip(offsets, candidates)]
         _set_clock(clock, last - 1, _IDLE)
         table = records(problem.id, solver.name, seed, start, candidates, checked, at=start + first + offsets)

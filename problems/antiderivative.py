@@ -12,43 +12,68 @@ there, so if f is defined at one of them, F is wrong ("undefined at x = 1"): `x*
 for f = 2*x, though sympy reduces it to `x**2`. Such a denominator of degree above
 MAX_DENOMINATOR_DEGREE is refused. Zeros of other denominators (`cos(x) - 1`) and the poles of
 `tan` are not searched. 0**0 is 1.
+
+The verifier has two paths (harness.fast_verify): the sympy one above is the reference; the fast
+one decides without sympy what can be decided exactly as the reference would: malformed (the
+parser's decisions mirrored, harness.mirror), the domain rule (a polynomial denominator's zeros,
+found exactly when they are rational; harness.polynomials, harness.roots) and the numeric probes, which only
+reject: F is differentiated on its syntax tree in floating point with a proven error bound
+(harness.probes), and a candidate is wrong when |F' - f| at a probe point exceeds 1e-9 by more
+than that bound, so sympy's probe (the same points, the same 1e-9) rejects it too. What decides that
+F' - f = 0 is the reference's own `simplify`, and `interesting` reads sympy's operation count:
+a candidate that passes the probes (a solution, or nearly one) goes to the reference, as does
+one with a denominator whose real zeros are irrational (or whose degree as written passes 64, or
+whose rational roots have too many candidates) and one whose probes meet a number
+without a trustworthy value (a pole, an overflow, a branch cut).
 """
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
+from typing import Callable
 
 import sympy
 
+from harness import polynomials, roots
+from harness.fast_verify import FastVerify
 from harness.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
-from harness.problem import Problem
+from harness.probes import Probes, rejects
+from harness.problem import Problem, Tier, Verdict
 from harness.space import ExpressionGrammar
+from harness.syntax import checked_tree
 
 X = sympy.Symbol("x", real=True)
 PROBE_POINTS = (0.31, 0.73, 1.37, 2.11, 2.93)
 MAX_DENOMINATOR_DEGREE = 16
 
 
-def denominators(tree: ast.expr, written: Written):
-    """(kind, node) of every subtree F is undefined at a zero of, as written."""
+def denominators(tree: ast.expr, integer: Callable[[ast.expr], int | None]):
+    """(kind, node) of every subtree F is undefined at a zero of, as written; `integer(node)` is
+    the value of an exponent subtree where it is an integer."""
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             yield "division by zero", node.right
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-            exponent = written.build(node.right)
-            if exponent.is_Integer and exponent < 0:
+            exponent = integer(node.right)
+            if exponent is not None and exponent < 0:
                 yield "0 to a negative power", node.left
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "log":
             yield "log(0)", node.args[0]
 
 
 @dataclass(frozen=True)
-class Antiderivative(Problem):
+class Antiderivative(FastVerify, Problem):
     family = "antiderivative"
     integrand: str  # f, in candidate syntax; trusted config, still parsed safely
     name: str = ""
     known_solutions: tuple[str, ...] = ()
+    checker: str = "fast"  # or "sympy": the reference path alone
+
+    def __post_init__(self) -> None:
+        self.check_checker()
 
     @property
     def instance(self) -> str:
@@ -87,7 +112,7 @@ class Antiderivative(Problem):
 
     def undefined(self, F: Written) -> str | None:
         """Why F, as written, breaks the domain rule (see the module's docstring), or None."""
-        for kind, node in denominators(F.tree, F):
+        for kind, node in denominators(F.tree, lambda n: int(e) if (e := F.build(n)).is_Integer else None):
             if not_polynomial_as_written(F, node, "x") is not None:
                 continue
             poly = sympy.Poly(F.build(node), X)
@@ -129,6 +154,66 @@ class Antiderivative(Problem):
 
     def solutions(self) -> tuple[str, ...]:
         return (sympy.sstr(self.reference),)
+
+    @cached_property
+    def f_at_probes(self) -> tuple | None:
+        """f at the probe points, by sympy once; None where one is not a finite number (then the
+        fast path leaves every candidate to the reference)."""
+        values = []
+        for point in PROBE_POINTS:
+            value = complex(self.f.evalf(15, subs={X: point}))
+            if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+                return None
+            values.append(value.real if value.imag == 0 else value)
+        return tuple(values)
+
+    @cached_property
+    def _f_defined(self) -> dict[Fraction, bool]:
+        return {}
+
+    def f_defined_at(self, x: Fraction) -> bool:
+        """Is f, as written, defined at the rational x? (By the reference, once per point.)"""
+        if x not in self._f_defined:
+            try:
+                self.f_written.at({"x": sympy.Rational(x.numerator, x.denominator)})
+                self._f_defined[x] = True
+            except ParseError:
+                self._f_defined[x] = False
+        return self._f_defined[x]
+
+    def fast_verdict(self, text: str) -> Verdict | None:
+        if self.f_at_probes is None:
+            return None
+        mirror = Probes("x", PROBE_POINTS)
+        try:
+            tree = checked_tree(text)
+            probes = mirror.build(tree)[2]
+        except ParseError as exc:
+            return Verdict(Tier.MALFORMED, reason=str(exc))
+        for kind, node in denominators(tree, lambda n: v if type(v := mirror.const_of(n)) is int else None):
+            try:
+                poly = polynomials.of_tree(node, "x")
+            except polynomials.TooLarge:
+                return None  # its degree (above 16, or 0 by cancellation) and zeros: the reference finds them
+            if poly is None or polynomials.degree(poly) < 1:
+                continue
+            if polynomials.degree(poly) > MAX_DENOMINATOR_DEGREE:
+                return Verdict(Tier.WRONG, score=-1.0, reason=f"a denominator of degree {polynomials.degree(poly)} > "
+                               f"{MAX_DENOMINATOR_DEGREE}: its zeros are not checked")
+            real = roots.real_root_count(poly)
+            rational = roots.rational_roots(poly) if real else []
+            if rational is None or real != len(rational):
+                return None  # irrational real zeros, or too many candidates: the reference finds and names them
+            for root in rational:
+                if self.f_defined_at(root):
+                    return Verdict(Tier.WRONG, score=-1.0,
+                                   reason=f"undefined at x = {root} ({kind}), where f is defined")
+        if None in probes:
+            return None  # a point without a trustworthy number: the reference evaluates it
+        certain, worst = rejects(probes, self.f_at_probes)
+        if not certain:
+            return None  # a solution, or too near one to tell: the reference decides
+        return Verdict(Tier.WRONG, score=-worst, reason=f"F' - f is {worst:.3g} at a probe point")
 
 
 def make(*, known_solutions=(), **params) -> Antiderivative:

@@ -9,30 +9,45 @@ A formula is checked as written: it must be defined, every step of it, at every 
 evaluates (1 up to shown + held-out + EXTRA_TERMS), and use only what the statement allows
 (integers, n, + - * / and **: no function, no pi or E). `(n - n)/(n - 3) + n` is wrong, "undefined
 at n = 3", though sympy reduces it to `n` (harness.parse.Written).
+
+The verifier has two paths (harness.fast_verify): the sympy one above is the reference; the fast
+one mirrors the parser's decisions without sympy (harness.mirror) and computes the values at
+every n exactly, as written, with ints and Fractions (harness.exact_points), the canonical form
+from those values. Where sympy's evaluation could make a subtree in n constant (`n - n`) and so
+change what the parser decides, and for functions, pi and E (which no formula may use), the
+fast path defers to the reference.
 """
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 import sympy
 
+from harness.exact_points import AtPoints
+from harness.fast_verify import FastVerify
 from harness.parse import ParseError, Undefined, Written, parse_written
-from harness.problem import Problem
+from harness.problem import Problem, Tier, Verdict
 from harness.space import ExpressionGrammar
+from harness.syntax import checked_tree
 
 N = sympy.Symbol("n", integer=True, positive=True)
 EXTRA_TERMS = 4  # values beyond the held-out terms that also tell formulas apart
 
 
 @dataclass(frozen=True)
-class Sequence(Problem):
+class Sequence(FastVerify, Problem):
     family = "sequence"
     name: str
     terms: tuple[int, ...]  # shown, for n = 1, 2, ...
     held_out: tuple[int, ...]  # the next terms, not shown
     known_solutions: tuple[str, ...] = ()
+    checker: str = "fast"  # or "sympy": the reference path alone
+
+    def __post_init__(self) -> None:
+        self.check_checker()
 
     @property
     def instance(self) -> str:
@@ -62,10 +77,10 @@ class Sequence(Problem):
     def parse(self, text: str) -> Written:
         return parse_written(text, {"n": N}, symbolic_exponents=True)
 
-    @property
-    def points(self) -> range:
+    @cached_property
+    def points(self) -> tuple[int, ...]:
         """Every n the family evaluates a formula at: shown, held-out and extra terms."""
-        return range(1, len(self.terms) + len(self.held_out) + EXTRA_TERMS + 1)
+        return tuple(range(1, len(self.terms) + len(self.held_out) + EXTRA_TERMS + 1))
 
     def values(self, formula: Written, count: int) -> list[sympy.Expr]:
         return [formula.expr.subs(N, k) for k in range(1, count + 1)]
@@ -102,6 +117,25 @@ class Sequence(Problem):
     def interesting(self, formula: Written) -> str | None:
         values = self.values(formula, len(self.terms) + len(self.held_out))[len(self.terms):]
         return "also gives the held-out terms" if list(values) == list(self.held_out) else None
+
+    def fast_verdict(self, text: str) -> Verdict | None:
+        try:
+            mirror = AtPoints("n", self.points, symbolic_exponents=True)
+            values = mirror.build(checked_tree(text))[2]
+        except ParseError as exc:
+            return Verdict(Tier.MALFORMED, reason=str(exc))
+        for k, value in zip(self.points, values):
+            if value.__class__ is not int and value.__class__ is not Fraction:  # the first failing point
+                what = "undefined" if isinstance(value, Undefined) else "cannot be evaluated"
+                return Verdict(Tier.WRONG, score=0.0, reason=f"{what} at n = {k} ({value})")
+        shown = len(self.terms)
+        hits = sum(v == t for v, t in zip(values, self.terms))
+        if hits < shown:
+            k, value, term = next((k, v, t) for k, (v, t) in enumerate(zip(values, self.terms), start=1) if v != t)
+            return Verdict(Tier.WRONG, score=hits / shown, reason=f"a({k}) = {value}, the sequence has {term}")
+        canonical = "a = " + ", ".join(map(str, values))
+        held = list(values[shown:shown + len(self.held_out)]) == list(self.held_out)
+        return self.solution(canonical, 1.0, False, "also gives the held-out terms" if held else None)
 
 
 def make(*, terms, held_out, known_solutions=(), **params) -> Sequence:

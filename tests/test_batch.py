@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from harness import batch
-from harness.space import IntBox
+from harness.space import BitString, IntBox
 from problems.golomb import make as golomb
+from problems.ramsey import make as ramsey
 from problems.three_cubes import make as three_cubes
 
 
@@ -38,6 +39,28 @@ def test_candidate_texts_read_back_as_the_values_the_family_parses():
     assert [problem.parse(text) for text in batch.texts(values)] == [tuple(row) for row in values.tolist()]
     marks = golomb(marks=10, bound=55)
     assert batch.blocks(marks.space) == 3  # ten coordinates: three blocks of four words per attempt
+
+
+@pytest.mark.parametrize("length", [10, 64, 136, 200])
+def test_a_bit_string_does_not_depend_on_its_batch_and_every_bit_is_fair(length):
+    space = BitString(length)
+    whole = batch.sample(space, 3, "p/x=1", 0, 4000)
+    pieces = [batch.sample(space, 3, "p/x=1", a, b) for a, b in ((0, 1), (1, 1500), (1500, 4000))]
+    assert np.array_equal(whole, np.concatenate(pieces))
+    assert whole.dtype == np.uint64 and whole.shape == (4000, -(-length // 64))
+    bits = batch.unpacked(whole, length)
+    assert np.array_equal(batch.packed(bits), whole)  # no bit set past the string
+    ones = bits.sum(axis=0, dtype=np.int64)
+    assert np.all(np.abs(ones - 2000) < 5 * np.sqrt(1000))  # each bit: five standard deviations
+
+
+def test_bit_strings_read_back_as_the_colourings_the_family_parses():
+    problem = ramsey(n=17, k=4)
+    words = batch.sample(problem.space, 0, problem.id, 0, 50)
+    texts = batch.texts(words, problem.space)
+    assert all(len(t) == 136 for t in texts)
+    assert [problem.parse(text) for text in texts] == [tuple(row) for row in batch.unpacked(words, 136).tolist()]
+    assert batch.texts(words[:0], problem.space) == []  # a piece without a hit
 
 
 def test_a_box_wider_than_int64_is_refused():

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from harness.parse import (Limits, ParseError, Undefined, _int_tuple_from_tree, _plain_ints, parse_expression,
                            parse_int_tuple, parse_written)
+from harness.syntax import checked_tree
 
 x = sympy.Symbol("x")
 
@@ -119,3 +120,12 @@ def test_written_expressions_are_evaluated_step_by_step_as_written():
         parse_written("n + 0*log(n - 1)", {"n": n}).at({"n": 1})
     assert parse_written("n**0", {"n": n}).at({"n": 0}) == 1  # 0**0 is 1, as in Python and sympy
     assert parse_written("2**(n + 1)", {"n": n}, symbolic_exponents=True).at({"n": 5}) == 64
+
+
+def test_a_checked_tree_of_a_deep_unary_chain_is_refused_as_the_builder_refuses_it():
+    text = "-" * 1998 + "x"  # Python parses it; a recursive walk of it overflows the stack
+    with pytest.raises(ParseError) as fast:
+        checked_tree(text)
+    with pytest.raises(ParseError) as reference:
+        parse_expression(text, {"x": x})
+    assert str(fast.value) == str(reference.value)

@@ -5,6 +5,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from problems.ramsey import make as ramsey
 from problems.three_cubes import make
 
 import pyarrow.compute as pc
@@ -14,7 +15,7 @@ from harness.parse import parse_int_tuple
 from harness.problem import Problem, Tier, verify_inline
 from harness.attempts import attempt_table
 from harness.sandbox import CLOCK, Pending, SandboxLimits, SandboxVerifier
-from harness.solvers import EvolveSolver, RandomSolver, RunsInSandbox
+from harness.solvers import EvolveSolver, HeavyTailedSolver, RandomSolver, RunsInSandbox
 from harness.space import IntBox
 
 
@@ -160,13 +161,18 @@ def compact_and_full(sandbox, problem, solver, seed, start, stop):
     return compact, full
 
 
-def test_checked_in_batches_the_wrong_attempts_are_counted_and_the_rest_recorded_as_one_by_one():
-    problem, solver = make(k=3, bound=5), RandomSolver()
+@pytest.mark.parametrize("problem, solver, attempts", [
+    (make(k=3, bound=5), RandomSolver(), 60_000),
+    (ramsey(n=8, k=4), RandomSolver(), 15_000),  # bit strings, packed (harness.batch)
+    (ramsey(n=8, k=4), HeavyTailedSolver(), 15_000),  # off int64 boxes it samples as random does
+], ids=["three_cubes", "ramsey", "ramsey-heavy-tailed"])
+def test_checked_in_batches_the_wrong_attempts_are_counted_and_the_rest_recorded_as_one_by_one(problem, solver,
+                                                                                                attempts):
     with SandboxVerifier(SandboxLimits(flush_s=0.001)) as sandbox:  # many small pieces
-        compact, full = compact_and_full(sandbox, problem, solver, 7, 100, 60_100)
-    assert compact.key == (problem.id, 100, 60_100) and compact.attempts == 60_000
+        compact, full = compact_and_full(sandbox, problem, solver, 7, 100, 100 + attempts)
+    assert compact.key == (problem.id, 100, 100 + attempts) and compact.attempts == attempts
     rows = compact.compact.to_pandas()
-    assert len(rows) > 1 and rows["start"].iloc[0] == 100 and rows["stop"].iloc[-1] == 60_100
+    assert len(rows) > 1 and rows["start"].iloc[0] == 100 and rows["stop"].iloc[-1] == 100 + attempts
     assert (rows["start"].iloc[1:].to_numpy() == rows["stop"].iloc[:-1].to_numpy()).all()  # contiguous
     wrong = full.filter(pc.equal(full["tier"], "wrong"))
     assert rows["wrong"].sum() == wrong.num_rows > 0

@@ -25,8 +25,8 @@ import numpy as np
 
 from harness import batch
 from harness.problem import Problem
-from harness.seeding import attempt_rng
 from harness.solvers.capabilities import RunsInSandbox
+from harness.solvers.random import RandomSolver
 from harness.space import IntBox
 
 
@@ -87,11 +87,12 @@ class HeavyTailedSolver(RunsInSandbox):
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str]:
         if self.law(problem.space) is not None:
             return batch.texts(self.values(problem, seed, start, stop))
-        space = problem.space
-        return [space.sample(attempt_rng(seed, problem.id, i)) for i in range(start, stop)]
+        return RandomSolver().propose(problem, seed, start, stop)
 
     def values(self, problem: Problem, seed: int, start: int, stop: int) -> np.ndarray:
         box = problem.space
         law = self.law(box)
+        if law is None:
+            return RandomSolver().values(problem, seed, start, stop)
         words = batch.raw_words(batch.philox_key(seed, f"{self.name}/{problem.id}"), 2 * box.arity, start, stop)
         return law.draw(words[:, 0::2], words[:, 1::2])

@@ -1,6 +1,6 @@
 """The random solver: i.i.d. samples from the problem's own search space.
 
-Where the problem is batch-capable (harness.batch: an int64 box and a vectorised check), the
+Where the problem is batch-capable (harness.batch: an int64 box or a bit string, and a vectorised check), the
 candidate of attempt i is the row i of the counter-based sampler, so the sandbox can check
 many at once and any attempt can be regenerated alone; elsewhere it is the space's own
 sample from a per-attempt generator. Both depend on (seed, problem, i) only.
@@ -45,7 +45,7 @@ class RandomSolver(RunsInSandbox):
 
     def propose(self, problem: Problem, seed: int, start: int, stop: int) -> list[str]:
         if batch.batch_capable(problem):
-            return batch.texts(self.values(problem, seed, start, stop))
+            return batch.texts(self.values(problem, seed, start, stop), problem.space)
         space = problem.space
         return [space.sample(attempt_rng(seed, problem.id, i)) for i in range(start, stop)]
 

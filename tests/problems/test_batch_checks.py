@@ -1,6 +1,7 @@
 """Each batch-checkable family's vectorised check against its scalar verifier: on random
 candidates of every bank instance, on whole small boxes, on every known solution, and at the
-edges of the largest box where its int64 arithmetic is proved safe."""
+edges of the largest box where its int64 arithmetic is proved safe (ramsey, on bit strings, does
+no arithmetic: whole small spaces and every Paley colouring instead)."""
 import itertools
 
 import numpy as np
@@ -13,6 +14,7 @@ from problems.egyptian import make as egyptian
 from problems.erdos_straus import make as erdos_straus
 from problems.golomb import make as golomb
 from problems.pell import make as pell
+from problems.ramsey import make as ramsey
 from problems.taxicab import make as taxicab
 from problems.three_cubes import make as three_cubes
 
@@ -21,12 +23,16 @@ CHECKABLE = sorted({p.id: p for p in BANK if isinstance(p, BatchCheck)}.values()
 FAMILIES = sorted({p.family for p in CHECKABLE})
 
 
+BOXED = [p for p in CHECKABLE if p.family != "ramsey"]
+
+
 def scalar_valid(problem, values: np.ndarray) -> np.ndarray:
-    return np.array([problem.verify(text).tier.rank > 0 for text in batch.texts(values)])
+    return np.array([problem.verify(text).tier.rank > 0 for text in batch.texts(values, problem.space)])
 
 
-def test_six_cheap_families_are_batch_checkable():
-    assert FAMILIES == ["egyptian", "erdos_straus", "golomb", "pell", "taxicab", "three_cubes"]
+def test_seven_cheap_families_are_batch_checkable():
+    assert FAMILIES == ["egyptian", "erdos_straus", "golomb", "pell", "ramsey", "taxicab", "three_cubes"]
+    assert all(batch.batch_capable(p) for p in CHECKABLE)
 
 
 @pytest.mark.slow
@@ -57,7 +63,30 @@ def known_texts(problem) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("problem", CHECKABLE, ids=lambda p: p.id)
+@pytest.mark.parametrize("n, k", [(5, 3), (4, 3), (4, 4)])
+def test_the_ramsey_check_agrees_with_the_verifier_on_every_colouring(n, k):
+    problem = ramsey(n=n, k=k)
+    length = problem.space.length
+    every = batch.packed((np.arange(2**length)[:, None] >> np.arange(length)) & 1)
+    valid = problem.batch_valid(every)
+    assert np.array_equal(valid, scalar_valid(problem, every))
+    assert valid.sum() > 0 and (~valid).sum() > 0
+
+
+@pytest.mark.parametrize("n", range(4, 19))
+def test_every_paley_colouring_passes_the_ramsey_check_exactly_where_the_verifier_says(n):
+    problem = ramsey(n=n, k=4)  # a Paley colouring avoids K_4 up to n = 17 (R(4, 4) = 18)
+    bits = batch.packed([[int(c) for c in problem.construct()]])
+    assert problem.batch_valid(bits).tolist() == scalar_valid(problem, bits).tolist() == [n <= 17]
+
+
+def test_past_its_mask_bound_the_ramsey_check_asks_the_scalar_check():
+    problem = ramsey(n=60, k=5)  # C(60, 5) = 5,461,512 subsets: no masks
+    bits = batch.sample(problem.space, 0, problem.id, 0, 3)
+    assert problem.batch_valid(bits).tolist() == scalar_valid(problem, bits).tolist() == [False] * 3
+
+
+@pytest.mark.parametrize("problem", BOXED, ids=lambda p: p.id)
 def test_every_known_solution_inside_the_box_passes_the_batch_check(problem):
     box = problem.space
     values = np.array([problem.parse(text) for text in known_texts(problem)], dtype=object).reshape(-1, box.arity)
