@@ -84,8 +84,8 @@ class JobConfig:
         """Why this job runs nothing (its seed is not one of the arm's seeds), else None."""
         if not self.seeds or self.seed in self.seeds:
             return None
-        seeds = ", ".join(map(str, self.seeds))
-        return f"arm {self.arm or '(unnamed)'} runs seed {seeds} only (seeds=[{seeds}]): seed {self.seed} skipped"
+        who = f"arm {self.arm}" if self.arm else "this run"
+        return f"seed {self.seed} skipped: seeds=[{', '.join(map(str, self.seeds))}], the only seeds {who} runs"
 
     def __post_init__(self) -> None:
         if not isinstance(self.experiment, str) or not EXPERIMENT_NAME.fullmatch(self.experiment):

@@ -368,7 +368,8 @@ def _verify_items(problem: Problem, items: list[tuple[int, str]], conn_out: Conn
             _set_clock(clock, index, _IDLE)
             conn_out.send(chunk)
             chunk, last_flush = [], time.monotonic()
-    conn_out.send(chunk)
+    if chunk:  # an empty one would be read by the parent's next call, which has stopped listening to this one
+        conn_out.send(chunk)
 
 
 def _make_records(problem: Problem, solver, seed: int, start: int, runs: list[tuple[int, int, bool]],

@@ -116,12 +116,13 @@ def test_bad_settings_fail_fast_with_a_clear_message(override, message, tmp_path
         assert not tmp_path.exists() or list(tmp_path.iterdir()) == []  # no run began: no folder was left
 
 
+@pytest.mark.slow
 def test_a_sweeps_job_for_a_seed_the_arm_does_not_run_is_skipped_saying_so(tmp_path):
     # e.g. volume_thesis sweeps seeds 0-2 and an arm replays a recording of seed 0 alone
-    done = harness_run("-m", "seed=0,1", "seeds=[1]", "arm=one_seed", "bank=tiny", "attempts=20",
-                       f"results_dir={tmp_path}", "experiment_name=seeds")
+    done = harness_run("-m", "seed=0,1", "seeds=[1]", "bank=tiny", "attempts=20",
+                       f"results_dir={tmp_path}", "experiment_name=seeds", timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "harness-run: arm one_seed runs seed 1 only (seeds=[1]): seed 0 skipped" in done.stdout
+    assert "harness-run: seed 0 skipped: seeds=[1], the only seeds this run runs" in done.stdout
     assert done.stdout.count("results: ") == 1
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("seeds")

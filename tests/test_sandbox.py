@@ -126,6 +126,16 @@ def test_records_built_in_the_child_equal_the_inline_ones():
     assert {"wrong", "novel"} <= set(in_child["tier"].to_pylist())
 
 
+def test_a_verify_whose_last_item_flushed_leaves_nothing_behind_for_the_next_call():
+    # Slow verification (a loaded machine, a cold child) flushes at the last item; the child then
+    # sent an empty chunk too, which the next call read as its own: "not enough values to unpack".
+    problem, solver = make(k=3, bound=5), RandomSolver()
+    with SandboxVerifier(SandboxLimits(flush_s=1e-9)) as sandbox:  # every item flushes
+        assert [v.tier for v, _ in sandbox.verify(problem, ["1, 1, 1", "0"])] == [Tier.NOVEL, Tier.MALFORMED]
+        in_child = sandbox.attempts(problem, solver, 7, 0, 50).full
+    assert without_timings(in_child) == without_timings(attempt_table(problem, solver, 7, 0, 50))
+
+
 def test_a_hang_and_a_crash_in_the_child_are_recorded_at_their_attempt(sandbox):
     solver = Scripted(("1", "2", "1", "0", "3", "1"))
     table = sandbox.attempts(Trap(), solver, 0, 10, 22).full.to_pandas()
