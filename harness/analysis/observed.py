@@ -12,8 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from harness.problem import DISCOVERY_TIERS, Tier
-from harness.record import SPEND_COLUMNS, UNATTRIBUTED, Recorded
+from harness.core.problem import DISCOVERY_TIERS, Tier
+from harness.store.records import SPEND_COLUMNS, UNATTRIBUTED, Recorded
 
 NEVER = np.iinfo(np.int64).max
 SPEND_BINS = 1 << 16  # spend bins (5 floats each) per run: 2.6 MB

@@ -23,7 +23,7 @@ from harness.analysis.forecast import MIN_DISCOVERIES, forecast_richness
 from harness.analysis.observed import log_spaced_steps, seed_average
 from harness.analysis.richness import (ChaoEstimate, additional_attempts, attempts_per_discovery, chao,
                                        pass_at_k, richness)
-from harness.problem import DISCOVERY_TIERS
+from harness.core.problem import DISCOVERY_TIERS
 
 TIERS = tuple(t.value for t in DISCOVERY_TIERS)
 FORECAST_REACH = 100  # forecasts run to 100 x the pooled volume

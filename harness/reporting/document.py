@@ -8,7 +8,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from harness.problem import STATEMENT_VERSION
+from harness.core.problem import STATEMENT_VERSION
 from harness.reporting.arms import Arm
 from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
 from harness.reporting import equal_compute
@@ -39,10 +39,10 @@ class Findings:
     forecast_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.forecast_check
     solved_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.solved_forecast
     prices: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.prices
-    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_runs: per family
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.checkers.audit_runs: per family
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
     truth_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # truth_check.truth_check
-    misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_misses: per instance
+    misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.checkers.audit_misses: per instance
     operators: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.model_operators
     equal_compute: pd.DataFrame = field(default_factory=pd.DataFrame)  # equal_compute.table_of
 
@@ -502,7 +502,7 @@ def prices_section(f: Findings) -> list[str]:
 
 
 def audit_section(f: Findings) -> list[str]:
-    """What an independent checker said of the verifier's verdicts (harness.audit), and the miss
+    """What an independent checker said of the verifier's verdicts (harness.audit.checkers), and the miss
     check of every enumerated solution point."""
     if not len(f.audit):
         return ["Not audited: the runs' attempt records (their Parquet shards) were not reachable from here.",
@@ -532,7 +532,7 @@ def audit_section(f: Findings) -> list[str]:
 
 
 def misses_lines(misses: pd.DataFrame) -> list[str]:
-    """Per enumerated instance: its solution points checked and missed (harness.audit.miss_check)."""
+    """Per enumerated instance: its solution points checked and missed (harness.audit.checkers.miss_check)."""
     enumerated = misses[misses["enumerated"]]
     others = sorted(misses.loc[~misses["enumerated"], "problem_id"])
     missed = int(enumerated["missed"].sum())

@@ -13,8 +13,8 @@ from harness.analysis import runs as analysis
 from harness.analysis.forecast import MIN_DISCOVERIES, fit_coverage_power_law, forecast_richness, forecast_solved
 from harness.analysis.observed import discoveries_by_operator, log_spaced_steps
 from harness.analysis.runs import TIERS
-from harness.problem import STATEMENT_VERSION
-from harness.record import UNATTRIBUTED
+from harness.core.problem import STATEMENT_VERSION
+from harness.store.records import UNATTRIBUTED
 from harness.reporting.arms import Arm
 from harness.analysis.truth import expected_total, truth
 from harness.solvers import make_solver
@@ -237,7 +237,7 @@ def found_by(arm: Arm, problem_id: str, tier: str, attempts: float) -> float:
 
 
 def statement_version(arm: Arm) -> int:
-    """The statements' wording the arm's model was asked in (harness/problem.py): its solver's
+    """The statements' wording the arm's model was asked in (harness/core/problem.py): its solver's
     `statement_version`, or 1 for runs made before the setting existed (they asked in the first)."""
     settings = arm.runs[0].config.get("solver", {}) or {}
     return int((settings.get("llm") or settings).get("statement_version", 1))
@@ -246,7 +246,7 @@ def statement_version(arm: Arm) -> int:
 def example_solution(problem, version: int = STATEMENT_VERSION) -> str | None:
     """The canonical form of an example answer the statement (in wording `version`) gives, when
     that example is a solution (a model may copy it); None otherwise. From version 2 on no
-    statement's example is a solution (tests/test_statements.py); version 1's sometimes were."""
+    statement's example is a solution (tests/bank/test_statements.py); version 1's sometimes were."""
     _, _, tail = problem.statement_of(version).partition("e.g.")
     for example in re.findall(r"`([^`]+)`", tail):
         verdict = problem.verify(example)

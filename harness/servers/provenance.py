@@ -52,7 +52,7 @@ def server_version(binary: Path) -> str:
 
 def prompts_sha256(llm: Mapping[str, Any]) -> str:
     """A hash of what the prompts are made from: the system prompt, the templates and the
-    statements' wording (`statement_version`, harness/problem.py); on the completions endpoint
+    statements' wording (`statement_version`, harness/core/problem.py); on the completions endpoint
     also the few-shot examples (chat prompts hash as they did before that endpoint existed)."""
     made_of = {"system_prompt": llm.get("system_prompt"), "templates": dict(llm.get("templates") or {}),
                "statement_version": llm.get("statement_version")}

@@ -1,7 +1,7 @@
 """What a solver can do, declared once by what it implements and checked where it is made
 (make_solver): an exchangeable solver proposes any range of attempts on its own; an adaptive
 one searches in order, verifying as it goes; one that samples in batches gives a problem's
-candidates as a numpy array where the problem can check them so (harness.batch); a solver that runs in the sandbox says so by
+candidates as a numpy array where the problem can check them so (harness.core.batch); a solver that runs in the sandbox says so by
 subclassing RunsInSandbox. Everything else (the runner, the sandbox, the job) asks isinstance.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from harness.problem import Checked, Problem
+from harness.core.problem import Checked, Problem
 
 
 @runtime_checkable
@@ -34,7 +34,7 @@ class Adaptive(Protocol):
 
 @runtime_checkable
 class SamplesInBatches(Protocol):
-    """An exchangeable solver whose candidates on a batch-capable problem (harness.batch) are
+    """An exchangeable solver whose candidates on a batch-capable problem (harness.core.batch) are
     the rows of `values`, written as text: the sandbox may then check them as numpy arrays,
     and keep its wrong attempts compactly, since `values` regenerates any of them."""
 

@@ -27,9 +27,9 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
-from harness.problem import Checked, Problem, Verdict
-from harness.seeding import attempt_rng
-from harness.space import Variation
+from harness.core.problem import Checked, Problem, Verdict
+from harness.core.seeding import attempt_rng
+from harness.core.space import Variation
 from harness.solvers.llm import LLMSolver
 from harness.solvers.replay import ReplaySolver
 from harness.solvers.proposal import Operator, Proposal, verify_proposals

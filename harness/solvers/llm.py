@@ -13,7 +13,7 @@ rest are asked for one choice at a time, concurrently, and so are all later requ
 Requests that fail for good become attempts of tier `error` with the reason. With several
 endpoints (`base_url` a list), each request goes to the one with the fewest in flight.
 
-`constrain=true` sends the problem's answer grammar (GBNF, harness/grammar.py) in the
+`constrain=true` sends the problem's answer grammar (GBNF, harness/core/grammar.py) in the
 request field `grammar_field` (llama.cpp's `grammar`), so every completion is one answer
 block; a family without a grammar is asked unconstrained, and its attempts say so.
 
@@ -39,11 +39,11 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from harness.checks import number, positive, whole
-from harness.grammar import GRAMMAR_VERSION, completion_grammar
-from harness.grammar import VERSIONS as GRAMMAR_VERSIONS
-from harness.problem import STATEMENT_VERSION, STATEMENT_VERSIONS, Problem
-from harness.seeding import attempt_rng
+from harness.core.settings import number, positive, whole
+from harness.core.grammar import GRAMMAR_VERSION, completion_grammar
+from harness.core.grammar import VERSIONS as GRAMMAR_VERSIONS
+from harness.core.problem import STATEMENT_VERSION, STATEMENT_VERSIONS, Problem
+from harness.core.seeding import attempt_rng
 from harness.solvers.openai_client import ENDPOINTS, MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
 from harness.solvers.prompting import (DEFAULT_SYSTEM_PROMPT, FEW_SHOT_STOP, as_text, examples_for, extract_answer,
                                        few_shot_examples, render_messages, render_prompt)
@@ -131,8 +131,8 @@ class LLMSolver:
     extra_body: Mapping[str, Any] = field(default_factory=dict)  # server-specific sampling: top_k, min_p, ...
     constrain: bool = False  # send the answer grammar: completions are exactly one answer block
     grammar_field: str = "grammar"  # the request field a GBNF grammar goes in (llama.cpp's name)
-    grammar_version: int = GRAMMAR_VERSION  # of the answer grammars (harness/grammar.py); 1 replays old recordings
-    statement_version: int = STATEMENT_VERSION  # of the statements' wording (harness/problem.py); 1 replays old recordings
+    grammar_version: int = GRAMMAR_VERSION  # of the answer grammars (harness/core/grammar.py); 1 replays old recordings
+    statement_version: int = STATEMENT_VERSION  # of the statements' wording (harness/core/problem.py); 1 replays old recordings
     endpoint: str = "chat"  # chat: /chat/completions; completions: /completions with a few-shot prompt
     few_shot: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)  # family -> worked examples
 

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
-from harness.problem import Problem
+from harness.core.problem import Problem
 from harness.solvers.llm import LLMSolver, Sample, recorded_sample
 from harness.solvers.recording import load_recording
 

@@ -6,7 +6,7 @@ import pytest
 
 from harness.analysis.truth import expected_total, found_chance, solved_share, truth
 from harness.solvers import HeavyTailedSolver, RandomSolver, SyntheticSolver
-from harness.space import IntBox
+from harness.core.space import IntBox
 from problems import egyptian, erdos_straus, golomb, pell, ramsey, taxicab, three_cubes
 from problems import synthetic
 

@@ -1,6 +1,6 @@
 from problems.antiderivative import make
 
-from harness.problem import Tier
+from harness.core.problem import Tier
 
 
 def test_every_valid_form_is_one_discovery():

@@ -1,7 +1,7 @@
 import pytest
 from problems.synthetic import make
 
-from harness.problem import Tier
+from harness.core.problem import Tier
 
 
 def test_labels_map_to_tiers():

@@ -1,6 +1,6 @@
 from problems.three_cubes import make
 
-from harness.problem import Tier
+from harness.core.problem import Tier
 
 
 def test_solutions_are_the_complete_set_in_the_box():

@@ -73,7 +73,7 @@ def test_an_arm_must_be_one_solver_at_one_volume_with_one_run_per_seed(run):
 
 def test_the_report_and_the_comparison_agree_on_every_number_they_share(run):
     """Both take an arm's seeds through harness.analysis: the same curve, band and verdict."""
-    from harness.compare import arm_curves
+    from harness.reporting.compare import arm_curves
 
     rows = [("golomb/m=4,L=6", "0,1,4,6", 3, 3, None, 4, 4, 0), ("golomb/m=4,L=6", "0,2,5,6", 40, 40, None, 1, 1, 0),
             ("golomb/m=4,L=6", "0,1,3,6", 90, None, None, 1, 0, 0)]

@@ -77,9 +77,9 @@ def test_a_recording_counts_its_servers_cpu_at_the_recorded_rate_per_token(tmp_p
 @needs_build
 @pytest.mark.slow
 def test_a_real_model_served_on_loopback_is_measured_and_replays_exactly(ray_local, tmp_path):
-    from harness.demo import demo_config, reference_tables
-    from harness.job import run_job
-    from harness.record import read_attempts
+    from harness.testing.demo import demo_config, reference_tables
+    from harness.run.job import run_job
+    from harness.store.records import read_attempts
     from harness.servers import _RUNNING
     from harness.servers.install import ensure_installed
 
@@ -156,9 +156,9 @@ def test_constrained_answers_are_always_one_answer_block_in_the_statements_forma
     """SmolLM2 free-form almost never wrote an answer block here (README); with each family's
     grammar every completion is one, in the statement's format. (The grammar is the format, not
     the rules: `09` or a zero denominator still verifies as malformed, as it should.)"""
-    from harness.demo import demo_config
-    from harness.job import run_job
-    from harness.record import read_attempts
+    from harness.testing.demo import demo_config
+    from harness.run.job import run_job
+    from harness.store.records import read_attempts
     from harness.servers.install import ensure_installed
 
     ensure_installed()
@@ -181,9 +181,9 @@ def test_a_server_that_dies_mid_run_fails_the_rest_of_its_window_and_the_run_fin
     import threading
     import time
 
-    from harness.demo import demo_config
-    from harness.job import run_job
-    from harness.record import read_attempts
+    from harness.testing.demo import demo_config
+    from harness.run.job import run_job
+    from harness.store.records import read_attempts
     from harness.servers import _RUNNING
     from harness.servers.install import ensure_installed
 
@@ -217,9 +217,9 @@ def test_gemma_a_base_model_answers_through_the_completions_endpoint_and_its_rec
     answer block; the recording's provenance names the file, its pinned sha256 and the endpoint."""
     import json
 
-    from harness.demo import demo_config
-    from harness.job import run_job
-    from harness.record import read_attempts
+    from harness.testing.demo import demo_config
+    from harness.run.job import run_job
+    from harness.store.records import read_attempts
     from harness.servers import _RUNNING, provenance
     from harness.servers.install import MODELS, ensure_installed
 

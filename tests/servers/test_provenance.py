@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.job import run_params
+from harness.run.job import run_params
 from harness.servers import RecordedMeter, attach, provenance
 
 REPO = Path(__file__).resolve().parents[2]

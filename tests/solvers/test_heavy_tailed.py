@@ -6,7 +6,7 @@ import pytest
 
 from harness.solvers import HeavyTailedSolver, make_solver
 from harness.solvers.heavy_tailed import LogBuckets
-from harness.space import IntBox
+from harness.core.space import IntBox
 from problems import erdos_straus, three_cubes
 
 

@@ -3,9 +3,9 @@ import time
 
 import pytest
 
-from harness.bank import bank_from_config_name
-from harness.fake_llm import FakeLLMServer, fixed_responder
-from harness.attempts import attempt_table
+from harness.bank.banks import bank_from_config_name
+from harness.testing.fake_llm import FakeLLMServer, fixed_responder
+from harness.engine.attempts import attempt_table
 from harness.solvers import make_solver
 from harness.solvers.llm import _share, request_groups
 
@@ -108,7 +108,7 @@ def test_bad_settings_are_refused_with_the_setting_named():
 def test_hostile_bodies_and_bad_urls_fail_their_attempts_with_a_reason(problem):
     from aiohttp import web
 
-    from harness.fake_llm import FakeLLMServer as Server
+    from harness.testing.fake_llm import FakeLLMServer as Server
 
     class Hostile(Server):  # answers 200 with JSON that is not a completion
         async def _answer(self, request, fault):
@@ -150,7 +150,7 @@ def test_stop_strings_and_server_specific_sampling_are_sent(problem):
 
 
 def test_constrained_requests_carry_the_problems_answer_grammar(problem):
-    from harness.grammar import completion_grammar
+    from harness.core.grammar import completion_grammar
 
     with FakeLLMServer() as server:
         run(problem, llm(server, n=1, constrain=True), 0, 2)
@@ -218,7 +218,7 @@ def test_a_batch_holds_answers_not_whole_completions(problem, tmp_path):
 def test_the_completions_endpoint_posts_a_few_shot_prompt_and_reads_choices_text(problem, tmp_path):
     """endpoint=completions: /v1/completions with `prompt` (worked examples, then the statement),
     choices[i].text read, the grammar, n, usage and recording as on the chat endpoint."""
-    from harness.grammar import completion_grammar
+    from harness.core.grammar import completion_grammar
     from harness.solvers.prompting import FEW_SHOT_STOP
     from harness.solvers.recording import load_recording
 

@@ -1,0 +1,1 @@
+"""Exact arithmetic for the families' fast verifiers: the parser's mirror without sympy, rationals, polynomials, roots, exact points, probes."""
