@@ -23,7 +23,8 @@ from tqdm import tqdm
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
-from harness.audit.checkers import audit_misses, audit_runs, default_cache_dir, misses_by_family  # noqa: E402
+from harness.audit.misses import audit_misses, default_cache_dir, misses_by_family  # noqa: E402
+from harness.audit.verdicts import audit_runs  # noqa: E402
 from harness.store.files import refuse_links, replaced  # noqa: E402
 from harness.reporting import equal_compute, figures, science, truth_check  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
@@ -141,7 +142,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
 
 
 def with_misses(audit: pd.DataFrame, misses: pd.DataFrame) -> pd.DataFrame:
-    """The audit's table per family with the miss check's columns (harness.audit.checkers.misses_by_family)."""
+    """The audit's table per family with the miss check's columns (harness.audit.misses.misses_by_family)."""
     by_family = misses_by_family(misses)
     if not len(by_family) or not len(audit):
         return audit  # nothing audited: the report shows the miss check on its own

@@ -39,10 +39,10 @@ class Findings:
     forecast_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.forecast_check
     solved_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.solved_forecast
     prices: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.prices
-    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.checkers.audit_runs: per family
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.verdicts.audit_runs: per family
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
     truth_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # truth_check.truth_check
-    misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.checkers.audit_misses: per instance
+    misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.misses.audit_misses: per instance
     operators: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.model_operators
     equal_compute: pd.DataFrame = field(default_factory=pd.DataFrame)  # equal_compute.table_of
 
@@ -502,7 +502,7 @@ def prices_section(f: Findings) -> list[str]:
 
 
 def audit_section(f: Findings) -> list[str]:
-    """What an independent checker said of the verifier's verdicts (harness.audit.checkers), and the miss
+    """What an independent checker said of the verifier's verdicts (harness.audit), and the miss
     check of every enumerated solution point."""
     if not len(f.audit):
         return ["Not audited: the runs' attempt records (their Parquet shards) were not reachable from here.",
@@ -532,7 +532,7 @@ def audit_section(f: Findings) -> list[str]:
 
 
 def misses_lines(misses: pd.DataFrame) -> list[str]:
-    """Per enumerated instance: its solution points checked and missed (harness.audit.checkers.miss_check)."""
+    """Per enumerated instance: its solution points checked and missed (harness.audit.misses.miss_check)."""
     enumerated = misses[misses["enumerated"]]
     others = sorted(misses.loc[~misses["enumerated"], "problem_id"])
     missed = int(enumerated["missed"].sum())

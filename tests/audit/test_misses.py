@@ -5,8 +5,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from harness.audit import checkers as audit
-from harness.audit.checkers import MAX_ORDERINGS, audit_misses, miss_check, misses_by_family, representative_orderings
+from harness.audit import misses as audit
+from harness.audit.misses import MAX_ORDERINGS, audit_misses, miss_check, misses_by_family, representative_orderings
 from harness.bank.banks import bank_from_config_name
 from problems.golomb import GolombRuler
 from problems.taxicab import Taxicab
