@@ -250,7 +250,7 @@ class CpuShares:
     Sampled every half second, so a process that exits (a worker, at the end of a run)
     keeps its last reading."""
 
-    ROLES = (("sandbox children", "harness.engine.sandbox"), ("Ray workers", "ray::"), ("Ray's own processes", "ray"))
+    ROLES = (("sandbox children", "harness.engine.sandbox_child"), ("Ray workers", "ray::"), ("Ray's own processes", "ray"))
 
     def __enter__(self) -> "CpuShares":
         self.before = self._read()

@@ -14,7 +14,9 @@ from harness.core import batch
 from harness.core.parse import parse_int_tuple
 from harness.core.problem import Problem, Tier, verify_inline
 from harness.engine.attempts import attempt_table
-from harness.engine.sandbox import CLOCK, Pending, SandboxLimits, SandboxVerifier
+from harness.engine.pending import Pending
+from harness.engine.sandbox import SandboxLimits, SandboxVerifier
+from harness.engine.sandbox_child import CLOCK
 from harness.solvers import EvolveSolver, HeavyTailedSolver, RandomSolver, RunsInSandbox
 from harness.core.space import IntBox
 
