@@ -5,43 +5,19 @@ part only decides where batches run.
 """
 from __future__ import annotations
 
-import heapq
-from collections import deque
-import math
 import sys
-import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import ray
 
-from harness.engine.attempts import attempt_table
-from harness.core.problem import Checked, Problem
-from harness.engine.ray_session import restore_user_proxies
+from harness.core.problem import Problem
+from harness.engine.batches import Batch, Parcel, attempts_in, described, parcels
+from harness.engine.sandbox import SandboxLimits
+from harness.engine.worker import AttemptWorker
 from harness.store.records import Recorded
-from harness.engine.sandbox import SandboxLimits, SandboxVerifier
-from harness.solvers import RunsInSandbox, make_solver
-
-
-@dataclass(frozen=True)
-class Batch:
-    problem_id: str
-    start: int
-    stop: int
-
-    def __str__(self) -> str:
-        return f"{self.problem_id} [{self.start}, {self.stop})"
-
-
-Parcel = tuple[Batch, ...]  # the batches of one actor call: one, or many small ones (few attempts, many problems)
-
-
-@dataclass(frozen=True)
-class Node:
-    """A Ray node, as a worker sees its own."""
-    id: str  # Ray's node id (hex)
-    ip: str
 
 
 @dataclass(frozen=True)
@@ -63,100 +39,6 @@ class Dispatch:
     call_size: int = 0
 
 
-def plan_batches(problem_ids: list[str], attempts: int, batch_size: int,
-                 sizes: Mapping[str, int] | None = None) -> Iterator[Batch]:
-    """Attempt ranges in volume order, each problem's batches `sizes[problem]` long (else
-    batch_size): no batch starts before every batch starting earlier has been given."""
-    sizes = sizes or {}
-
-    def of(pid: str) -> Iterator[Batch]:
-        size = sizes.get(pid, batch_size)
-        return (Batch(pid, start, min(start + size, attempts)) for start in range(0, attempts, size))
-
-    return heapq.merge(*(of(pid) for pid in problem_ids), key=lambda batch: batch.start)  # stable: bank order
-
-
-SCALAR_BATCH_CAP = 4_000
-WIDE_BATCH_CAP = 1 << 23  # checked in batches: records are mostly counts (2^23 ran ~4% faster than 2^21, ad hoc)
-
-
-def auto_call_size(problems: int, attempts: int, workers: int, cap: int = SCALAR_BATCH_CAP) -> int:
-    """Attempts per actor call: about eight calls per worker over the run, between 1 and `cap`.
-    Not much smaller: a Ray call costs the driver about 2 ms of CPU (benchmarks/throughput.py)."""
-    return max(1, min(cap, math.ceil(problems * attempts / (8 * workers))))
-
-
-def auto_batch_size(problems: int, attempts: int, workers: int, cap: int = SCALAR_BATCH_CAP) -> int:
-    """Attempts per batch: a call's worth, within one problem's attempts."""
-    return min(attempts, auto_call_size(problems, attempts, workers, cap))
-
-
-def parcels(batches: Iterator[Batch], size: int) -> Iterator[Parcel]:
-    """Consecutive batches, in order, gathered into calls of about `size` attempts (a batch
-    of `size` or more is a call of its own)."""
-    parcel: list[Batch] = []
-    attempts = 0
-    for batch in batches:
-        parcel.append(batch)
-        attempts += batch.stop - batch.start
-        if attempts >= size:
-            yield tuple(parcel)
-            parcel, attempts = [], 0
-    if parcel:
-        yield tuple(parcel)
-
-
-def described(parcel: Parcel) -> str:
-    return f"batch {parcel[0]}" if len(parcel) == 1 else f"{len(parcel)} batches ({parcel[0]} ... {parcel[-1]})"
-
-
-class AttemptWorker:
-    """Holds the bank (built and checked once, by the driver), the solver and a sandboxed
-    verifier, built once per worker.
-
-    Its calls run in threads, a few at once: while one batch waits on the verifier's child
-    process (or an LLM server), the next is proposed. The verifier takes one batch at a time.
-    """
-
-    def __init__(self, problems: Sequence[Problem], solver_spec: Mapping[str, Any], seed: int,
-                 limits: SandboxLimits, compact: bool = False) -> None:
-        restore_user_proxies()
-        self.problems = {p.id: p for p in problems}
-        self.solver = make_solver(solver_spec)
-        self.seed = seed
-        self.compact = compact
-        self.sandbox = SandboxVerifier(limits)
-        self._verifying = threading.Lock()
-
-    def ready(self) -> Node:
-        """Returns once the verifier's child is up (imports done): start-up is not throughput.
-        Says which node the worker runs on."""
-        self.verify(next(iter(self.problems.values())), [""])
-        return self.node
-
-    @property
-    def node(self) -> Node:
-        context = ray.get_runtime_context()
-        return Node(context.get_node_id(), ray.util.get_node_ip_address())
-
-    def verify(self, problem: Problem, candidates: Sequence[str]) -> list[Checked]:
-        with self._verifying:
-            return self.sandbox.verify(problem, candidates)
-
-    def run(self, parcel: Parcel) -> tuple[Node, list[tuple]]:
-        """The node it ran on, and each batch's records (Recorded) as Arrow IPC streams."""
-        return self.node, [self.run_batch(batch) for batch in parcel]
-
-    def run_batch(self, batch: Batch) -> tuple:
-        problem = self.problems[batch.problem_id]
-        if isinstance(self.solver, RunsInSandbox):  # the child proposes, verifies and records
-            with self._verifying:
-                return self.sandbox.attempts(problem, self.solver, self.seed, batch.start, batch.stop,
-                                             self.compact).to_wire()
-        table = attempt_table(problem, self.solver, self.seed, batch.start, batch.stop, self.verify)
-        return Recorded((batch.problem_id, batch.start, batch.stop), table).to_wire()
-
-
 @dataclass
 class Dispatched:
     """What the workers did: re-sent batches, and where the attempts ran."""
@@ -172,10 +54,6 @@ class Dispatched:
 # the batch itself, is not one of these: it stops the run.)
 LOST = (ray.exceptions.RayActorError, ray.exceptions.ObjectLostError, ray.exceptions.NodeDiedError,
         ray.exceptions.WorkerCrashedError, ray.exceptions.OutOfMemoryError, ray.exceptions.ActorUnschedulableError)
-
-
-def attempts_in(parcel: Parcel) -> int:
-    return sum(b.stop - b.start for b in parcel)
 
 
 def run_batches(

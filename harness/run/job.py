@@ -36,7 +36,8 @@ from harness.store.files import refuse_links, replaced
 from harness.store.records import (MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, check_shards, discard_unrecorded,
                             read_checkpoint, read_compact, read_shards, start_manifest, write_json)
 from harness.run.plots import plot_estimates, plot_yield, plot_yield_by_cost
-from harness.engine.runner import WIDE_BATCH_CAP, Dispatch, auto_batch_size, auto_call_size, plan_batches, run_batches
+from harness.engine.batches import WIDE_BATCH_CAP, auto_batch_size, auto_call_size, plan_batches
+from harness.engine.runner import Dispatch, run_batches
 from harness.engine.sandbox import SandboxLimits, checks_in_batches
 from harness.servers import CpuMeter, ProcessMeter, RecordedMeter, attach, record_provenance, record_server_cpu
 from harness.solvers import Exchangeable, Solver, UsesServer, make_solver

@@ -168,7 +168,7 @@ def test_a_run_joins_the_cluster_named_by_ray_address(tmp_path):
 def test_workers_get_the_users_proxy_settings_back(ray_local, tiny_bank):
     """Ray's own processes carry the loopback proxy; the harness's workers do not."""
     from harness.bank.banks import build_bank
-    from harness.engine.runner import AttemptWorker
+    from harness.engine.worker import AttemptWorker
     from harness.engine.sandbox import SandboxLimits
 
     def proxies(*_):

@@ -2,8 +2,8 @@ import pyarrow as pa
 import pytest
 
 from harness.bank.banks import build_bank
-from harness.engine.runner import (WIDE_BATCH_CAP, Batch, Dispatch, auto_batch_size, auto_call_size, parcels, plan_batches,
-                            run_batches)
+from harness.engine.batches import WIDE_BATCH_CAP, Batch, auto_batch_size, auto_call_size, parcels, plan_batches
+from harness.engine.runner import Dispatch, run_batches
 
 
 def test_plan_covers_every_attempt_once_in_volume_order():
