@@ -29,15 +29,15 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from harness.tracking import review
-from harness.reporting.compare import arm_curves, compare, run_curves
-from harness.run.config import JobConfig
 from harness.reporting.arms import group_arms
 from harness.reporting.build import build_report
+from harness.reporting.compare import arm_curves, compare, run_curves
 from harness.reporting.html import to_html
 from harness.reporting.runs import ReportError, runs_from_mlflow
+from harness.run.config import JobConfig
+from harness.tracking import review
 from harness.tracking.tracker import (PARENT_TAG, SWEEP_TAG, MlflowTracker, TrackingError, TrackingSpec, one_line,
-                              open_client, set_experiment_tags, sqlite_path, start_tracker)
+                                      open_client, set_experiment_tags, sqlite_path, start_tracker)
 
 SWEEP_ENV = "HARNESS_SWEEP_RUN"  # the parent run of the multirun this process is running
 MAX_NAME = 250  # MLflow's limit on a run name

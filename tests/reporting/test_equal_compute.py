@@ -113,7 +113,7 @@ def replayed_arm(run, name: str, attempts: int = 200) -> list[RunData]:
     from harness.analysis import DiscoveryLog
     from harness.engine.attempts import attempt_table
     from harness.bank.banks import bank_from_config_name
-    from harness.run.job import add_server_cpu
+    from harness.run.outputs import add_server_cpu
     from harness.servers import provenance, recorded_cpu_per_token
     from harness.solvers import make_solver
 
