@@ -58,7 +58,8 @@ from harness.run.config import JobConfig
 from harness.exact.fast_verify import clear_caches
 from harness.run.job import run_job
 from harness.engine.ray_session import ensure_ray
-from harness.store.records import Recorded, ShardWriter, from_ipc, to_ipc
+from harness.store.records import Recorded, from_ipc, to_ipc
+from harness.store.shards import ShardWriter
 from harness.engine.sandbox import SandboxVerifier
 from harness.solvers import RandomSolver
 from harness.tracking.tracker import TrackingSpec

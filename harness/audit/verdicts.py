@@ -14,7 +14,8 @@ import pyarrow.compute as pc
 from scipy import stats
 
 from harness.core.problem import DISCOVERY_TIERS, Tier
-from harness.store.records import read_checkpoint, read_shards
+from harness.store.manifest import read_checkpoint
+from harness.store.shards import read_shards
 from harness.engine.regenerate import RunSolver, compact_by_shard
 from harness.audit import checkers
 

@@ -17,7 +17,9 @@ from harness.engine.runner import Dispatch, run_batches
 from harness.engine.sandbox import SandboxLimits
 from harness.run.config import JobConfig
 from harness.run.plan import Plan
-from harness.store.records import MANIFEST, SPEND_COLUMNS, Checkpoint, ShardWriter, read_compact, read_shards
+from harness.store.manifest import MANIFEST, Checkpoint
+from harness.store.records import SPEND_COLUMNS
+from harness.store.shards import ShardWriter, read_compact, read_shards
 
 
 # What a resumed run reads back from its shards to rebuild the driver's aggregates.

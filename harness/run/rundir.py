@@ -11,8 +11,8 @@ import yaml
 
 from harness.run.config import JobConfig
 from harness.store.locks import Busy, file_lock
-from harness.store.records import (MANIFEST, Checkpoint, check_shards, discard_unrecorded, read_checkpoint, read_shards,
-                                   start_manifest)
+from harness.store.manifest import MANIFEST, Checkpoint, check_shards, discard_unrecorded, read_checkpoint, start_manifest
+from harness.store.shards import read_shards
 from harness.tracking.publish import PENDING, RUN_LOCK, command as publish_command
 
 

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from harness.run.config import JobConfig
 from harness.run.job import run_job
-from harness.store.records import read_attempts
+from harness.store.shards import read_attempts
 from harness.engine.regenerate import Selection, full_records
 from harness.tracking.tracker import TrackingSpec
 

@@ -14,7 +14,8 @@ from mlflow.tracking import MlflowClient
 
 from harness.run.config import JobConfig
 from harness.run.job import run_job
-from harness.store.records import MANIFEST, read_attempts
+from harness.store.manifest import MANIFEST
+from harness.store.shards import read_attempts
 from harness.engine.regenerate import full_records
 from harness.tracking.tracker import TrackingSpec
 

@@ -79,7 +79,7 @@ def test_a_recording_counts_its_servers_cpu_at_the_recorded_rate_per_token(tmp_p
 def test_a_real_model_served_on_loopback_is_measured_and_replays_exactly(ray_local, tmp_path):
     from harness.testing.demo import demo_config, reference_tables
     from harness.run.job import run_job
-    from harness.store.records import read_attempts
+    from harness.store.shards import read_attempts
     from harness.servers import _RUNNING
     from harness.servers.install import ensure_installed
 
@@ -158,7 +158,7 @@ def test_constrained_answers_are_always_one_answer_block_in_the_statements_forma
     the rules: `09` or a zero denominator still verifies as malformed, as it should.)"""
     from harness.testing.demo import demo_config
     from harness.run.job import run_job
-    from harness.store.records import read_attempts
+    from harness.store.shards import read_attempts
     from harness.servers.install import ensure_installed
 
     ensure_installed()
@@ -183,7 +183,7 @@ def test_a_server_that_dies_mid_run_fails_the_rest_of_its_window_and_the_run_fin
 
     from harness.testing.demo import demo_config
     from harness.run.job import run_job
-    from harness.store.records import read_attempts
+    from harness.store.shards import read_attempts
     from harness.servers import _RUNNING
     from harness.servers.install import ensure_installed
 
@@ -219,7 +219,7 @@ def test_gemma_a_base_model_answers_through_the_completions_endpoint_and_its_rec
 
     from harness.testing.demo import demo_config
     from harness.run.job import run_job
-    from harness.store.records import read_attempts
+    from harness.store.shards import read_attempts
     from harness.servers import _RUNNING, provenance
     from harness.servers.install import MODELS, ensure_installed
 

@@ -1,6 +1,7 @@
 import pyarrow as pa
 
-from harness.store.records import ATTEMPT_SCHEMA, Recorded, ShardWriter, compact_rows, read_attempts, read_compact
+from harness.store.records import ATTEMPT_SCHEMA, Recorded, compact_rows
+from harness.store.shards import ShardWriter, read_attempts, read_compact
 
 
 def rows(start, stop):
@@ -17,7 +18,8 @@ def rows(start, stop):
 def test_shards_written_before_the_note_and_operator_columns_read_them_as_null(tmp_path):
     import pyarrow.parquet as pq
 
-    from harness.store.records import COMPACT_SCHEMA, read_shards
+    from harness.store.records import COMPACT_SCHEMA
+    from harness.store.shards import read_shards
 
     (tmp_path / "attempts").mkdir()
     pq.write_table(rows(0, 5).drop_columns(["note", "operator"]), tmp_path / "attempts" / "part-00000.parquet")
@@ -44,7 +46,7 @@ def test_shards_hold_every_row_once(tmp_path):
 
 
 def test_a_crash_mid_write_leaves_a_checkpoint_that_resumes_cleanly(tmp_path):
-    from harness.store.records import MANIFEST, discard_unrecorded, read_checkpoint, start_manifest
+    from harness.store.manifest import MANIFEST, discard_unrecorded, read_checkpoint, start_manifest
 
     start_manifest(tmp_path, batch_size=10, attempts=30, wide_batch_size=10)
     with ShardWriter(tmp_path / "attempts", rows_per_shard=20, manifest=tmp_path / MANIFEST) as writer:
@@ -73,7 +75,7 @@ def test_a_crash_mid_write_leaves_a_checkpoint_that_resumes_cleanly(tmp_path):
 def test_a_manifest_with_a_garbage_header_or_entry_is_called_damaged(tmp_path):
     import pytest
 
-    from harness.store.records import MANIFEST, read_checkpoint
+    from harness.store.manifest import MANIFEST, read_checkpoint
 
     for text in ("garbage\n", '{"batch_size": 10}\n', '{"batch_size": 10, "attempts": 30}\n{"shard": "x"}\n',
                  '[1, 2]\n'):
@@ -83,7 +85,7 @@ def test_a_manifest_with_a_garbage_header_or_entry_is_called_damaged(tmp_path):
 
 
 def test_compact_rows_land_beside_their_batch_full_rows_under_the_same_shard_name(tmp_path):
-    from harness.store.records import MANIFEST, read_checkpoint, start_manifest
+    from harness.store.manifest import MANIFEST, read_checkpoint, start_manifest
 
     start_manifest(tmp_path, batch_size=10, attempts=1000, wide_batch_size=1000)
     solution = rows(7, 8).set_column(5, "tier", pa.array(["valid"]))
@@ -102,7 +104,7 @@ def test_compact_rows_land_beside_their_batch_full_rows_under_the_same_shard_nam
 # Issue 35, item 1: a damaged manifest line loses nothing silently, a shard name is never reused.
 def four_shards(directory, compact=False):
     """A run folder whose manifest lists four shards of ten attempts each (compact: counts, one row each)."""
-    from harness.store.records import MANIFEST, start_manifest
+    from harness.store.manifest import MANIFEST, start_manifest
 
     start_manifest(directory, batch_size=10, attempts=40, wide_batch_size=10)
     with ShardWriter(directory / "attempts", manifest=directory / MANIFEST, flush_s=0.0) as writer:
@@ -118,7 +120,7 @@ def four_shards(directory, compact=False):
 def test_a_damaged_manifest_line_other_than_a_cut_off_last_one_is_refused_naming_it(tmp_path):
     import pytest
 
-    from harness.store.records import read_checkpoint
+    from harness.store.manifest import read_checkpoint
 
     manifest = four_shards(tmp_path)
     lines = manifest.read_text().splitlines(keepends=True)
@@ -134,7 +136,7 @@ def test_a_damaged_manifest_line_other_than_a_cut_off_last_one_is_refused_naming
 def test_a_shard_listed_twice_is_refused(tmp_path):
     import pytest
 
-    from harness.store.records import read_checkpoint
+    from harness.store.manifest import read_checkpoint
 
     manifest = four_shards(tmp_path)
     manifest.write_text(manifest.read_text().replace("part-00003", "part-00001"))
@@ -143,7 +145,7 @@ def test_a_shard_listed_twice_is_refused(tmp_path):
 
 
 def test_new_shards_never_reuse_or_overwrite_a_name(tmp_path):
-    from harness.store.records import MANIFEST, read_checkpoint
+    from harness.store.manifest import MANIFEST, read_checkpoint
 
     four_shards(tmp_path, compact=True)
     before = {p: p.read_bytes() for p in tmp_path.glob("*/part-*.parquet")}
@@ -206,7 +208,7 @@ def test_listed_shards_are_checked_and_a_damaged_one_is_named(tmp_path):
 
     import pytest
 
-    from harness.store.records import check_shards, read_checkpoint
+    from harness.store.manifest import check_shards, read_checkpoint
 
     for name, (damage, culprit, said) in DAMAGE.items():
         run_dir = tmp_path / name.replace(" ", "-")
@@ -230,7 +232,7 @@ def test_a_manifest_from_before_checksums_gets_every_other_check(tmp_path):
 
     import pytest
 
-    from harness.store.records import MANIFEST, check_shards, read_checkpoint
+    from harness.store.manifest import MANIFEST, check_shards, read_checkpoint
 
     def legacy(run_dir):
         lines = [json.loads(line) for line in (run_dir / MANIFEST).read_text().splitlines()]
@@ -263,7 +265,7 @@ def test_a_linked_manifest_or_compact_folder_is_not_written_or_deleted_through(t
 
     import pytest
 
-    from harness.store.records import MANIFEST, discard_unrecorded, read_checkpoint
+    from harness.store.manifest import MANIFEST, discard_unrecorded, read_checkpoint
 
     run_dir, outside = tmp_path / "run", tmp_path / "outside"
     run_dir.mkdir()
