@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.core.problem import Problem
-from harness.solvers.llm import LLMSolver, Sample, recorded_sample
+from harness.solvers.llm import LLMSolver
 from harness.solvers.recording import load_recording
+from harness.solvers.samples import Sample, recorded_sample
 
 
 @dataclass(frozen=True)

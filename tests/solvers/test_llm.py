@@ -4,10 +4,11 @@ import time
 import pytest
 
 from harness.bank.banks import bank_from_config_name
-from harness.testing.fake_llm import FakeLLMServer, fixed_responder
 from harness.engine.attempts import attempt_table
 from harness.solvers import make_solver
-from harness.solvers.llm import _share, request_groups
+from harness.solvers.samples import share
+from harness.solvers.samples import request_groups
+from harness.testing.fake_llm import FakeLLMServer, fixed_responder
 
 PRICES = {"m": {"prompt": 1.5, "completion": 4.0}}
 
@@ -87,7 +88,7 @@ def test_requests_are_aligned_to_n_whatever_the_batch():
     assert request_groups(range(6, 13), 4) == [[6, 7], [8, 9, 10, 11], [12]]
     # evolve's operator asks for scattered attempts (one island's slots): up to n per request
     assert request_groups([0, 4, 8, 12, 16], 4) == [[0, 4, 8, 12], [16]]
-    assert _share(10, 3) == [4, 3, 3] and _share(0, 2) == [0, 0]
+    assert share(10, 3) == [4, 3, 3] and share(0, 2) == [0, 0]
 
 
 def test_bad_settings_are_refused_with_the_setting_named():
