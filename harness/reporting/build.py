@@ -26,7 +26,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 from harness.audit.misses import audit_misses, default_cache_dir, misses_by_family  # noqa: E402
 from harness.audit.verdicts import audit_runs  # noqa: E402
 from harness.store.files import refuse_links, replaced  # noqa: E402
-from harness.reporting import equal_compute, figures, science, truth_check  # noqa: E402
+from harness.reporting import equal_compute, figures, forecasts, science, truth_check  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
 from harness.reporting.document import Findings, render  # noqa: E402
 from harness.reporting.runs import ReportError, RunData, runs_from_directory, runs_from_mlflow  # noqa: E402
@@ -81,9 +81,9 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
                            ignore_index=True)
     calibration = science.calibration(arms, curves)
     with tqdm(total=2, desc="forecast checks", unit="table", disable=not progress) as bar:
-        forecast_check = science.forecast_check(arms, n_boot=n_boot)
+        forecast_check = forecasts.forecast_check(arms, n_boot=n_boot)
         bar.update()
-        solved_forecast = science.solved_forecast(arms, n_boot=n_boot)
+        solved_forecast = forecasts.solved_forecast(arms, n_boot=n_boot)
         bar.update()
     check = truth_check.truth_check(arms, n_boot=n_boot, progress=lambda items: tqdm(
         items, desc="against the truth", unit="arm", disable=not progress))

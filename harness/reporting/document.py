@@ -36,8 +36,8 @@ class Findings:
     usd_per_core_hour: float
     experiment: str = ""
     description: str = ""  # the runs' own `description` setting
-    forecast_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.forecast_check
-    solved_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.solved_forecast
+    forecast_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecasts.forecast_check
+    solved_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecasts.solved_forecast
     prices: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.prices
     audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.verdicts.audit_runs: per family
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
