@@ -11,14 +11,14 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from harness.tracking import review
 from harness.bank.banks import BankError
+from harness.bank.yamlfile import YamlFileError, read_yaml
+from harness.engine.ray_session import interrupted_by
 from harness.run.config import job_config, register_schema
 from harness.run.job import RunResult, RunStopped, Unpublished, run_job
-from harness.engine.ray_session import interrupted_by
+from harness.run.parent import parent_of
 from harness.solvers import SolverConfigError
-from harness.run.sweep import parent_of
-from harness.bank.yamlfile import YamlFileError, read_yaml
+from harness.tracking import review
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 UNPUBLISHED_EXIT = 75  # EX_TEMPFAIL: the run is done, its publishing waits for the MLflow store

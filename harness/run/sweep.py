@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -34,44 +34,14 @@ from harness.reporting.build import build_report
 from harness.reporting.compare import arm_curves, compare, run_curves
 from harness.reporting.html import to_html
 from harness.reporting.runs import ReportError, runs_from_mlflow
-from harness.run.config import JobConfig
+from harness.run.parent import SWEEP_ENV, Sweep
 from harness.tracking import review
 from harness.tracking.tracker import (PARENT_TAG, SWEEP_TAG, MlflowTracker, TrackingError, TrackingSpec, one_line,
                                       open_client, set_experiment_tags, sqlite_path, start_tracker)
 
-SWEEP_ENV = "HARNESS_SWEEP_RUN"  # the parent run of the multirun this process is running
 MAX_NAME = 250  # MLflow's limit on a run name
 NOTE_TAG = "mlflow.note.content"  # the run's description in the UI
 REPORT = "report/REPORT.html"
-
-
-@dataclass(frozen=True)
-class Sweep:
-    run_id: str
-    name: str
-    experiment: str
-    tracking_uri: str
-    results_dir: str  # the sweep's files go to <results_dir>/<experiment>/<run_id>/
-
-    @property
-    def folder(self) -> Path:
-        return Path(self.results_dir) / self.experiment / self.run_id
-
-
-def current_sweep() -> Sweep | None:
-    text = os.environ.get(SWEEP_ENV)
-    return Sweep(**json.loads(text)) if text else None
-
-
-def parent_of(config: JobConfig) -> str | None:
-    """The parent run of a job of the current sweep: the sweep's run, if the job logs to the
-    same store and experiment (a sweep over experiment_name or tracking has no one parent)."""
-    sweep = current_sweep()
-    if sweep is None or config.resume or not config.tracking.enabled:
-        return None
-    same = (sweep.experiment == config.experiment
-            and sweep.tracking_uri == config.tracking.resolved_uri(config.results_dir))
-    return sweep.run_id if same else None
 
 
 def varying_keys(config: DictConfig) -> list[str]:

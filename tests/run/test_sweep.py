@@ -13,10 +13,11 @@ import pytest
 from omegaconf import OmegaConf
 
 from harness.analysis import log_spaced_steps
-from harness.testing.browser import LOOPBACK, mlflow_ui, render, render_until
 from harness.run.config import JobConfig
+from harness.run.parent import SWEEP_ENV, Sweep, parent_of
+from harness.run.sweep import sweep_name, varying_keys
+from harness.testing.browser import LOOPBACK, mlflow_ui, render, render_until
 from harness.testing.screenshots import sweep_pages, the_sweep
-from harness.run.sweep import SWEEP_ENV, Sweep, parent_of, sweep_name, varying_keys
 from harness.tracking.tracker import TrackingSpec
 
 PNG = b"\x89PNG\r\n\x1a\n"
