@@ -24,9 +24,11 @@ from typing import Callable
 
 import mpmath
 
-from harness.core.problem import Problem
-from harness.audit.polynomials import constant, mentions_x, polynomial, squarefree, subtrees, top_factors, written_polynomial
+from harness.audit.polynomials import (constant, mentions_x, polynomial, squarefree, subtrees, top_factors,
+                                       written_polynomial)
 from harness.audit.reader import Unreadable, evaluate, integers, rational_power, tree
+from harness.core import extensions
+from harness.core.problem import Problem
 
 
 # One checker per family: (problem, candidate text) -> is it a solution?
@@ -171,16 +173,36 @@ def antiderivative(p, text: str) -> bool:
     return True
 
 
+# The harness's own checkers, one per family of the bank; an installed package declares more
+# (entry point harness.audit_checkers, harness.core.extensions). A family with none is "not audited".
 CHECKERS: dict[str, Callable[[Problem, str], bool]] = {
     "three_cubes": three_cubes, "erdos_straus": erdos_straus, "egyptian": egyptian, "pell": pell,
     "taxicab": taxicab, "golomb": golomb, "ramsey": ramsey, "synthetic": synthetic, "sequence": sequence,
     "factor": factor, "antiderivative": antiderivative,
 }
+NOT_AUDITED = "not audited: no independent checker of this family"
+
+
+class NotAudited(LookupError):
+    """The family has no independent checker: its verdicts are not audited (said so, never a crash)."""
+
+
+def checker_for(family: str) -> Callable[[Problem, str], bool] | None:
+    """The family's independent checker: the harness's own, else one an installed package declares."""
+    return CHECKERS.get(family) or extensions.load(extensions.AUDIT_CHECKERS, family)
+
+
+def audited(family: str) -> bool:
+    return checker_for(family) is not None
 
 
 def solves(problem: Problem, text: str | None) -> bool:
-    """The independent checker's answer; text it cannot read is not a solution."""
+    """The independent checker's answer; text it cannot read is not a solution. NotAudited
+    when the family has no checker."""
+    checker = checker_for(problem.family)
+    if checker is None:
+        raise NotAudited(f"{problem.family}: {NOT_AUDITED}")
     try:
-        return text is not None and CHECKERS[problem.family](problem, text)
+        return text is not None and checker(problem, text)
     except Unreadable:
         return False

@@ -19,9 +19,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from harness.audit.checkers import NOT_AUDITED, audited, checker_for, solves
 from harness.core.batch import batch_capable
 from harness.core.problem import Problem
-from harness.audit.checkers import solves
 
 
 MAX_ORDERINGS = 50_000  # orderings checked per instance: all of them up to this, else representative ones
@@ -63,6 +63,10 @@ def _miss_row(problem: Problem) -> dict:
         return {**base, "enumerated": False, "points": 0, "solution_points": 0, "checked": 0, "exhaustive": False,
                 "scalar_missed": 0, "batch_missed": 0, "checker_refused": 0, "missed": 0, "missed_examples": "",
                 "misses": NOT_ENUMERATED}
+    if not audited(problem.family):  # no independent checker to confirm the solution points with
+        return {**base, "enumerated": False, "points": len(points), "solution_points": 0, "checked": 0,
+                "exhaustive": False, "scalar_missed": 0, "batch_missed": 0, "checker_refused": 0, "missed": 0,
+                "missed_examples": "", "misses": NOT_AUDITED}
     total = sum(count for _, count in points)
     exhaustive = total <= MAX_ORDERINGS
     per_point = max(1, MAX_ORDERINGS // max(1, len(points)))
@@ -96,10 +100,11 @@ def _miss_row(problem: Problem) -> dict:
             "missed_examples": "; ".join(texts[i] for i in missed[:3]), "misses": f"misses: {what}"}
 
 
-# The modules a miss check's result depends on besides its family's and this one's.
+# The modules a miss check's result depends on besides its family's, its checker's and this one's.
 FINGERPRINTED = tuple(f"harness.{name}" for name in (
     "core.problem", "core.syntax", "core.parse", "core.batch", "core.space", "exact.fast_verify", "exact.mirror",
-    "exact.rationals", "exact.points", "exact.polynomials", "exact.roots", "exact.as_polynomial", "exact.probes"))
+    "exact.rationals", "exact.points", "exact.polynomials", "exact.roots", "exact.as_polynomial", "exact.probes",
+    "audit.checkers", "audit.reader", "audit.polynomials"))
 
 
 def _fingerprint(problem: Problem) -> str:
@@ -107,6 +112,9 @@ def _fingerprint(problem: Problem) -> str:
     verifier's base, the parser, the batch checks, the fast paths and this checker."""
     files = [sys.modules[type(problem).__module__].__file__, __file__]
     files += [importlib.import_module(name).__file__ for name in FINGERPRINTED]
+    checker = checker_for(problem.family)
+    if checker is not None:  # a checker an installed package declares is code of its own
+        files.append(sys.modules[checker.__module__].__file__)
     digest = hashlib.sha256(repr(problem).encode())
     for name in files:
         digest.update(Path(name).read_bytes())

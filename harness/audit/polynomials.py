@@ -3,6 +3,7 @@ own (harness.exact.polynomials): a factorisation's factors as written, square-fr
 from __future__ import annotations
 
 from fractions import Fraction
+
 from harness.audit.reader import MAX_EXPONENT, Unreadable, evaluate, rational_power, tree
 
 

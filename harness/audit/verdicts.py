@@ -13,11 +13,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats
 
+from harness.audit import checkers
 from harness.core.problem import DISCOVERY_TIERS, Tier
+from harness.engine.regenerate import RunSolver, compact_by_shard
 from harness.store.manifest import read_checkpoint
 from harness.store.shards import read_shards
-from harness.engine.regenerate import RunSolver, compact_by_shard
-from harness.audit import checkers
 
 
 WRONG_SAMPLE = 10_000  # wrong verdicts re-checked per family (at least, where the runs have them)
@@ -104,9 +104,12 @@ def audit_runs(runs, wrong_sample: int = WRONG_SAMPLE, seed: int = 0, progress: 
     for run in progress(reachable):
         problems = {p.id: p for p in run.bank_problems}
         families = {pid: p.family for pid, p in problems.items()}
-        quota = max(math.ceil(wrong_sample / per_family_runs[f]) for f in run.families)
-        table = attempts_to_audit(Path(run.summary["run_dir"]), {f: list(ids) for f, ids in run.problems.items()},
-                                  quota, np.random.default_rng([seed, zlib.crc32(f"{run.arm}/{run.seed}".encode())]))
+        checked = {f: list(ids) for f, ids in run.problems.items() if checkers.audited(f)}  # not_audited: the rest
+        if not checked:
+            continue
+        quota = max(math.ceil(wrong_sample / per_family_runs[f]) for f in checked)
+        table = attempts_to_audit(Path(run.summary["run_dir"]), checked, quota,
+                                  np.random.default_rng([seed, zlib.crc32(f"{run.arm}/{run.seed}".encode())]))
         answers: dict[tuple[str, str | None], bool] = {}  # deterministic: one check per distinct candidate
         for pid, candidate, tier in zip(*(table[c].to_pylist() for c in ("problem_id", "candidate", "tier"))):
             called_solution = tier != Tier.WRONG.value
@@ -123,3 +126,8 @@ def audit_runs(runs, wrong_sample: int = WRONG_SAMPLE, seed: int = 0, progress: 
                            "wrong_disputed": c[3], "false_wrong_upper": upper_bound(c[3], c[2])}
                           for f, c in sorted(counts.items())])
     return table, pd.DataFrame(disputes, columns=["run_id", "problem_id", "tier", "candidate"])
+
+
+def not_audited(runs) -> list[str]:
+    """The runs' families without an independent checker: their verdicts are not audited."""
+    return sorted({family for run in runs for family in run.families if not checkers.audited(family)})

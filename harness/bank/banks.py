@@ -20,11 +20,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping, Sequence
 
-import problems
+from harness.bank.yamlfile import YamlFileError, read_yaml
+from harness.core import extensions
 from harness.core.parse import ParseError
 from harness.core.problem import Problem
 from harness.core.space import IntBox
-from harness.bank.yamlfile import YamlFileError, read_yaml
+import problems
 
 BankSpec = Mapping[str, Sequence[Mapping[str, Any]]]
 INSTANCE_DIR = Path(problems.__file__).resolve().parent / "instances"
@@ -42,7 +43,9 @@ class BankEntry:
 
 
 def available_families() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(problems.__path__))
+    """The bank's own families (modules of `problems`) and those installed packages declare."""
+    own = {m.name for m in pkgutil.iter_modules(problems.__path__)}
+    return sorted(own | set(extensions.declared(extensions.FAMILIES)))
 
 
 def available_instance_lists() -> list[str]:
@@ -50,12 +53,20 @@ def available_instance_lists() -> list[str]:
 
 
 def family_module(name: str) -> ModuleType:
+    """A family by name: a module of `problems`, else one an installed package declares
+    (entry point harness.families), or a dotted module path as it stands."""
     module_name = name if "." in name else f"{problems.__name__}.{name}"
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name != module_name:
             raise
+        declared = None if "." in name else extensions.load(extensions.FAMILIES, name)
+        if isinstance(declared, ModuleType):
+            module_name, module = declared.__name__, declared
+        else:
+            module = None
+    if module is None:
         raise BankError(
             f"unknown problem family {name!r}; the bank has: {', '.join(available_families())} "
             "(or give a dotted module path)"

@@ -24,7 +24,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 from harness.audit.misses import audit_misses, default_cache_dir, misses_by_family  # noqa: E402
-from harness.audit.verdicts import audit_runs  # noqa: E402
+from harness.audit.verdicts import audit_runs, not_audited  # noqa: E402
 from harness.store.files import refuse_links, replaced  # noqa: E402
 from harness.reporting import equal_compute, figures, forecasts, science, truth_check  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
@@ -129,7 +129,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
                         usd_per_core_hour, forecast_check=forecast_check, solved_forecast=solved_forecast,
                         prices=prices, audit=audit, disputes=disputes, truth_check=check, misses=misses,
-                        operators=operators, equal_compute=at_equal_compute,
+                        operators=operators, equal_compute=at_equal_compute, not_audited=not_audited(runs),
                         experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""))
     report = out / "REPORT.md"

@@ -94,9 +94,11 @@ def test_the_report_states_the_misses_per_instance_and_the_sampled_bound_only_el
                              "wrong_checked": 10, "wrong_disputed": 0, "false_wrong_upper": 0.26}])
     table = with_misses(sampled, misses)
     assert table.loc[0, "misses"] == "0 of 30 solution points checked on 1 of 2 instances (1 exhaustive)"
-    text = "\n".join(audit_section(SimpleNamespace(audit=table, disputes=pd.DataFrame(), misses=misses)))
+    text = "\n".join(audit_section(SimpleNamespace(audit=table, disputes=pd.DataFrame(), misses=misses,
+                                                   not_audited=[])))
     assert "| three_cubes/k=27,B=5 | 30 | 0 | 0 | misses: 0 of 30 solution points, exhaustive |" in text
     assert "Not enumerated (1 instances; there the sampled false-wrong bound" in text
     assert "three_cubes/k=1,B=100000." in text
-    unaudited = "\n".join(audit_section(SimpleNamespace(audit=pd.DataFrame(), disputes=pd.DataFrame(), misses=misses)))
+    unaudited = "\n".join(audit_section(SimpleNamespace(audit=pd.DataFrame(), disputes=pd.DataFrame(), misses=misses,
+                                                        not_audited=[])))
     assert unaudited.startswith("Not audited") and "misses: 0 of 30 solution points, exhaustive" in unaudited
