@@ -112,6 +112,8 @@ def audit_runs(runs, wrong_sample: int = WRONG_SAMPLE, seed: int = 0, progress: 
                                   np.random.default_rng([seed, zlib.crc32(f"{run.arm}/{run.seed}".encode())]))
         answers: dict[tuple[str, str | None], bool] = {}  # deterministic: one check per distinct candidate
         for pid, candidate, tier in zip(*(table[c].to_pylist() for c in ("problem_id", "candidate", "tier"))):
+            if families[pid] not in checked:
+                continue  # a solution verdict of a family with no checker
             called_solution = tier != Tier.WRONG.value
             if (pid, candidate) not in answers:
                 answers[pid, candidate] = checkers.solves(problems[pid], candidate)

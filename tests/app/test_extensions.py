@@ -36,7 +36,7 @@ def run_and_report(tmp_path: Path, *overrides: str) -> str:
 
 
 def test_a_family_of_ones_own_runs_and_its_report_says_not_audited(tmp_path):
-    text = run_and_report(tmp_path, "bank=tiny", "bank.name=squares", "bank.families={}",
+    text = run_and_report(tmp_path, "bank=tiny", "bank.name=squares", "~bank.families",
                           "bank.instance_lists=['INSTANCES']")
     assert f"Not audited (no independent checker of the family): {FAMILY}." in text
     assert "Not audited: no family of these runs has one." in text
