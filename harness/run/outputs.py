@@ -75,10 +75,10 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
     solver, log, problems = plan.solver, attempted.log, plan.problems
     curve = add_server_cpu(log.curve(log_spaced_steps(config.attempts)), attempted.server_cpu_s)
     if isinstance(plan.meter, ProcessMeter):  # a live server: its CPU is kept with the completions
-        record_server_cpu(config.solver, {"run_id": run_id, "seed": config.seed,
+        record_server_cpu(plan.solver, {"run_id": run_id, "seed": config.seed,
                                           "server_cpu_s": round(attempted.server_cpu_s, 3),
                                           "tokens": attempted.tokens})
-        record_provenance(config.solver, plan.meter, run_id)
+        record_provenance(plan.solver, plan.meter, run_id)
     write_csv(curve, run_dir / "curve.csv")
     discoveries = log.discovery_table()
     write_csv(discoveries, run_dir / "discoveries.csv")

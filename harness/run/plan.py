@@ -35,10 +35,9 @@ def batch_checked(problems, solver, records: str) -> frozenset[str]:
 
 def plan_run(config: JobConfig) -> Plan:
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
-    make_solver(config.solver)  # bad solver settings are named as the user wrote them, before any server starts
-    # A managed server is started (or reused) and the solver pointed at it; a recording replaces it.
-    settings, meter = attach(config.solver, config.server, config.results_dir / "servers")
-    solver = make_solver(settings)
+    solver = make_solver(config.solver)  # bad settings are named as the user wrote them, before any server starts
+    # A managed server is started (or reused) and the solver's model pointed at it; a recording replaces it.
+    solver, meter = attach(solver, config.server, config.results_dir / "servers")
     if isinstance(solver, UsesServer):
         solver.preflight()  # an unreachable server fails the run before any attempt is spent
     ensure_ray()

@@ -6,7 +6,7 @@ subclassing RunsInSandbox. Everything else (the runner, the sandbox, the job) as
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -57,6 +57,21 @@ class IndependentCoordinates(Protocol):
 
     def law(self, space: Any) -> CoordinateLaw | None:
         """The law of every coordinate of a candidate in `space`; None where it is not known."""
+        ...
+
+
+@runtime_checkable
+class UsesModel(Protocol):
+    """A solver whose candidates come from a language model behind a server. It owns its model's
+    settings: harness.servers asks for them and hands back the ones to run with (a managed
+    server's URL, or a recording to replay in its place), never asking which solver it is."""
+
+    def model_settings(self) -> Mapping[str, Any] | None:
+        """The settings of its model's client ({"name": "llm", ...}); None when it has no model set."""
+        ...
+
+    def with_model(self, settings: Mapping[str, Any]) -> Any:
+        """The same solver, its model's client made from `settings`."""
         ...
 
 

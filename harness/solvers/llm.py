@@ -120,6 +120,15 @@ class LLMSolver:
         if self.record_dir is not None:  # workers may run elsewhere: fix the path on the driver
             object.__setattr__(self, "record_dir", str(Path(self.record_dir).resolve()))
 
+    def model_settings(self) -> dict[str, Any]:
+        """Its own settings: the solver is its model's client (UsesModel)."""
+        return {"name": self.name, **dataclasses.asdict(self)}
+
+    def with_model(self, settings: Mapping[str, Any]):
+        """The client `settings` make: this solver pointed elsewhere, or a replay of a recording."""
+        from harness.solvers import make_solver  # the solvers' one constructor (replay is a subclass)
+        return make_solver(settings)
+
     @property
     def endpoints(self) -> tuple[str, ...]:
         return (self.base_url,) if isinstance(self.base_url, str) else self.base_url

@@ -37,6 +37,10 @@ class ReplaySolver(LLMSolver):
     def preflight(self) -> None:
         """The recording stands in for the server: nothing to reach."""
 
+    def model_settings(self) -> None:
+        """A recording, not a model behind a server: nothing for a server to serve."""
+        return None
+
     @cached_property
     def records(self) -> dict:
         return load_recording(Path(self.recording))
