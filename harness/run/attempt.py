@@ -18,12 +18,7 @@ from harness.engine.sandbox import SandboxLimits
 from harness.run.config import JobConfig
 from harness.run.plan import Plan
 from harness.store.manifest import MANIFEST, Checkpoint
-from harness.store.records import SPEND_COLUMNS
-from harness.store.shards import ShardWriter, read_compact, read_shards
-
-
-# What a resumed run reads back from its shards to rebuild the driver's aggregates.
-LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", "operator", *SPEND_COLUMNS]
+from harness.store.shards import ShardWriter
 
 
 def solver_settings(solver) -> dict[str, Any]:
@@ -55,12 +50,8 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
     dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s),
                         compact=config.records == "compact", stall_floor_s=config.stall_floor_s,
                         stall_multiple=config.stall_multiple, call_size=plan.call_size)
-    log = DiscoveryLog(solving_is_compute=not meter.counts_cpu,  # else the server's CPU is counted
-                       early=early_limit(config.attempts))
-    for shard in read_shards(run_dir, checkpoint.shards, LOG_COLUMNS):
-        log.update(shard)
-    for compact in read_compact(run_dir, checkpoint.shards):
-        log.update_compact(compact)
+    log = DiscoveryLog.of_run(run_dir, checkpoint.shards, early=early_limit(config.attempts),
+                              solving_is_compute=not meter.counts_cpu)  # else the server's CPU is counted
     resumed_with = log.attempts
     total = len(plan.problems) * config.attempts
     sizes = dict.fromkeys(plan.in_batches, checkpoint.wide_batch_size)

@@ -13,9 +13,8 @@ from harness.run.attempt import attempt_all
 from harness.run.config import JobConfig
 from harness.run.outputs import write_outputs
 from harness.run.plan import Plan, plan_run
-from harness.run.rundir import check_resumable, check_writable, first_error, open_run, own_run
+from harness.run.rundir import RunDir, check_writable
 from harness.servers import RecordedMeter
-from harness.store.files import refuse_links
 from harness.tracking.publish import PENDING, Published, keep_unpublished, now_ms, publish, command as publish_command
 from harness.tracking.tracker import PARENT_TAG, TrackingError, flatten, one_line, start_tracker
 
@@ -68,14 +67,8 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
 def own_and_execute(config: JobConfig, progress: bool) -> RunResult:
     check_writable(config.results_dir / config.experiment, config.min_free_gb)
     with ExitStack() as owned:
-        if config.resume:
-            run_dir = config.results_dir / config.experiment / config.resume
-            if not (run_dir / "config.yaml").exists():
-                raise RuntimeError(f"no run {config.resume} under {run_dir.parent}")
-            refuse_links(run_dir, "a run folder")  # a resume writes and deletes there: never elsewhere
-            own_run(owned, run_dir)
-            check_resumable(config, run_dir)
-        return execute(config, progress, owned)
+        resumed = RunDir.resumed(config, owned) if config.resume else None
+        return execute(config, progress, owned, resumed)
 
 
 def run_params(config: JobConfig, plan: Plan) -> dict[str, str]:
@@ -85,8 +78,9 @@ def run_params(config: JobConfig, plan: Plan) -> dict[str, str]:
     return flatten(config.resolved)
 
 
-def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
-    """The run itself; a new run's directory is owned through `owned` as soon as it exists."""
+def execute(config: JobConfig, progress: bool, owned: ExitStack, resumed: RunDir | None = None) -> RunResult:
+    """The run itself: the interrupted run `resumed`, or a new one whose directory is owned
+    through `owned` as soon as it exists."""
     plan = plan_run(config)
     solver = plan.solver
     tags = {"solver": solver.name, "bank": config.bank_name, "seed": str(config.seed),
@@ -97,9 +91,12 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
                             tags=tags, params=run_params(config, plan), resume=config.resume)
     status, closed = "FAILED", False
     try:
-        run_dir, checkpoint = open_run(config, tracker.run_id, plan.batch_size, plan.wide_batch_size)
-        if not config.resume:
-            own_run(owned, run_dir)
+        if resumed is None:
+            directory = RunDir.new(config, tracker.run_id, plan.batch_size, plan.wide_batch_size, owned)
+            checkpoint = directory.checkpoint
+        else:
+            directory, checkpoint = resumed, resumed.reopen()
+        run_dir = directory.path
         attempted = attempt_all(config, plan, run_dir, checkpoint, progress)
         summary, artifacts, published = write_outputs(config, plan, attempted, tracker.run_id, run_dir)
         log = attempted.log
@@ -109,7 +106,7 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack) -> RunResult:
         closed = True
         if all_errors:
             raise RunFailed(f"run {tracker.run_id}: all {log.attempts} attempts ended in tier error, "
-                            f"e.g. {first_error(run_dir)}")
+                            f"e.g. {directory.first_error()}")
         result = RunResult(tracker.run_id, run_dir, summary, tracker.experiment_id)
         if unreached is not None:
             raise Unpublished(result, config.tracking.resolved_uri(config.results_dir), unreached)
