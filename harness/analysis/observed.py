@@ -72,11 +72,11 @@ class DiscoveryLog:
         self._width = 1
 
     @classmethod
-    def of_run(cls, run_dir: Path, shards: tuple[str, ...], solving_is_compute: bool = True,
-               early: int = 0) -> "DiscoveryLog":
-        """The log of what a run directory's listed shards hold: an interrupted run's aggregates,
-        rebuilt one shard at a time (full rows, then compact ones)."""
-        log = cls(solving_is_compute, early)
+    def of_run(cls, run_dir: Path, shards: tuple[str, ...], attempts: int,
+               solving_is_compute: bool = True) -> "DiscoveryLog":
+        """The log of a run of `attempts` per problem, with what its directory's listed shards hold:
+        an interrupted run's aggregates, rebuilt one shard at a time (full rows, then compact ones)."""
+        log = cls(solving_is_compute, early_limit(attempts))
         for shard in read_shards(run_dir, shards, LOG_COLUMNS):
             log.update(shard)
         for compact in read_compact(run_dir, shards):

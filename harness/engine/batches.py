@@ -7,6 +7,10 @@ import math
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
+from harness.core.batch import batch_capable
+from harness.core.problem import Problem
+from harness.solvers.capabilities import SamplesInBatches
+
 
 @dataclass(frozen=True)
 class Batch:
@@ -72,3 +76,32 @@ def described(parcel: Parcel) -> str:
 
 def attempts_in(parcel: Parcel) -> int:
     return sum(b.stop - b.start for b in parcel)
+
+
+def checks_in_batches(problem: Problem, solver, compact: bool) -> bool:
+    """Are this solver's attempts on this problem checked in batches (wrong ones kept compact)?"""
+    return compact and isinstance(solver, SamplesInBatches) and batch_capable(problem)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """A run's batches: which problems are checked in batches, and every size."""
+    in_batches: frozenset[str]  # problems checked in batches (records=compact)
+    batch_size: int  # attempts per batch of the other problems (the unit of records and resume)
+    wide_batch_size: int  # attempts per batch of those checked in batches
+    call_size: int  # attempts per actor call (small batches of many problems go together)
+
+
+def plan_sizes(problems, solver, exchangeable: bool, compact: bool, attempts: int, workers: int,
+               batch_size: int = 0) -> Sizes:
+    """The batches of a run of `attempts` per problem on `workers`: `batch_size` if set, else sizes
+    that give each worker about eight calls; an adaptive solver's state lives in one call, so its
+    batch is all of a problem's attempts, in order."""
+    in_batches = frozenset(p.id for p in problems if checks_in_batches(p, solver, compact))
+    if exchangeable:
+        scalar = len(problems) - len(in_batches) or len(problems)
+        size = batch_size or auto_batch_size(scalar, attempts, workers)
+        wide = batch_size or auto_batch_size(len(in_batches), attempts, workers, cap=WIDE_BATCH_CAP)
+    else:
+        size = wide = attempts
+    return Sizes(in_batches, size, wide, batch_size or auto_call_size(len(problems), attempts, workers))

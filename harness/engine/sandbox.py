@@ -31,14 +31,14 @@ from typing import Callable, Sequence
 import cloudpickle
 import pyarrow as pa
 
-from harness.engine.attempts import attempt_table, records
-from harness.core.batch import batch_capable
-from harness.core.settings import positive, whole
 from harness.core.problem import Checked, Problem, Tier, Verdict
-from harness.store.records import Recorded, compact_rows, from_ipc
-from harness.solvers.capabilities import RunsInSandbox, SamplesInBatches
+from harness.core.settings import positive, whole
+from harness.engine.attempts import attempt_table, records
+from harness.engine.batches import checks_in_batches
 from harness.engine.pending import Pending
 from harness.engine.sandbox_child import CLOCK, CLOCK_BYTES, IDLE, Duplex
+from harness.solvers.capabilities import RunsInSandbox
+from harness.store.records import Recorded, compact_rows, from_ipc
 
 SILENCE_GRACE_S = 10.0
 
@@ -54,11 +54,6 @@ class SandboxLimits:
         for setting in ("timeout_s", "flush_s", "poll_s"):
             positive(setting, getattr(self, setting))
         whole("memory_bytes", self.memory_bytes, 1)
-
-
-def checks_in_batches(problem: Problem, solver, compact: bool) -> bool:
-    """Are this solver's attempts on this problem checked in batches (wrong ones kept compact)?"""
-    return compact and isinstance(solver, SamplesInBatches) and batch_capable(problem)
 
 
 class SandboxVerifier:

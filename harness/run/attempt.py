@@ -11,7 +11,6 @@ from typing import Any
 from tqdm import tqdm
 
 from harness.analysis import DiscoveryLog
-from harness.analysis.observed import early_limit
 from harness.engine.batches import plan_batches
 from harness.engine.runner import Dispatch, run_batches
 from harness.engine.sandbox import SandboxLimits
@@ -50,7 +49,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
     dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s),
                         compact=config.records == "compact", stall_floor_s=config.stall_floor_s,
                         stall_multiple=config.stall_multiple, call_size=plan.call_size)
-    log = DiscoveryLog.of_run(run_dir, checkpoint.shards, early=early_limit(config.attempts),
+    log = DiscoveryLog.of_run(run_dir, checkpoint.shards, config.attempts,
                               solving_is_compute=not meter.counts_cpu)  # else the server's CPU is counted
     resumed_with = log.attempts
     total = len(plan.problems) * config.attempts

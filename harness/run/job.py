@@ -13,7 +13,7 @@ from harness.run.attempt import attempt_all
 from harness.run.config import JobConfig
 from harness.run.outputs import write_outputs
 from harness.run.plan import Plan, plan_run
-from harness.run.rundir import RunDir, check_writable
+from harness.run.rundir import RunDir
 from harness.servers import RecordedMeter
 from harness.tracking.publish import PENDING, Published, keep_unpublished, now_ms, publish, command as publish_command
 from harness.tracking.tracker import PARENT_TAG, TrackingError, flatten, one_line, start_tracker
@@ -65,10 +65,8 @@ def run_job(config: JobConfig, progress: bool = True) -> RunResult:
 
 
 def own_and_execute(config: JobConfig, progress: bool) -> RunResult:
-    check_writable(config.results_dir / config.experiment, config.min_free_gb)
     with ExitStack() as owned:
-        resumed = RunDir.resumed(config, owned) if config.resume else None
-        return execute(config, progress, owned, resumed)
+        return execute(config, progress, owned, RunDir.opening(config, owned))
 
 
 def run_params(config: JobConfig, plan: Plan) -> dict[str, str]:

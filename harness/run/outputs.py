@@ -9,16 +9,13 @@ import pandas as pd
 import ray
 
 from harness.analysis import log_spaced_steps
-from harness.analysis.forecast import fit_coverage_power_law
-from harness.analysis.runs import (SeededRuns, analyse, curves_table, family_verdicts, prices, prices_summary,
-                                   solved_curve)
-from harness.analysis.runs import summary as analysis_summary
+from harness.analysis.runs import SeededRuns, run_estimates
 from harness.core.problem import DISCOVERY_TIERS, Tier
 from harness.run.attempt import Attempted
 from harness.run.config import JobConfig
 from harness.run.plan import Plan
 from harness.run.plots import plot_estimates, plot_yield, plot_yield_by_cost
-from harness.servers import ProcessMeter, record_provenance, record_server_cpu
+from harness.servers import note_live_run
 from harness.store.files import replaced
 from harness.store.records import write_json
 from harness.tracking import metric_names as metrics
@@ -29,10 +26,13 @@ def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, sol
                    run_dir: Path) -> tuple[dict, Published]:
     """Rarefied and extrapolated curves per tier, Chao estimates, prices and the thesis verdicts:
     their files in run_dir, their summary, and what of them MLflow gets."""
-    analyses = analyse(runs, seed=config.seed)
-    curves = curves_table(analyses)
-    write_csv(curves, run_dir / "estimate.csv")
-    plot_estimates(curves, run_dir / "estimate.png", f"{solver} on {config.bank_name}: estimated yield, 95% bands")
+    estimates = run_estimates(runs, problems, log_spaced_steps(config.attempts), seed=config.seed)
+    analyses = estimates.analyses
+    write_csv(estimates.curves, run_dir / "estimate.csv")
+    plot_estimates(estimates.curves, run_dir / "estimate.png",
+                   f"{solver} on {config.bank_name}: estimated yield, 95% bands")
+    write_csv(estimates.solved, run_dir / "solved.csv")
+    write_csv(estimates.prices, run_dir / "prices.csv")
     wide = pd.DataFrame({"m": analyses[0].curve["m"]})
     for a in analyses:
         for column in ("estimate", "lower", "upper"):
@@ -45,21 +45,12 @@ def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, sol
         **{f"more_attempts_90_{a.tier}": finite(a.price.more_attempts) for a in analyses},
         **{f"attempts_per_discovery_{a.tier}": finite(a.price.per_discovery) for a in analyses},
     }.items()}
-    solved = solved_curve(runs, problems, log_spaced_steps(config.attempts))
-    write_csv(solved, run_dir / "solved.csv")
-    try:  # -log(share solved) = a m^b, the power law of repeated-sampling coverage
-        a, b = fit_coverage_power_law(solved["m"], solved["share"])
-        values.update({metrics.summary(name): v for name, v in zip(metrics.FITS, (a, b))})
-    except ValueError:
-        a = b = None  # too few points strictly between 0 and 1
-    per_problem = prices(runs, problems)
-    write_csv(per_problem, run_dir / "prices.csv")
-    summary = {**analysis_summary(analyses), "solved_powerlaw": {"a": a, "b": b},
-               "by_family": family_verdicts(runs, problems, seed=config.seed), "prices": prices_summary(per_problem)}
-    solved_metrics = solved.rename(columns={"solved": metrics.estimate("solved"),
-                                            "share": metrics.estimate("solved_share")})
-    return summary, Published(((wide, "m"), (solved_metrics, "m")), values,
-                              {f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
+    if estimates.power_law is not None:
+        values.update({metrics.summary(name): v for name, v in zip(metrics.FITS, estimates.power_law)})
+    solved_metrics = estimates.solved.rename(columns={"solved": metrics.estimate("solved"),
+                                                      "share": metrics.estimate("solved_share")})
+    return estimates.summary, Published(((wide, "m"), (solved_metrics, "m")), values,
+                                        {f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -74,11 +65,8 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
     Returns the summary, the files MLflow gets, and the rest of what it gets."""
     solver, log, problems = plan.solver, attempted.log, plan.problems
     curve = add_server_cpu(log.curve(log_spaced_steps(config.attempts)), attempted.server_cpu_s)
-    if isinstance(plan.meter, ProcessMeter):  # a live server: its CPU is kept with the completions
-        record_server_cpu(plan.solver, {"run_id": run_id, "seed": config.seed,
-                                          "server_cpu_s": round(attempted.server_cpu_s, 3),
-                                          "tokens": attempted.tokens})
-        record_provenance(plan.solver, plan.meter, run_id)
+    # A live server: its CPU is kept with the completions.
+    note_live_run(plan.solver, plan.meter, run_id, config.seed, attempted.server_cpu_s, attempted.tokens)
     write_csv(curve, run_dir / "curve.csv")
     discoveries = log.discovery_table()
     write_csv(discoveries, run_dir / "discoveries.csv")

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from harness.bank.banks import build_bank
 from harness.core.problem import Problem
-from harness.engine.batches import WIDE_BATCH_CAP, auto_batch_size, auto_call_size
+from harness.engine.batches import plan_sizes
 from harness.engine.ray_session import cluster_cpus, ensure_ray
-from harness.engine.sandbox import checks_in_batches
 from harness.run.config import JobConfig
 from harness.servers import CpuMeter, attach
 from harness.solvers import Exchangeable, Solver, UsesServer, make_solver
@@ -28,11 +27,6 @@ class Plan:
     call_size: int = 0  # attempts per actor call (small batches of many problems go together)
 
 
-def batch_checked(problems, solver, records: str) -> frozenset[str]:
-    """The problems whose attempts the sandbox checks in batches, keeping wrong ones compact."""
-    return frozenset(p.id for p in problems if checks_in_batches(p, solver, records == "compact"))
-
-
 def plan_run(config: JobConfig) -> Plan:
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
     solver = make_solver(config.solver)  # bad settings are named as the user wrote them, before any server starts
@@ -47,13 +41,7 @@ def plan_run(config: JobConfig) -> Plan:
                            f"one: use workers={cpus} or less (0 means one per CPU)")
     workers = config.workers or cpus
     exchangeable = isinstance(solver, Exchangeable)
-    in_batches = batch_checked(problems, solver, config.records)
-    if exchangeable:
-        scalar = len(problems) - len(in_batches) or len(problems)
-        batch_size = config.batch_size or auto_batch_size(scalar, config.attempts, workers)
-        wide_batch_size = config.batch_size or auto_batch_size(len(in_batches), config.attempts, workers,
-                                                               cap=WIDE_BATCH_CAP)
-    else:  # an adaptive solver's state lives in one call: all of a problem's attempts, in order
-        batch_size = wide_batch_size = config.attempts
-    call_size = config.batch_size or auto_call_size(len(problems), config.attempts, workers)
-    return Plan(problems, solver, meter, workers, batch_size, exchangeable, in_batches, wide_batch_size, call_size)
+    sizes = plan_sizes(problems, solver, exchangeable, config.records == "compact", config.attempts, workers,
+                       config.batch_size)
+    return Plan(problems, solver, meter, workers, sizes.batch_size, exchangeable, sizes.in_batches,
+                sizes.wide_batch_size, sizes.call_size)

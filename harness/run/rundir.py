@@ -46,6 +46,13 @@ class RunDir:
     checkpoint: Checkpoint | None = None
 
     @classmethod
+    def opening(cls, config: JobConfig, owned: ExitStack) -> "RunDir | None":
+        """Before anything else is spent: the results folder writable (and not nearly full); and
+        for a resume, the interrupted run's directory, owned and checked. None for a new run."""
+        check_writable(config.results_dir / config.experiment, config.min_free_gb)
+        return cls.resumed(config, owned) if config.resume else None
+
+    @classmethod
     def resumed(cls, config: JobConfig, owned: ExitStack) -> "RunDir":
         """The interrupted run `config.resume`, owned until `owned` closes and checked before
         anything else starts: unfinished, undamaged, asked for with its own settings."""

@@ -223,6 +223,16 @@ def record_server_cpu(solver: Any, row: Mapping[str, Any]) -> None:
             writer.writerow(dict(row))
 
 
+def note_live_run(solver: Any, meter: CpuMeter, run_id: str, seed: int, server_cpu_s: float,
+                  tokens: int) -> None:
+    """A run on a managed server that records its completions notes, beside them, its server's
+    CPU and tokens, and (once) which model and server made them. Nothing for other runs."""
+    if isinstance(meter, ProcessMeter):
+        record_server_cpu(solver, {"run_id": run_id, "seed": seed, "server_cpu_s": round(server_cpu_s, 3),
+                                   "tokens": tokens})
+        record_provenance(solver, meter, run_id)
+
+
 def recorded_cpu_per_token(path: Path) -> float:
     """The recording's server CPU seconds per token; 0 when it has no note of them."""
     notes = Path(path) / SERVER_CPU_FILE if Path(path).is_dir() else Path(path).with_name(SERVER_CPU_FILE)
@@ -235,5 +245,6 @@ def recorded_cpu_per_token(path: Path) -> float:
 
 
 __all__ = ["CpuMeter", "LlamaServerConfig", "ManagedServer", "NoServer", "ProcessMeter", "RecordedMeter",
-           "RecordingConfig", "ServerError", "attach", "ensure_server", "record_provenance", "record_server_cpu",
+           "RecordingConfig", "ServerError", "attach", "ensure_server", "note_live_run", "record_provenance",
+           "record_server_cpu",
            "server_config"]
