@@ -14,7 +14,7 @@ from harness.core.problem import DISCOVERY_TIERS, Tier
 from harness.run.attempt import Attempted
 from harness.run.config import JobConfig
 from harness.run.plan import Plan
-from harness.run.plots import plot_estimates, plot_yield, plot_yield_by_cost
+from harness.run.plots import plot_estimates, plot_run
 from harness.servers import note_live_run
 from harness.store.files import replaced
 from harness.store.records import write_json
@@ -92,14 +92,12 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         "nodes": attempted.nodes, "node_ips": attempted.node_ips,
         "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
     }
-    plot_yield(curve, run_dir / "yield.png",
-               f"{solver.name} on {config.bank_name} (seed {config.seed}, {len(problems)} problems)")
+    figures = plot_run(curve, run_dir, f"{solver.name} on {config.bank_name}",
+                       f"seed {config.seed}, {len(problems)} problems")
     published = Published(((curve.rename(columns=metrics.CURVE), "attempts"),), {
         metrics.tier("attempts"): log.attempts, **{metrics.tier(k): v for k, v in summary["tiers"].items()},
         **{metrics.speed(k): summary[k] for k in metrics.SPEED_NAMES}})
-    artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", "yield.png"]
-    if plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{solver.name} on {config.bank_name}: yield by cost"):
-        artifacts.append("yield_cost.png")
+    artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", *figures]
     if plan.exchangeable:
         runs = SeededRuns((discoveries,), config.attempts, exchangeable=True, early=log.early)
         summary["analysis"], estimated = estimate_yield(runs, [p.id for p in problems], config, solver.name, run_dir)

@@ -75,6 +75,14 @@ def plot_yield_by_cost(curve: pd.DataFrame, path: Path, title: str) -> Path | No
     return Path(path)
 
 
+def plot_run(curve: pd.DataFrame, run_dir: Path, what: str, which: str) -> list[str]:
+    """A run's figures of its curve (yield.png; yield_cost.png when it spent anything but attempts),
+    titled `what` ("solver on bank") and `which` ("seed 0, 3 problems"): the names of those made."""
+    plot_yield(curve, run_dir / "yield.png", f"{what} ({which})")
+    made = plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{what}: yield by cost")
+    return ["yield.png", *(["yield_cost.png"] if made else [])]
+
+
 def plot_estimates(curves: pd.DataFrame, path: Path, title: str) -> Path:
     """Estimated yield per tier with its interval band; the extrapolated part dashed."""
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)

@@ -149,7 +149,7 @@ def attach(solver: Any, server: Mapping[str, Any], log_dir: Path) -> tuple[Any, 
         path = str(Path(path).resolve())
         return (solver.with_model({**llm, "name": "replay", "recording": path, "record_dir": None}),
                 RecordedMeter(path, recorded_cpu_per_token(Path(path)),
-                              checked_provenance(Path(path), llm, config)))
+                              provenance.checked(Path(path), llm, config.expected_sha256, config.accept_provenance)))
     llm = model_settings(solver, "llama_cpp")
     if llm.get("n", 1) != 1:
         raise ValueError(f"{ONE_CHOICE}: set solver.n=1 (solver.llm.n=1 for evolve), "
@@ -183,18 +183,6 @@ def model_settings(solver: Any, server: str) -> dict[str, Any]:
     if settings is None:
         raise ValueError(f"server={server} serves an LLM, but solver={solver.name} has no solver.llm")
     return dict(settings)
-
-
-def checked_provenance(path: Path, llm: Mapping[str, Any], config: RecordingConfig) -> dict[str, Any]:
-    """The recording's provenance as summary.json shows it; refused (ValueError) where it differs
-    from what the run asks, unless the config accepts that on purpose."""
-    recorded = provenance.read(path)
-    differ = provenance.differences(recorded, provenance.asked(llm), config.expected_sha256)
-    if differ and not config.accept_provenance:
-        raise ValueError(f"the recording at {path} was not made as this run asks ({'; '.join(differ)}); "
-                         "set server.accept_provenance=true to replay it anyway")
-    shown = provenance.summary(recorded)
-    return {**shown, "accepted_differences": differ} if differ else shown
 
 
 def record_provenance(solver: Any, meter: "ProcessMeter", run_id: str) -> None:
