@@ -25,9 +25,9 @@ from pathlib import Path
 import aiohttp
 
 from harness.bank.banks import bank_from_config_name
+from harness.engine.ray_session import ensure_ray
 from harness.run.config import JobConfig
 from harness.run.job import run_job
-from harness.engine.ray_session import ensure_ray
 from harness.solvers.openai_client import RetryPolicy, chat_completion
 from harness.tracking.tracker import TrackingSpec
 

@@ -50,18 +50,18 @@ from pathlib import Path
 import psutil
 import ray
 
-from harness.core import batch
 from harness.analysis import DiscoveryLog
-from harness.engine.attempts import attempt_table
 from harness.bank.banks import bank_from_config_name, build_bank
-from harness.run.config import JobConfig
-from harness.exact.fast_verify import clear_caches
-from harness.run.job import run_job
+from harness.core import batch
+from harness.engine.attempts import attempt_table
 from harness.engine.ray_session import ensure_ray
+from harness.engine.sandbox import SandboxVerifier
+from harness.exact.fast_verify import clear_caches
+from harness.run.config import JobConfig
+from harness.run.job import run_job
+from harness.solvers import RandomSolver
 from harness.store.records import Recorded, from_ipc, to_ipc
 from harness.store.shards import ShardWriter
-from harness.engine.sandbox import SandboxVerifier
-from harness.solvers import RandomSolver
 from harness.tracking.tracker import TrackingSpec
 
 BANKS = {"three_cubes": {"three_cubes": [{"k": 3, "bound": 50}]},

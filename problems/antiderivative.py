@@ -37,13 +37,13 @@ from typing import Callable
 
 import sympy
 
-from harness.exact import polynomials, roots
-from harness.exact.fast_verify import FastVerify
 from harness.core.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
-from harness.exact.probes import Probes, rejects
 from harness.core.problem import Problem, Tier, Verdict
 from harness.core.space import ExpressionGrammar
 from harness.core.syntax import checked_tree
+from harness.exact import polynomials, roots
+from harness.exact.fast_verify import FastVerify
+from harness.exact.probes import Probes, rejects
 
 X = sympy.Symbol("x", real=True)
 PROBE_POINTS = (0.31, 0.73, 1.37, 2.11, 2.93)

@@ -36,14 +36,13 @@ from typing import Callable
 import sympy
 
 from harness.core import grammar
-
+from harness.core.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
+from harness.core.problem import Problem, Tier, Verdict
+from harness.core.syntax import checked_tree
 from harness.exact import polynomials, roots
 from harness.exact.as_polynomial import AsPolynomial, Unexpanded
 from harness.exact.fast_verify import FastVerify
 from harness.exact.mirror import VAR
-from harness.core.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
-from harness.core.problem import Problem, Tier, Verdict
-from harness.core.syntax import checked_tree
 
 X = sympy.Symbol("x")
 

@@ -26,12 +26,12 @@ from functools import cached_property
 
 import sympy
 
-from harness.exact.points import AtPoints
-from harness.exact.fast_verify import FastVerify
 from harness.core.parse import ParseError, Undefined, Written, parse_written
 from harness.core.problem import Problem, Tier, Verdict
 from harness.core.space import ExpressionGrammar
 from harness.core.syntax import checked_tree
+from harness.exact.fast_verify import FastVerify
+from harness.exact.points import AtPoints
 
 N = sympy.Symbol("n", integer=True, positive=True)
 EXTRA_TERMS = 4  # values beyond the held-out terms that also tell formulas apart

@@ -21,8 +21,8 @@ import pandas as pd
 from harness.analysis.fits import ThesisVerdict, adaptive_verdict, thesis_verdict
 from harness.analysis.forecast import MIN_DISCOVERIES, fit_coverage_power_law, forecast_richness
 from harness.analysis.observed import log_spaced_steps, seed_average
-from harness.analysis.richness import (ChaoEstimate, additional_attempts, attempts_per_discovery, chao,
-                                       pass_at_k, richness)
+from harness.analysis.richness import (ChaoEstimate, additional_attempts, attempts_per_discovery, chao, pass_at_k,
+                                       richness)
 from harness.core.problem import DISCOVERY_TIERS
 
 TIERS = tuple(t.value for t in DISCOVERY_TIERS)

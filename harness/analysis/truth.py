@@ -27,9 +27,9 @@ from functools import lru_cache
 import numpy as np
 
 from harness.core.problem import Problem
+from harness.core.space import BitString, IntBox
 from harness.solvers.capabilities import IndependentCoordinates
 from harness.solvers.synthetic import SyntheticSolver
-from harness.core.space import BitString, IntBox
 
 RANK = {"valid": 1, "novel": 2, "interesting": 3}
 MAX_BITS = 16  # bit strings up to this length are enumerated whole (65,536 verifications)

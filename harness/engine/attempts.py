@@ -12,10 +12,10 @@ import numpy as np
 import pyarrow as pa
 
 from harness.core.problem import DISCOVERY_TIERS, Checked, Problem, Tier, Verdict, Verify, verify_inline
-from harness.store.records import ATTEMPT_SCHEMA
 from harness.solvers.capabilities import Exchangeable
 from harness.solvers.proposal import (Operator, Proposal, Proposed, as_proposal, candidate_text, operator_of,
                                       verify_proposals)
+from harness.store.records import ATTEMPT_SCHEMA
 
 if TYPE_CHECKING:
     from harness.solvers import Solver

@@ -28,12 +28,12 @@ from tqdm import tqdm
 
 from harness.bank.banks import build_bank, spec_from_config
 from harness.core.problem import Problem, Tier
-from harness.store.files import replaced
-from harness.store.records import ATTEMPT_SCHEMA
-from harness.store.manifest import COMPACT, MANIFEST, Checkpoint, check_shards, read_checkpoint
-from harness.store.shards import read_compact, read_shards
 from harness.engine.sandbox import SandboxLimits, SandboxVerifier
 from harness.solvers import make_solver
+from harness.store.files import replaced
+from harness.store.manifest import COMPACT, MANIFEST, Checkpoint, check_shards, read_checkpoint
+from harness.store.records import ATTEMPT_SCHEMA
+from harness.store.shards import read_compact, read_shards
 
 
 @dataclass(frozen=True)

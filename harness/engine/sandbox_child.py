@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection
 
-from harness.engine.attempts import records, solve
 from harness.core.batch import hits, texts
 from harness.core.problem import Checked, Problem, Tier, Verdict
-from harness.store.records import to_ipc
+from harness.engine.attempts import records, solve
 from harness.solvers.proposal import Operator, candidate_text, failure
+from harness.store.records import to_ipc
 
 IDLE = -1.0
 CLOCK = "ddd"  # the shared page: (first item in hand, when it started, item after the last in hand)

@@ -17,8 +17,8 @@ import logging
 from collections import Counter, OrderedDict
 from typing import ClassVar
 
-from harness.exact.mirror import Defer
 from harness.core.problem import Problem, Tier, Verdict
+from harness.exact.mirror import Defer
 
 CHECKERS = ("fast", "sympy")
 CACHE_SIZE = 1 << 15  # verdicts per problem (about 14 MB): misses at 3x10^5 attempts fall 3-8% from 2^12 to 2^16

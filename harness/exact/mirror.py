@@ -25,8 +25,8 @@ import ast
 from fractions import Fraction
 from typing import Any
 
-from harness.exact import polynomials
 from harness.core.parse import DEFAULT_LIMITS, FUNCTIONS, Limits, ParseError, Undefined
+from harness.exact import polynomials
 from harness.exact.rationals import LITERAL_LIMIT, power_too_large, rational_sqrt, too_large, whole
 
 CONST, TRANS, VAR = 0, 1, 2

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 from fractions import Fraction
 
+from harness.core.syntax import DEFAULT_LIMITS, ParseError, Undefined
 from harness.exact.mirror import Mirror
 from harness.exact.rationals import TOO_LARGE, power_too_large, too_large, whole
-from harness.core.syntax import DEFAULT_LIMITS, ParseError, Undefined
 
 _LARGE = "numeric value too large"
 _NUMBERS = (int, Fraction)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 from fractions import Fraction
 
-from harness.exact.rationals import whole
 from harness.core.syntax import DEFAULT_LIMITS
+from harness.exact.rationals import whole
 
 Poly = tuple  # of int | Fraction, lowest degree first
 ZERO: Poly = ()

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from harness.core.problem import STATEMENT_VERSION
-from harness.reporting.arms import Arm
-from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
 from harness.reporting import equal_compute
+from harness.reporting.arms import Arm
 from harness.reporting.equal_compute import answers
-from harness.reporting.truth_check import section as truth_section
+from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
 from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
+from harness.reporting.truth_check import section as truth_section
 
 SECTIONS = ("Conclusion", "The sweep", "Yield curves", "Slope and verdict", "Discoveries left undetected",
             "Forecasts", "The price of the next discovery", "Funnel", "Equal cost", "A real model", "Calibration",

@@ -31,8 +31,8 @@ from harness.core.problem import Checked, Problem, Verdict
 from harness.core.seeding import attempt_rng
 from harness.core.space import Variation
 from harness.solvers.llm import LLMSolver
-from harness.solvers.replay import ReplaySolver
 from harness.solvers.proposal import Operator, Proposal, verify_proposals
+from harness.solvers.replay import ReplaySolver
 
 
 MUTATORS = {"llm": LLMSolver, "replay": ReplaySolver}  # a live model, or a recording of one

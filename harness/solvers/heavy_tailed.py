@@ -25,9 +25,9 @@ import numpy as np
 
 from harness.core import batch
 from harness.core.problem import Problem
+from harness.core.space import IntBox
 from harness.solvers.capabilities import RunsInSandbox
 from harness.solvers.random import RandomSolver
-from harness.core.space import IntBox
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import numpy as np
 
 from harness.core import batch
 from harness.core.problem import Problem
-from harness.solvers.capabilities import RunsInSandbox
 from harness.core.seeding import attempt_rng
 from harness.core.space import BitString, IntBox
+from harness.solvers.capabilities import RunsInSandbox
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from typing import ClassVar
 import numpy as np
 
 from harness.core.problem import Problem
-from harness.solvers.capabilities import RunsInSandbox
 from harness.core.seeding import attempt_rng
+from harness.solvers.capabilities import RunsInSandbox
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from pathlib import Path
 import pandas as pd
 from hydra import compose, initialize_config_dir
 
-from harness.bank.banks import bank_from_config_name
 from harness.app.run import CONFIG_DIR
+from harness.bank.banks import bank_from_config_name
 from harness.run.config import job_config, register_schema
-from harness.testing.fake_llm import FakeLLMServer, bank_responder
 from harness.run.job import run_job
+from harness.testing.fake_llm import FakeLLMServer, bank_responder
 
 REFERENCE = Path("results/reference/llm-demo")
 # What replay must reproduce exactly; `compute_s` is left out, since verification is re-timed.

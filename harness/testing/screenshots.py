@@ -14,8 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.tracking import review
 from harness.testing.browser import BrowserError, mlflow_ui, render_until
+from harness.tracking import review
 from harness.tracking.tracker import PARENT_TAG, SWEEP_TAG, open_client
 
 SWEEP = ("-m", "solver=random,evolve", "bank=tiny", "attempts=2000", "experiment_name=review")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.tracking import review
 from harness.store.locks import Busy, file_lock
+from harness.tracking import review
 from harness.tracking.tracker import MlflowTracker, TrackingError, one_line, open_client
 
 PENDING = "unpublished.json"  # in a run's folder: what its MLflow run still lacks

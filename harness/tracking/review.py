@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from harness.tracking import metric_names as metrics
 from harness.core.problem import DISCOVERY_TIERS, Tier
+from harness.tracking import metric_names as metrics
 
 KIND_TAG = "mlflow.experimentKind"
 KIND = "custom_model_development"  # the UI's "Model training" kind, not GenAI

@@ -5,9 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from harness.core import grammar
 from harness.bank.banks import bank_from_config_name
+from harness.core import grammar
 from harness.core.parse import ParseError
 from harness.core.space import BitString, ExpressionGrammar, IntBox
 from problems.factor import FactorSpace

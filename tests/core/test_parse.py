@@ -4,7 +4,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harness.core.parse import (Limits, ParseError, Undefined, _int_tuple_from_tree, _plain_ints, parse_expression,
-                           parse_int_tuple, parse_written)
+                                parse_int_tuple, parse_written)
 from harness.core.syntax import checked_tree
 
 x = sympy.Symbol("x")

@@ -1,8 +1,8 @@
 import pyarrow.compute as pc
 
-from harness.engine.attempts import attempt_table
 from harness.bank.banks import build_bank
 from harness.core.problem import verify_inline
+from harness.engine.attempts import attempt_table
 from harness.solvers import RandomSolver
 from harness.solvers.proposal import Operator, Proposal
 

@@ -3,14 +3,14 @@ import subprocess
 import sys
 
 import pandas as pd
-import pytest
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
+from harness.engine.regenerate import Selection, full_records
 from harness.run.config import JobConfig
 from harness.run.job import run_job
 from harness.store.shards import read_attempts
-from harness.engine.regenerate import Selection, full_records
 from harness.tracking.tracker import TrackingSpec
 
 ORDER = ["problem_id", "attempt"]

@@ -4,21 +4,20 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import pytest
-from problems.ramsey import make as ramsey
-from problems.three_cubes import make
-
 import pyarrow.compute as pc
+import pytest
 
 from harness.core import batch
 from harness.core.parse import parse_int_tuple
 from harness.core.problem import Problem, Tier, verify_inline
+from harness.core.space import IntBox
 from harness.engine.attempts import attempt_table
 from harness.engine.pending import Pending
 from harness.engine.sandbox import SandboxLimits, SandboxVerifier
 from harness.engine.sandbox_child import CLOCK
 from harness.solvers import EvolveSolver, HeavyTailedSolver, RandomSolver, RunsInSandbox
-from harness.core.space import IntBox
+from problems.ramsey import make as ramsey
+from problems.three_cubes import make
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from harness.exact.as_polynomial import AsPolynomial
-from harness.exact.points import AtPoints
-from harness.exact.mirror import CONST, TRANS, VAR, Defer
 from harness.core.parse import ParseError, parse_written
-from harness.exact.probes import Probes
 from harness.core.syntax import checked_tree
+from harness.exact.as_polynomial import AsPolynomial
+from harness.exact.mirror import CONST, TRANS, VAR, Defer
+from harness.exact.points import AtPoints
+from harness.exact.probes import Probes
 from problems.antiderivative import PROBE_POINTS
 
 LEAVES = ["0", "1", "2", "3", "10**30", "10**61", "pi", "E", "y"]

@@ -6,8 +6,8 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from harness.exact import polynomials
 from harness.core.parse import not_polynomial_as_written, parse_written
+from harness.exact import polynomials
 
 X = sympy.Symbol("x")
 

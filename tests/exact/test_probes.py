@@ -8,11 +8,11 @@ import random
 import pytest
 import sympy
 
-from harness.exact.mirror import Defer
 from harness.core.parse import ParseError, parse_expression, parse_written
-from harness.exact.probes import Probes, rejects
 from harness.core.space import ExpressionGrammar
 from harness.core.syntax import checked_tree
+from harness.exact.mirror import Defer
+from harness.exact.probes import Probes, rejects
 from problems.antiderivative import PROBE_POINTS, make as antiderivative
 
 X = sympy.Symbol("x", real=True)

@@ -1,6 +1,5 @@
-from problems.antiderivative import make
-
 from harness.core.problem import Tier
+from problems.antiderivative import make
 
 
 def test_every_valid_form_is_one_discovery():

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.exact import polynomials, roots
 from harness.bank.banks import bank_from_config_name
-from harness.exact.fast_verify import FastVerify
 from harness.core.problem import Tier
+from harness.exact import polynomials, roots
+from harness.exact.fast_verify import FastVerify
 from harness.solvers import RandomSolver
 from problems.antiderivative import make as antiderivative
 from problems.factor import make as factor, plain_product

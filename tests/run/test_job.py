@@ -12,11 +12,11 @@ import pyarrow as pa
 import pytest
 from mlflow.tracking import MlflowClient
 
+from harness.engine.regenerate import full_records
 from harness.run.config import JobConfig
 from harness.run.job import run_job
 from harness.store.manifest import MANIFEST
 from harness.store.shards import read_attempts
-from harness.engine.regenerate import full_records
 from harness.tracking.tracker import TrackingSpec
 
 HARNESS_RUN = str(Path(sys.executable).with_name("harness-run"))

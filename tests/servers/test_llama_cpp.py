@@ -7,8 +7,8 @@ import psutil
 import pytest
 
 from harness.servers import LlamaServerConfig, ManagedServer, RecordingConfig, ServerError, attach, server_config
-from harness.solvers import make_solver
 from harness.servers.install import server_path
+from harness.solvers import make_solver
 
 # CI builds the server first (.ci/run: make llm-server); elsewhere the real-model tests need it built.
 needs_build = pytest.mark.skipif(not server_path().exists() and not os.environ.get("CI"),

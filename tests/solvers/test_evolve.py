@@ -3,13 +3,13 @@ import random
 from collections import Counter
 
 import pytest
-from problems.ramsey import make as ramsey
-from problems.three_cubes import make as three_cubes
 
-from harness.engine.attempts import attempt_table
 from harness.core.problem import verify_inline
+from harness.engine.attempts import attempt_table
 from harness.solvers import EvolveSolver, RandomSolver
 from harness.solvers.evolve import Island
+from problems.ramsey import make as ramsey
+from problems.three_cubes import make as three_cubes
 
 
 def discoveries(table):

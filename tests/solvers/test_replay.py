@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from harness.bank.banks import bank_from_config_name
-from harness.testing.demo import REFERENCE, demo_config, reference_tables
-from harness.testing.fake_llm import FakeLLMServer, bank_responder
 from harness.run.job import run_job
 from harness.store.shards import read_attempts
+from harness.testing.demo import REFERENCE, demo_config, reference_tables
+from harness.testing.fake_llm import FakeLLMServer, bank_responder
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,13 +12,12 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.tracking import metric_names as metrics
-
 from harness.testing import postgres
 from harness.testing.browser import render_until
 from harness.testing.postgres import MlflowServer, postgres_cluster
-from harness.tracking.publish import PENDING
 from harness.testing.screenshots import sweep_pages
+from harness.tracking import metric_names as metrics
+from harness.tracking.publish import PENDING
 from harness.tracking.tracker import PARENT_TAG, SWEEP_TAG
 
 HARNESS_RUN = str(Path(sys.executable).with_name("harness-run"))
