@@ -28,6 +28,10 @@ MOVED = {
     "postgres": "testing.postgres", "demo": "testing.demo", "screenshots": "testing.screenshots",
 }
 
+# `python -m harness.OLD` of a module whose command moved to harness/app/ runs that command
+COMMANDS = {"regenerate": "app.regenerate", "publish": "app.publish", "sweep": "app.sweep", "compare": "app.compare",
+            "reporting.cli": "app.report"}
+
 
 class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """An old name (MOVED) is the module that does its job now: one module object under two names."""
@@ -35,7 +39,9 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
         if not fullname.startswith("harness.") or fullname[8:] not in MOVED:
             return None
-        return importlib.util.spec_from_loader(fullname, self)
+        # the file of the code `python -m` runs, as its __file__ and sys.argv[0]
+        origin = importlib.util.find_spec(self._command(fullname)).origin
+        return importlib.util.spec_from_loader(fullname, self, origin=origin)
 
     def create_module(self, spec):
         return None
@@ -44,8 +50,12 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         sys.modules[module.__name__] = importlib.import_module(f"harness.{MOVED[module.__name__[8:]]}")
 
     def get_code(self, fullname):  # `python -m harness.OLD` runs the new module as __main__
-        new = f"harness.{MOVED[fullname[8:]]}"
+        new = self._command(fullname)
         return importlib.util.find_spec(new).loader.get_code(new)
+
+    @staticmethod
+    def _command(fullname: str) -> str:
+        return f"harness.{COMMANDS.get(fullname[8:], MOVED[fullname[8:]])}"
 
 
 if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):

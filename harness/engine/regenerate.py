@@ -13,8 +13,6 @@ start not below stop) is an error, and so is an --out inside a run folder.
 """
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +20,6 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 from tqdm import tqdm
 
@@ -30,8 +27,7 @@ from harness.bank.banks import build_bank, spec_from_config
 from harness.core.problem import Problem, Tier
 from harness.engine.sandbox import SandboxLimits, SandboxVerifier
 from harness.solvers import make_solver
-from harness.store.files import replaced
-from harness.store.manifest import COMPACT, MANIFEST, Checkpoint, check_shards, read_checkpoint
+from harness.store.manifest import COMPACT, Checkpoint, check_shards, read_checkpoint
 from harness.store.records import ATTEMPT_SCHEMA
 from harness.store.shards import read_compact, read_shards
 
@@ -143,51 +139,3 @@ def _regenerate(run: RunSolver, a: int, b: int, row: dict, recorded: pa.Table, s
                            f"({rows.num_rows} rows, {not_wrong} not wrong; recorded {row['wrong']} wrong): "
                            "the solver or the problem changed since the run")
     return rows
-
-
-def attempt_index(text: str) -> int:
-    """An attempt index from the command line: a whole number from 0 to 2^63 - 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{text[:40]} is out of range: attempt indices are 0 to 2^63 - 1")
-    return value
-
-
-def run_folder_holding(path: Path) -> Path | None:
-    """The run folder (one with a manifest) that `path`, links resolved, is in or is; else None."""
-    target = Path(path).resolve()
-    return next((folder for folder in (target, *target.parents) if (folder / MANIFEST).exists()), None)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.app.regenerate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("run_dir", type=Path)
-    parser.add_argument("--out", type=Path, required=True, help="Parquet file of the full records")
-    parser.add_argument("--problem", help="one problem id (default: every problem)")
-    parser.add_argument("--start", type=attempt_index, default=0, help="first attempt index (default 0)")
-    parser.add_argument("--stop", type=attempt_index, help="attempt index to stop before (default: the end)")
-    args = parser.parse_args(argv)
-    selection = Selection(args.problem, args.start, args.stop)
-    try:
-        run = run_folder_holding(args.out)
-        if run is not None:
-            raise ValueError(f"--out {args.out} is inside the run folder {run}: write the records elsewhere")
-        rows = 0
-        with replaced(args.out, "wb") as out, pq.ParquetWriter(out, ATTEMPT_SCHEMA) as writer:
-            for table in full_records(args.run_dir, selection, progress=True):
-                writer.write_table(table)
-                rows += table.num_rows
-            if not rows:  # e.g. an unfinished run that has not recorded them yet
-                raise ValueError(f"the run has recorded none of the selected attempts ({selection.describe()})")
-    except (OSError, ValueError, RuntimeError) as exc:
-        print(f"harness.regenerate: error: {exc}", file=sys.stderr)
-        return 1
-    print(f"{rows} full records -> {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,20 +1,10 @@
-"""`harness-report`: the runs of a sweep -> REPORT.md with PNG figures and CSV tables.
-
-    harness-report --experiment volume-thesis [--results-dir results/volume-thesis-runs]
-    harness-report --runs results/volume-thesis-runs/volume-thesis      # no MLflow needed
-        [--out DIR] [--n-boot 200] [--usd-per-core-hour 0.04]
-
-Reads every finished run of an MLflow experiment (the local store under --results-dir, or
---tracking-uri) or of a results directory, groups them into arms (configs/arm/) and writes
-a self-contained directory: figures and tables next to REPORT.md, linked relatively.
-"""
+"""The report of a sweep's runs (harness-report, harness/app/report.py): its arms analysed,
+REPORT.md written with its PNG figures and CSV tables into one self-contained directory."""
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -29,8 +19,7 @@ from harness.store.files import refuse_links, replaced  # noqa: E402
 from harness.reporting import equal_compute, figures, forecasts, science, truth_check  # noqa: E402
 from harness.reporting.arms import Arm, group_arms  # noqa: E402
 from harness.reporting.document import Findings, render  # noqa: E402
-from harness.reporting.runs import ReportError, RunData, runs_from_directory, runs_from_mlflow  # noqa: E402
-from harness.tracking.tracker import TrackingError, TrackingSpec, open_client  # noqa: E402
+from harness.reporting.runs import ReportError, RunData  # noqa: E402
 
 
 MARKER = ".harness-report.json"  # in a report's folder: the files harness-report wrote there
@@ -158,38 +147,3 @@ def runs_table(arms: list[Arm]) -> pd.DataFrame:
          **{f"tier_{k}": v for k, v in run.summary["tiers"].items()},
          "elapsed_s": run.summary["elapsed_s"], "attempts_per_s": run.summary["attempts_per_s"]}
         for arm in arms for run in arm.runs])
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="harness-report", description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--experiment", help="every finished run of this MLflow experiment")
-    source.add_argument("--runs", type=Path, help="every finished run under this directory (results/<experiment>)")
-    parser.add_argument("--results-dir", type=Path, default=Path("results"),
-                        help="where the local MLflow store is (default: results)")
-    parser.add_argument("--tracking-uri", help="an MLflow tracking URI instead of the local store")
-    parser.add_argument("--out", type=Path, help="default: <results-dir>/report/<experiment or runs folder>")
-    parser.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates for bands and intervals")
-    parser.add_argument("--usd-per-core-hour", type=float, default=science.USD_PER_CORE_HOUR,
-                        help="assumed price of compute, to compare solvers at equal dollars")
-    args = parser.parse_args(argv)
-
-    def skipped(note: str) -> None:
-        print(f"harness-report: skipped {note}", file=sys.stderr)
-
-    try:
-        if args.runs:
-            runs, where = runs_from_directory(args.runs, skipped), f"runs under `{args.runs}`"
-        else:
-            client = open_client(args.tracking_uri or TrackingSpec().resolved_uri(args.results_dir), must_exist=True)
-            runs, where = runs_from_mlflow(client, args.experiment, skipped), f"MLflow experiment `{args.experiment}`"
-        name = args.experiment or args.runs.name
-        out = args.out or args.results_dir / "report" / name
-        report = build_report(runs, out, where, n_boot=args.n_boot, usd_per_core_hour=args.usd_per_core_hour)
-    except (ReportError, TrackingError) as exc:
-        raise SystemExit(f"harness-report: error: {exc}") from None
-    print(f"report of {len(runs)} runs: {report}")
-
-
-if __name__ == "__main__":
-    main()

@@ -14,7 +14,6 @@ stopped jobs are resumed, `python -m harness.app.sweep PARENT_RUN_ID` publishes 
 """
 from __future__ import annotations
 
-import argparse
 import atexit
 import json
 import os
@@ -37,7 +36,7 @@ from harness.reporting.runs import ReportError, runs_from_mlflow
 from harness.run.parent import SWEEP_ENV, Sweep
 from harness.tracking import review
 from harness.tracking.tracker import (PARENT_TAG, SWEEP_TAG, MlflowTracker, TrackingError, TrackingSpec, one_line,
-                                      open_client, set_experiment_tags, sqlite_path, start_tracker)
+                                      set_experiment_tags, sqlite_path, start_tracker)
 
 MAX_NAME = 250  # MLflow's limit on a run name
 NOTE_TAG = "mlflow.note.content"  # the run's description in the UI
@@ -169,29 +168,3 @@ def log_report(client, sweep: Sweep, runs: list, progress: bool) -> str | None:
     (report.parent / "REPORT.html").write_text(to_html(report.read_text(), report.parent, sweep.name))
     client.log_artifacts(sweep.run_id, str(report.parent), artifact_path="report")
     return None
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m harness.app.sweep",
-                                     description="Publish a sweep's parent run again from its finished children.")
-    parser.add_argument("run_id", help="the sweep's parent run")
-    parser.add_argument("--results-dir", type=Path, default=Path("results"))
-    parser.add_argument("--tracking-uri", help="default: the local store under --results-dir")
-    args = parser.parse_args(argv)
-    uri = args.tracking_uri or TrackingSpec().resolved_uri(args.results_dir)
-    try:
-        client = open_client(uri, must_exist=True)
-        run = client.get_run(args.run_id)
-        experiment = client.get_experiment(run.info.experiment_id).name
-        sweep = Sweep(args.run_id, run.info.run_name, experiment, uri, str(args.results_dir.resolve()))
-        lines = publish(client, sweep)
-        client.set_terminated(args.run_id, "FINISHED")
-    except (TrackingError, ReportError) as exc:
-        raise SystemExit(f"harness.sweep: error: {exc}") from None
-    except Exception as exc:  # MLflow's own, for an unknown run id
-        raise SystemExit(f"harness.sweep: error: {one_line(exc)}") from None
-    print("\n".join(lines))
-
-
-if __name__ == "__main__":
-    main()

@@ -13,7 +13,6 @@ a metric with the same key, step, value and timestamp), tags and artifacts are o
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import time
@@ -126,20 +125,3 @@ def publish_later(run_dir: Path, tracking_uri: str | None = None) -> list[str]:
     return [f"run {record['run_id']} published to {uri} ({record['status']})",
             f"  run:          {review.run_link(base, run.info.experiment_id, record['run_id'])}",
             f"  yield curves: {review.chart_view_link(base, run.info.experiment_id)}"]
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m harness.app.publish",
-                                     description="Publish a finished run that its MLflow store could not take.")
-    parser.add_argument("run_dir", type=Path, help="the run's folder: <results_dir>/<experiment>/<run_id>")
-    parser.add_argument("--tracking-uri", help="default: the store the run was started on")
-    args = parser.parse_args(argv)
-    try:
-        lines = publish_later(args.run_dir, args.tracking_uri)
-    except (PublishError, OSError) as exc:
-        raise SystemExit(f"harness.publish: error: {exc}") from None
-    print("\n".join(lines))
-
-
-if __name__ == "__main__":
-    main()

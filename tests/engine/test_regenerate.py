@@ -61,7 +61,7 @@ def test_the_command_regenerates_one_range_of_one_problem(ray_local, tmp_path, t
 # bad indices, in one line each, and writes nothing then.
 @pytest.fixture(scope="module")
 def small_run(ray_local, tmp_path_factory):
-    from harness.engine.regenerate import main  # noqa: F401 (imported before Ray's workers need it)
+    from harness.app.regenerate import main
 
     bank = {"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 1"]}],  # conftest's tiny bank
             "erdos_straus": [{"n": 5, "bound": 12}],
@@ -82,7 +82,7 @@ def small_run(ray_local, tmp_path_factory):
     (["--start", "7", "--stop", "7"], "--start 7 is not below --stop 7: the selection is empty"),
 ])
 def test_an_empty_selection_is_named_and_fails(small_run, tmp_path, capsys, selection, said):
-    from harness.engine.regenerate import main
+    from harness.app.regenerate import main
 
     out = tmp_path / "rows.parquet"
     assert main([str(small_run), "--out", str(out), *selection]) == 1
@@ -92,7 +92,7 @@ def test_an_empty_selection_is_named_and_fails(small_run, tmp_path, capsys, sele
 
 @pytest.mark.parametrize("index", ["1" + "0" * 30, "10**30", "-1", "abc", "9" * 5000])
 def test_an_index_out_of_range_or_not_a_number_is_refused_by_the_parser(small_run, tmp_path, capsys, index):
-    from harness.engine.regenerate import main
+    from harness.app.regenerate import main
 
     with pytest.raises(SystemExit) as exited:
         main([str(small_run), "--out", str(tmp_path / "rows.parquet"), "--start", index])
@@ -104,7 +104,7 @@ def test_an_index_out_of_range_or_not_a_number_is_refused_by_the_parser(small_ru
 def test_out_inside_a_run_folder_is_refused_and_the_run_untouched(small_run, tmp_path, capsys):
     import os
 
-    from harness.engine.regenerate import main
+    from harness.app.regenerate import main
 
     shard = small_run / "attempts" / "part-00000.parquet"
     kept = {p: p.read_bytes() for p in small_run.rglob("*") if p.is_file()}
@@ -117,7 +117,7 @@ def test_out_inside_a_run_folder_is_refused_and_the_run_untouched(small_run, tmp
 
 
 def test_a_selection_of_recorded_attempts_still_regenerates(small_run, tmp_path, capsys):
-    from harness.engine.regenerate import main
+    from harness.app.regenerate import main
 
     out = tmp_path / "rows.parquet"
     assert main([str(small_run), "--out", str(out), "--problem", "erdos_straus/n=5,B=12", "--start", "1990",

@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from harness.app.publish import main
 from harness.run.config import JobConfig
 from harness.run.job import Unpublished, run_job
 from harness.tracking import metric_names as metrics
-from harness.tracking.publish import PENDING, PublishError, main, publish_later
+from harness.tracking.publish import PENDING, PublishError, publish_later
 from harness.tracking.tracker import HTTP_RETRIES, TrackingSpec
 
 
