@@ -14,7 +14,7 @@ from harness.analysis import DiscoveryLog
 from harness.engine.batches import plan_batches
 from harness.engine.runner import Dispatch, run_batches
 from harness.engine.sandbox import SandboxLimits
-from harness.run.config import JobConfig
+from harness.run.config import AttemptSettings
 from harness.run.plan import Plan
 from harness.store.manifest import MANIFEST, Checkpoint
 from harness.store.shards import ShardWriter
@@ -42,24 +42,25 @@ class Attempted:
     calls: int = 0  # Ray calls to the workers (this process)
 
 
-def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkpoint, progress: bool) -> Attempted:
+def attempt_all(settings: AttemptSettings, plan: Plan, run_dir: Path, checkpoint: Checkpoint,
+                progress: bool) -> Attempted:
     """The execute step: every attempt not yet on disk, run on the workers, written to shards
     and counted in the log (which first reads back what a resumed run had done)."""
     solver, meter = plan.solver, plan.meter
-    dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=config.verify_timeout_s),
-                        compact=config.records == "compact", stall_floor_s=config.stall_floor_s,
-                        stall_multiple=config.stall_multiple, call_size=plan.call_size)
-    log = DiscoveryLog.of_run(run_dir, checkpoint.shards, config.attempts,
+    dispatch = Dispatch(plan.workers, checkpoint.batch_size, SandboxLimits(timeout_s=settings.verify_timeout_s),
+                        compact=settings.compact, stall_floor_s=settings.stall_floor_s,
+                        stall_multiple=settings.stall_multiple, call_size=plan.call_size)
+    log = DiscoveryLog.of_run(run_dir, checkpoint.shards, settings.attempts,
                               solving_is_compute=not meter.counts_cpu)  # else the server's CPU is counted
     resumed_with = log.attempts
-    total = len(plan.problems) * config.attempts
+    total = len(plan.problems) * settings.attempts
     sizes = dict.fromkeys(plan.in_batches, checkpoint.wide_batch_size)
-    todo = (b for b in plan_batches([p.id for p in plan.problems], config.attempts, dispatch.batch_size, sizes)
+    todo = (b for b in plan_batches([p.id for p in plan.problems], settings.attempts, dispatch.batch_size, sizes)
             if (b.problem_id, b.start, b.stop) not in checkpoint.done)
     launched = began = time.perf_counter()
-    with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=config.checkpoint_s) as writer, tqdm(
+    with ShardWriter(run_dir / "attempts", manifest=run_dir / MANIFEST, flush_s=settings.checkpoint_s) as writer, tqdm(
         total=total, initial=resumed_with, unit="attempt", unit_scale=True, disable=not progress,
-        mininterval=1.0, desc=f"{solver.name} on {config.bank_name}",
+        mininterval=1.0, desc=f"{solver.name} on {settings.bank_name}",
     ) as bar:
         def on_result(recorded):
             writer.write(recorded)
@@ -73,7 +74,7 @@ def attempt_all(config: JobConfig, plan: Plan, run_dir: Path, checkpoint: Checkp
 
         tokens_before = log.tokens
         meter.begin()
-        dispatched = run_batches(todo, plan.problems, solver_settings(solver), config.seed, dispatch, on_result,
+        dispatched = run_batches(todo, plan.problems, solver_settings(solver), settings.seed, dispatch, on_result,
                                  on_ready)
         server_cpu_s = meter.spent(log.tokens - tokens_before)
     elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart

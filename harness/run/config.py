@@ -54,6 +54,20 @@ def register_schema() -> None:
     ConfigStore.instance().store(name="harness_schema", node=HarnessSchema)
 
 
+# Slices of a job's config: each step of a run gets the one it needs (JobConfig's properties).
+@dataclass(frozen=True)
+class AttemptSettings:
+    """The slice of a run's config the attempt step needs."""
+    attempts: int  # per problem
+    seed: int
+    verify_timeout_s: float
+    compact: bool  # records=compact
+    stall_floor_s: float
+    stall_multiple: float
+    checkpoint_s: float
+    bank_name: str
+
+
 @dataclass(frozen=True)
 class JobConfig:
     experiment: str
@@ -102,6 +116,12 @@ class JobConfig:
         number("stall_multiple", self.stall_multiple, 1.0)
         if self.records not in RECORDS:
             raise ValueError(f"records must be one of {', '.join(RECORDS)}, got {self.records!r}")
+
+    @property
+    def attempting(self) -> AttemptSettings:
+        """The attempt step's slice."""
+        return AttemptSettings(self.attempts, self.seed, self.verify_timeout_s, self.records == "compact",
+                               self.stall_floor_s, self.stall_multiple, self.checkpoint_s, self.bank_name)
 
 
 RECORDS = ("compact", "full")

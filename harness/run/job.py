@@ -95,11 +95,12 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack, resumed: RunDir
         else:
             directory, checkpoint = resumed, resumed.reopen()
         run_dir = directory.path
-        attempted = attempt_all(config, plan, run_dir, checkpoint, progress)
+        attempted = attempt_all(config.attempting, plan, run_dir, checkpoint, progress)
         summary, artifacts, published = write_outputs(config, plan, attempted, tracker.run_id, run_dir)
         log = attempted.log
         all_errors = summary["tiers"]["error"] == log.attempts
-        unreached = publish_step(config, tracker, run_dir, published, artifacts,
+        uri = config.tracking.resolved_uri(config.results_dir) if config.tracking.enabled else None
+        unreached = publish_step(uri, tracker, run_dir, published, artifacts,
                                  "FAILED" if all_errors else "FINISHED")
         closed = True
         if all_errors:
@@ -123,15 +124,16 @@ def execute(config: JobConfig, progress: bool, owned: ExitStack, resumed: RunDir
                 print(f"harness-run: could not mark the MLflow run {status}: {exc}", file=sys.stderr)
 
 
-def publish_step(config: JobConfig, tracker, run_dir: Path, published: Published, artifacts: list[str],
+def publish_step(tracking_uri: str | None, tracker, run_dir: Path, published: Published, artifacts: list[str],
                  status: str) -> str | None:
-    """The run's numbers and files to its MLflow run, which is then closed with `status`. What
-    it gets is kept in the run's folder (PENDING) until the store has taken all of it, so that a
-    store lost meanwhile (or a driver killed meanwhile) loses nothing: `python -m harness.app.publish`
-    publishes it later. Returns None, or why the store could not take it."""
-    if not config.tracking.enabled:
+    """The run's numbers and files to its MLflow run at `tracking_uri` (None: tracking is off),
+    which is then closed with `status`. What it gets is kept in the run's folder (PENDING) until
+    the store has taken all of it, so that a store lost meanwhile (or a driver killed meanwhile)
+    loses nothing: `python -m harness.app.publish` publishes it later. Returns None, or why the
+    store could not take it."""
+    if tracking_uri is None:
         return None
-    uri, stamp = config.tracking.resolved_uri(config.results_dir), now_ms()
+    uri, stamp = tracking_uri, now_ms()
     keep = partial(keep_unpublished, run_dir, tracker.run_id, uri, published, artifacts, status, stamp)
     keep("the run ended while publishing")
     try:
