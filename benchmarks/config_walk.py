@@ -2,17 +2,18 @@
 
     python benchmarks/config_walk.py [--tree <tree>] [--into-analysis]
 
-What a reader does, done by the ast: start in `run_job`; in each function, in source order,
-follow every call that passes the config or a part of it (an argument naming a variable that
-holds config: `config` in run_job, then whatever parameter of a callee received such an
-argument) to a function of harness/ it can name (a module's own function, one imported from a
-harness module, `module.f`, `Class.method`, `self.method`); each function is read once, on
-every branch (a resume, a server). A step is a move from one file to another: into a callee's
-file, or back up to the caller's file to read its next call (a climb back up). Counted: the
-steps, the files, the climbs back up, and the returns to a file already left (a climb, or a
-call into a file visited before). Calls are read in the order they run (arguments first). Prints the walk, then the counts. A function of
-harness/analysis/ is read, but what it calls is not (the science, one API: its own walk),
-unless --into-analysis.
+What a reader does, done by the ast: start in `run_job`; in each function, calls in the order
+they run (arguments first), follow every call that passes the config or a part of it (an
+argument naming a variable that holds config: `config` in run_job, then whatever parameter of a
+callee received such an argument, or a name assigned from one) to a function of harness/ it can
+name (a module's own function, one imported from a harness module, `module.f`, `Class.method`,
+`self.method`; not a method of an object); each function is read once, on every branch (a
+resume, a server). A step is a move from one file to another: into a callee's file, or back up
+to the caller's file to read its next call (a climb back up). Counted: the steps, the files, the
+climbs back up, and the returns to a file already left (a climb, or a call into a file visited
+before). A function of harness/analysis/ is read, but not what it calls (the science, one API:
+its own walk), unless --into-analysis. Runs nothing: --tree may be any checkout (the flat
+layout's too).
 """
 from __future__ import annotations
 

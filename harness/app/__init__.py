@@ -1,1 +1,1 @@
-"""Thin entry points: harness-run, harness-verify, harness-compare, harness-report and the python -m commands."""
+"""Thin entry points: the console scripts (harness-run, -verify, -compare, -report) and the python -m commands."""

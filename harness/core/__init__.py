@@ -1,1 +1,1 @@
-"""The vocabulary: tiers, verdicts, problems, safe parsing, search spaces, batch sampling, answer grammars, seeding, settings checks (no I/O)."""
+"""The vocabulary, no I/O: tiers, verdicts, problems, safe parsing, search spaces, batch sampling, grammars, seeding."""

@@ -1,1 +1,1 @@
-"""Attempts: one batch of attempts, the sandbox's two sides, Ray dispatch, regeneration of compact records."""
+"""Attempts: one batch of them, the sandbox's two sides, batch planning, Ray dispatch, regeneration."""

@@ -1,1 +1,1 @@
-"""Exact arithmetic for the families' fast verifiers: the parser's mirror without sympy, rationals, polynomials, roots, exact points, probes."""
+"""Exact arithmetic for the families' fast verifiers, without sympy: mirror, rationals, polynomials, roots, probes."""

@@ -1,1 +1,1 @@
-"""One run: the config schema, the job from plan to outputs, per-run plots, a sweep as one parent run."""
+"""One run: its config and slices, plan, directory, attempt and outputs steps, plots; a sweep as one parent run."""

@@ -1,1 +1,1 @@
-"""Tools for tests, benchmarks and demos (a fake LLM server, a browser, a throw-away PostgreSQL, demo and screenshot recorders): not the engine."""
+"""For tests, benchmarks and demos, not the engine: a fake LLM server, a browser, a throw-away PostgreSQL, demos."""
