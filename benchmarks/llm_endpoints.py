@@ -18,11 +18,11 @@ import json
 import tempfile
 from pathlib import Path
 
-from harness.attempts import attempt_table
-from harness.bank import bank_from_config_name
+from harness.bank.banks import bank_from_config_name
+from harness.bank.yamlfile import read_yaml
+from harness.engine.attempts import attempt_table
 from harness.servers import LlamaServerConfig, ManagedServer
 from harness.solvers import make_solver
-from harness.yamlfile import read_yaml
 
 LLM_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "solver" / "llm.yaml"
 PROBLEMS = ("three_cubes/k=3,B=6;three_cubes/k=29,B=40;erdos_straus/n=5,B=30;erdos_straus/n=7,B=60;pell/D=2,B=20;"

@@ -32,16 +32,16 @@ from typing import Any
 import aiohttp
 import pandas as pd
 
-from harness.bank import bank_from_config_name
-from harness.config import JobConfig
-from harness.job import run_job
-from harness.ray_session import ensure_ray
+from harness.bank.banks import bank_from_config_name
+from harness.bank.yamlfile import read_yaml
+from harness.engine.ray_session import ensure_ray
+from harness.run.config import JobConfig
+from harness.run.job import run_job
 from harness.servers import LlamaServerConfig, ManagedServer
 from harness.servers.install import batched_bench_path
 from harness.solvers import make_solver
 from harness.solvers.openai_client import ENDPOINTS
-from harness.tracking import TrackingSpec
-from harness.yamlfile import read_yaml
+from harness.tracking.tracker import TrackingSpec
 
 TINY = {"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 1"]}],
         "erdos_straus": [{"n": 5, "bound": 12}],

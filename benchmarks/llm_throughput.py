@@ -24,12 +24,12 @@ from pathlib import Path
 
 import aiohttp
 
-from harness.bank import bank_from_config_name
-from harness.config import JobConfig
-from harness.job import run_job
-from harness.ray_session import ensure_ray
+from harness.bank.banks import bank_from_config_name
+from harness.engine.ray_session import ensure_ray
+from harness.run.config import JobConfig
+from harness.run.job import run_job
 from harness.solvers.openai_client import RetryPolicy, chat_completion
-from harness.tracking import TrackingSpec
+from harness.tracking.tracker import TrackingSpec
 
 TINY = {"three_cubes": [{"k": 3, "bound": 5, "known_solutions": ["1, 1, 1"]}],
         "erdos_straus": [{"n": 5, "bound": 12}],
@@ -79,7 +79,7 @@ def main() -> None:
     ensure_ray()
     port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
-    server = subprocess.Popen([sys.executable, "-m", "harness.fake_llm", "--bank", "tiny", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "harness.testing.fake_llm", "--bank", "tiny", "--port", str(port),
                                "--latency", str(args.latency)], stdout=subprocess.DEVNULL)
     try:
         lone = asyncio.run(lone_request_latency(url, args.n))

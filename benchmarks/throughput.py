@@ -13,7 +13,7 @@ The scalar path: the same solver (random) and verifier on the same attempts of o
    verification, Arrow records to Parquet shards, manifest, aggregates;
 4. one Ray task per attempt, on a small sample (it is slow).
 The batch path, for three_cubes and one instance of every batch-capable family (the deep bank's):
-5. the vectorised loop: harness.batch's sampler and the family's batch check in this one
+5. the vectorised loop: harness.core.batch's sampler and the family's batch check in this one
    process, hits confirmed by the scalar verifier, no harness;
 6. the batch harness (`run_job`, records=compact) on about --batch-seconds of work, and the
    scalar harness (records=full) on the same problem;
@@ -50,18 +50,19 @@ from pathlib import Path
 import psutil
 import ray
 
-from harness import batch
 from harness.analysis import DiscoveryLog
-from harness.attempts import attempt_table
-from harness.bank import bank_from_config_name, build_bank
-from harness.config import JobConfig
-from harness.fast_verify import clear_caches
-from harness.job import run_job
-from harness.ray_session import ensure_ray
-from harness.record import Recorded, ShardWriter, from_ipc, to_ipc
-from harness.sandbox import SandboxVerifier
+from harness.bank.banks import bank_from_config_name, build_bank
+from harness.core import batch
+from harness.engine.attempts import attempt_table
+from harness.engine.ray_session import ensure_ray
+from harness.engine.sandbox import SandboxVerifier
+from harness.exact.fast_verify import clear_caches
+from harness.run.config import JobConfig
+from harness.run.job import run_job
 from harness.solvers import RandomSolver
-from harness.tracking import TrackingSpec
+from harness.store.records import Recorded, from_ipc, to_ipc
+from harness.store.shards import ShardWriter
+from harness.tracking.tracker import TrackingSpec
 
 BANKS = {"three_cubes": {"three_cubes": [{"k": 3, "bound": 50}]},
          "pell": {"pell": [{"D": 2, "bound": 10**6}]}}
@@ -250,7 +251,7 @@ class CpuShares:
     Sampled every half second, so a process that exits (a worker, at the end of a run)
     keeps its last reading."""
 
-    ROLES = (("sandbox children", "harness.sandbox"), ("Ray workers", "ray::"), ("Ray's own processes", "ray"))
+    ROLES = (("sandbox children", "harness.engine.sandbox_child"), ("Ray workers", "ray::"), ("Ray's own processes", "ray"))
 
     def __enter__(self) -> "CpuShares":
         self.before = self._read()

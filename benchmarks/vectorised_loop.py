@@ -5,7 +5,7 @@
 For one instance of each batch-checkable family (the deep bank's, and three_cubes k=3, B=50 as
 in throughput.py), in this one process:
 1. the scalar plain loop of throughput.py: the random solver's texts, each verified in-process;
-2. the vectorised loop: harness.batch's Philox sampler and the family's batch check over numpy
+2. the vectorised loop: harness.core.batch's Philox sampler and the family's batch check over numpy
    arrays, 10^6 attempts a chunk, every row it calls valid confirmed by the scalar verifier.
 Best of --rounds; the ratio is printed on its own line per family. The batch harness against
 this loop (R and S of issue 17) is in throughput.py.

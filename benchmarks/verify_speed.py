@@ -19,10 +19,10 @@ from pathlib import Path
 
 import sympy
 
-from harness.bank import available_instance_lists, bank_entries, bank_spec
-from harness.parse import ParseError
-from harness.problem import verify_inline
-from harness.sandbox import SandboxVerifier
+from harness.bank.banks import available_instance_lists, bank_entries, bank_spec
+from harness.core.parse import ParseError
+from harness.core.problem import verify_inline
+from harness.engine.sandbox import SandboxVerifier
 from harness.solvers import RandomSolver
 from problems.antiderivative import X
 

@@ -6,19 +6,19 @@ needs `simplify(F' - f) == 0`. `interesting` means more compact than sympy's own
 
 Domain rule: F is checked as written, and must be defined wherever f is. Every denominator
 as written (the divisor of a `/`, the base of a negative power, the argument of `log`) that is
-a polynomial in x as written (`harness.parse.not_polynomial_as_written`: no function, no name
+a polynomial in x as written (`harness.core.parse.not_polynomial_as_written`: no function, no name
 but x, no division by an expression in x) has its real zeros found exactly; F is undefined
 there, so if f is defined at one of them, F is wrong ("undefined at x = 1"): `x**2 + (x - x)/(x - 1)`
 for f = 2*x, though sympy reduces it to `x**2`. Such a denominator of degree above
 MAX_DENOMINATOR_DEGREE is refused. Zeros of other denominators (`cos(x) - 1`) and the poles of
 `tan` are not searched. 0**0 is 1.
 
-The verifier has two paths (harness.fast_verify): the sympy one above is the reference; the fast
+The verifier has two paths (harness.exact.fast_verify): the sympy one above is the reference; the fast
 one decides without sympy what can be decided exactly as the reference would: malformed (the
-parser's decisions mirrored, harness.mirror), the domain rule (a polynomial denominator's zeros,
-found exactly when they are rational; harness.polynomials, harness.roots) and the numeric probes, which only
+parser's decisions mirrored, harness.exact.mirror), the domain rule (a polynomial denominator's zeros,
+found exactly when they are rational; harness.exact.polynomials, harness.exact.roots) and the numeric probes, which only
 reject: F is differentiated on its syntax tree in floating point with a proven error bound
-(harness.probes), and a candidate is wrong when |F' - f| at a probe point exceeds 1e-9 by more
+(harness.exact.probes), and a candidate is wrong when |F' - f| at a probe point exceeds 1e-9 by more
 than that bound, so sympy's probe (the same points, the same 1e-9) rejects it too. What decides that
 F' - f = 0 is the reference's own `simplify`, and `interesting` reads sympy's operation count:
 a candidate that passes the probes (a solution, or nearly one) goes to the reference, as does
@@ -37,13 +37,13 @@ from typing import Callable
 
 import sympy
 
-from harness import polynomials, roots
-from harness.fast_verify import FastVerify
-from harness.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
-from harness.probes import Probes, rejects
-from harness.problem import Problem, Tier, Verdict
-from harness.space import ExpressionGrammar
-from harness.syntax import checked_tree
+from harness.core.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
+from harness.core.problem import Problem, Tier, Verdict
+from harness.core.space import ExpressionGrammar
+from harness.core.syntax import checked_tree
+from harness.exact import polynomials, roots
+from harness.exact.fast_verify import FastVerify
+from harness.exact.probes import Probes, rejects
 
 X = sympy.Symbol("x", real=True)
 PROBE_POINTS = (0.31, 0.73, 1.37, 2.11, 2.93)

@@ -13,10 +13,10 @@ from functools import cached_property
 
 import numpy as np
 
-from harness.batch import INT64_LIMIT, distinct_rows, exact, symmetric_points
-from harness.parse import ParseError, parse_int_tuple
-from harness.problem import Problem
-from harness.space import IntBox
+from harness.core.batch import INT64_LIMIT, distinct_rows, exact, symmetric_points
+from harness.core.parse import ParseError, parse_int_tuple
+from harness.core.problem import Problem
+from harness.core.space import IntBox
 
 MAX_ENUMERATION = 3_000_000  # ground truth only where the search is this small
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
-from harness.batch import INT64_LIMIT, exact, symmetric_points
-from harness.parse import ParseError, parse_int_tuple
-from harness.problem import Problem
-from harness.space import IntBox
+from harness.core.batch import INT64_LIMIT, exact, symmetric_points
+from harness.core.parse import ParseError, parse_int_tuple
+from harness.core.problem import Problem
+from harness.core.space import IntBox
 
 
 @dataclass(frozen=True)

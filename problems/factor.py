@@ -6,7 +6,7 @@ factors (up to order and the signs of the factors) are one discovery; a partial
 factorisation, e.g. (x**2 - 1)*(x**2 + 1) for x**4 - 1, is a different one from the full
 (x - 1)*(x + 1)*(x**2 + 1). `interesting` means complete: every factor irreducible over Q.
 
-A product is checked as written (`harness.parse.not_polynomial_as_written`): integers, x, + - *, powers whose
+A product is checked as written (`harness.core.parse.not_polynomial_as_written`): integers, x, + - *, powers whose
 exponent has no x and is an integer in 0..64, and divisions only by an expression without x
 (a nonzero constant: a zero one is malformed). A division by anything containing x is wrong,
 even when sympy would cancel it: `(x - x)/(x - 3) + (x - 1)*(x + 1)` and `(x**2 - 1)/(x - 1)`.
@@ -14,11 +14,11 @@ So are other names and functions. The factors are those of the product as writte
 (`written_factors`): through `*`, unary signs, a division by a constant and a power with a
 constant exponent, e.g. -(x - 1)*(x + 1)**2 has the factors x - 1, x + 1, x + 1.
 
-The verifier has two paths (harness.fast_verify): the sympy one above is the reference; the fast
-one mirrors the parser's decisions without sympy (harness.mirror) and does the polynomial
-arithmetic over the rationals itself (harness.polynomials): the product against p, the factors'
+The verifier has two paths (harness.exact.fast_verify): the sympy one above is the reference; the fast
+one mirrors the parser's decisions without sympy (harness.exact.mirror) and does the polynomial
+arithmetic over the rationals itself (harness.exact.polynomials): the product against p, the factors'
 coefficients and canonical form, and irreducibility, which for degree 2 and 3 is having no
-rational root (harness.roots). A product whose degree as written passes 64 (or p's degree) is not
+rational root (harness.exact.roots). A product whose degree as written passes 64 (or p's degree) is not
 expanded: its exact value at x = 3 decides, as the reference's probe there does, or the reference
 does. It defers to the reference for a product that is not a polynomial as written (so wrong, or
 malformed), a factor of degree 4 or more in a valid product, and where sympy's evaluation could
@@ -35,13 +35,14 @@ from typing import Callable
 
 import sympy
 
-from harness import grammar, polynomials, roots
-from harness.as_polynomial import AsPolynomial, Unexpanded
-from harness.fast_verify import FastVerify
-from harness.mirror import VAR
-from harness.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
-from harness.problem import Problem, Tier, Verdict
-from harness.syntax import checked_tree
+from harness.core import grammar
+from harness.core.parse import ParseError, Written, not_polynomial_as_written, parse_expression, parse_written
+from harness.core.problem import Problem, Tier, Verdict
+from harness.core.syntax import checked_tree
+from harness.exact import polynomials, roots
+from harness.exact.as_polynomial import AsPolynomial, Unexpanded
+from harness.exact.fast_verify import FastVerify
+from harness.exact.mirror import VAR
 
 X = sympy.Symbol("x")
 
@@ -225,11 +226,11 @@ class Factorisation(FastVerify, Problem):
 
 
 # A product of sums of monomials, as FactorSpace writes it: `(x + -3)*(x**2 + 2*x + -1)`. Such a
-# text is read without a syntax tree (like harness.parse's plain integers); within these bounds
+# text is read without a syntax tree (like harness.core.parse's plain integers); within these bounds
 # (whole numbers of at most 18 digits, exponents 0..64, at most 8 factors of at most 8 terms,
 # 160 characters) the parser builds it without refusal, and sympy's value of each factor is the
 # sum of its monomials, so it has x exactly when that polynomial has a positive degree. It is a
-# polynomial as written (the reference for that: harness.parse's `not_polynomial_as_written`).
+# polynomial as written (the reference for that: harness.core.parse's `not_polynomial_as_written`).
 _INT = r"-?(?:0|[1-9][0-9]{0,17})"
 _POWER = r"x(?:\*\*(?:[0-9]|[1-5][0-9]|6[0-4]))?"
 _TERM = rf"(?:{_INT}\*{_POWER}|{_POWER}|{_INT})"

@@ -13,10 +13,10 @@ from functools import cached_property
 
 import numpy as np
 
-from harness.batch import INT64_LIMIT, distinct_rows
-from harness.parse import parse_int_tuple
-from harness.problem import Problem
-from harness.space import IntBox
+from harness.core.batch import INT64_LIMIT, distinct_rows
+from harness.core.parse import parse_int_tuple
+from harness.core.problem import Problem
+from harness.core.space import IntBox
 
 OPTIMAL_LENGTH = {2: 1, 3: 3, 4: 6, 5: 11, 6: 17, 7: 25, 8: 34, 9: 44, 10: 55, 11: 72, 12: 85, 13: 106}
 MAX_ENUMERATION = 2_000_000

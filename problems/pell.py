@@ -13,10 +13,10 @@ from functools import cached_property
 
 import numpy as np
 
-from harness.batch import INT64_LIMIT, exact
-from harness.parse import Limits, ParseError, parse_int_tuple
-from harness.problem import Problem
-from harness.space import IntBox
+from harness.core.batch import INT64_LIMIT, exact
+from harness.core.parse import Limits, ParseError, parse_int_tuple
+from harness.core.problem import Problem
+from harness.core.space import IntBox
 
 
 # Pell's answers can be long (D = 1381: x has 65 digits): two integers of this many digits

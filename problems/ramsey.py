@@ -8,7 +8,7 @@ isomorphic colourings exactly and could at worst merge two rare non-isomorphic o
 Random colourings of K_17 avoiding K_4 are astronomically rare; the Paley graph on 17
 vertices is one (`construct`). `interesting` means balanced: as many red edges as blue.
 
-Batch-checkable (harness.batch): for an array of colourings packed into 64-bit words (bit j is
+Batch-checkable (harness.core.batch): for an array of colourings packed into 64-bit words (bit j is
 edge j), `batch_valid` tests the k-subsets of the vertices a block at a time, each as a mask of
 its edges (monochromatic: no edge of the mask set, or every one), keeping only the colourings
 that no block has refuted: most random colourings die in the first block.
@@ -24,10 +24,10 @@ from functools import cached_property
 
 import numpy as np
 
-from harness.batch import unpacked
-from harness.parse import ParseError
-from harness.problem import Problem
-from harness.space import BitString
+from harness.core.batch import unpacked
+from harness.core.parse import ParseError
+from harness.core.problem import Problem
+from harness.core.space import BitString
 
 MAX_CHARS = 2_000
 MAX_BATCH_SUBSETS = 100_000  # k-subsets checked as masks; beyond, each colouring by the scalar check
@@ -140,7 +140,7 @@ class RamseyColouring(Problem):
         return masks[np.random.default_rng(0).permutation(len(masks))]
 
     def batch_valid(self, words: np.ndarray) -> np.ndarray:
-        """Per row of packed colourings (harness.batch.packed): no monochromatic K_k?"""
+        """Per row of packed colourings (harness.core.batch.packed): no monochromatic K_k?"""
         if math.comb(self.n, self.k) > MAX_BATCH_SUBSETS:
             bits = unpacked(words, len(self.edges))
             return np.array([self.check(tuple(row))[1] is None for row in bits.tolist()], dtype=bool)

@@ -8,11 +8,11 @@ the sequence rather than an interpolation.
 A formula is checked as written: it must be defined, every step of it, at every n the family
 evaluates (1 up to shown + held-out + EXTRA_TERMS), and use only what the statement allows
 (integers, n, + - * / and **: no function, no pi or E). `(n - n)/(n - 3) + n` is wrong, "undefined
-at n = 3", though sympy reduces it to `n` (harness.parse.Written).
+at n = 3", though sympy reduces it to `n` (harness.core.parse.Written).
 
-The verifier has two paths (harness.fast_verify): the sympy one above is the reference; the fast
-one mirrors the parser's decisions without sympy (harness.mirror) and computes the values at
-every n exactly, as written, with ints and Fractions (harness.exact_points), the canonical form
+The verifier has two paths (harness.exact.fast_verify): the sympy one above is the reference; the fast
+one mirrors the parser's decisions without sympy (harness.exact.mirror) and computes the values at
+every n exactly, as written, with ints and Fractions (harness.exact.points), the canonical form
 from those values. Where sympy's evaluation could make a subtree in n constant (`n - n`) and so
 change what the parser decides, and for functions, pi and E (which no formula may use), the
 fast path defers to the reference.
@@ -26,12 +26,12 @@ from functools import cached_property
 
 import sympy
 
-from harness.exact_points import AtPoints
-from harness.fast_verify import FastVerify
-from harness.parse import ParseError, Undefined, Written, parse_written
-from harness.problem import Problem, Tier, Verdict
-from harness.space import ExpressionGrammar
-from harness.syntax import checked_tree
+from harness.core.parse import ParseError, Undefined, Written, parse_written
+from harness.core.problem import Problem, Tier, Verdict
+from harness.core.space import ExpressionGrammar
+from harness.core.syntax import checked_tree
+from harness.exact.fast_verify import FastVerify
+from harness.exact.points import AtPoints
 
 N = sympy.Symbol("n", integer=True, positive=True)
 EXTRA_TERMS = 4  # values beyond the held-out terms that also tell formulas apart

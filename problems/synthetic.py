@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from harness.parse import parse_int_tuple
-from harness.problem import Problem
-from harness.space import IntBox
+from harness.core.parse import parse_int_tuple
+from harness.core.problem import Problem
+from harness.core.space import IntBox
 
 
 @dataclass(frozen=True)

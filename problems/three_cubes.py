@@ -11,10 +11,10 @@ from functools import cached_property
 
 import numpy as np
 
-from harness.batch import INT64_LIMIT, exact, symmetric_points
-from harness.parse import parse_int_tuple
-from harness.problem import Problem
-from harness.space import IntBox
+from harness.core.batch import INT64_LIMIT, exact, symmetric_points
+from harness.core.parse import parse_int_tuple
+from harness.core.problem import Problem
+from harness.core.space import IntBox
 
 
 MAX_ENUMERATED_BOUND = 2_000

@@ -7,7 +7,7 @@ import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-# The report's miss checks (harness.audit.miss_check) are cached on disk: not in the user's cache from tests.
+# The report's miss checks (harness.audit.misses.miss_check) are cached on disk: not in the user's cache from tests.
 os.environ["HARNESS_CACHE_DIR"] = tempfile.mkdtemp(prefix="harness-test-cache-")
 # An API key for the llm solver's tests; set before Ray starts, so its workers inherit it.
 TEST_API_KEY_ENV = "HARNESS_TEST_API_KEY"
@@ -25,7 +25,7 @@ def ray_local():
     """The harness's own local Ray, started once for the whole session."""
     import ray
 
-    from harness.ray_session import ensure_ray
+    from harness.engine.ray_session import ensure_ray
 
     ensure_ray(num_cpus=2)
     yield ray

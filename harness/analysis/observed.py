@@ -6,14 +6,16 @@ memory grows with discoveries, not with volume. Batches may arrive in any order.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from harness.problem import DISCOVERY_TIERS, Tier
-from harness.record import SPEND_COLUMNS, UNATTRIBUTED, Recorded
+from harness.core.problem import DISCOVERY_TIERS, Tier
+from harness.store.records import SPEND_COLUMNS, UNATTRIBUTED, Recorded
+from harness.store.shards import read_compact, read_shards
 
 NEVER = np.iinfo(np.int64).max
 SPEND_BINS = 1 << 16  # spend bins (5 floats each) per run: 2.6 MB
@@ -42,6 +44,10 @@ def operators(table: pa.Table) -> pa.ChunkedArray | pa.Array:
     return pc.fill_null(table["operator"], UNATTRIBUTED)
 
 
+# What a resumed run reads back from its shards to rebuild the driver's aggregates.
+LOG_COLUMNS = ["problem_id", "attempt", "tier", "canonical", "operator", *SPEND_COLUMNS]
+
+
 class DiscoveryLog:
     """For each discovery (problem_id, canonical): the first attempt reaching each tier, and the
     operator of its first valid attempt (who found it first); attempts per tier and per operator."""
@@ -64,6 +70,18 @@ class DiscoveryLog:
         # Spend summed over problems, per bin of `_width` attempt indices (see _add_spend).
         self._spend = np.zeros((SPEND_BINS, len(SPEND_COLUMNS)))
         self._width = 1
+
+    @classmethod
+    def of_run(cls, run_dir: Path, shards: tuple[str, ...], attempts: int,
+               solving_is_compute: bool = True) -> "DiscoveryLog":
+        """The log of a run of `attempts` per problem, with what its directory's listed shards hold:
+        an interrupted run's aggregates, rebuilt one shard at a time (full rows, then compact ones)."""
+        log = cls(solving_is_compute, early_limit(attempts))
+        for shard in read_shards(run_dir, shards, LOG_COLUMNS):
+            log.update(shard)
+        for compact in read_compact(run_dir, shards):
+            log.update_compact(compact)
+        return log
 
     def record(self, recorded: Recorded) -> None:
         self.update(recorded.full)

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.fits import ThesisVerdict, adaptive_verdict, thesis_verdict
-from harness.analysis.forecast import MIN_DISCOVERIES, forecast_richness
+from harness.analysis.forecast import MIN_DISCOVERIES, fit_coverage_power_law, forecast_richness
 from harness.analysis.observed import log_spaced_steps, seed_average
-from harness.analysis.richness import (ChaoEstimate, additional_attempts, attempts_per_discovery, chao,
-                                       pass_at_k, richness)
-from harness.problem import DISCOVERY_TIERS
+from harness.analysis.richness import (ChaoEstimate, additional_attempts, attempts_per_discovery, chao, pass_at_k,
+                                       richness)
+from harness.core.problem import DISCOVERY_TIERS
 
 TIERS = tuple(t.value for t in DISCOVERY_TIERS)
 FORECAST_REACH = 100  # forecasts run to 100 x the pooled volume
@@ -248,3 +248,30 @@ def summary(analyses: list[TierAnalysis]) -> dict:
                     "attempts_per_discovery": _rounded(a.price.per_discovery, 1), "price_trusted": a.price.trusted}
         out[a.tier] = row
     return out
+
+
+@dataclass(frozen=True)
+class RunEstimates:
+    """What one run's analysis gives: per tier, its analysis; the tables a run writes; its summary."""
+    analyses: list[TierAnalysis]
+    curves: pd.DataFrame  # curves_table: rarefied and extrapolated curves per tier, with bands
+    solved: pd.DataFrame  # solved_curve at the steps asked
+    power_law: tuple[float, float] | None  # -log(share solved) = a m^b; None: too few points between 0 and 1
+    prices: pd.DataFrame  # per problem
+    summary: dict
+
+
+def run_estimates(runs: SeededRuns, problem_ids, steps, seed: int = 0) -> RunEstimates:
+    """One run's estimates at once: curves, verdicts and Chao per tier, problems solved (and their
+    power law), prices per problem, and the summary of them all."""
+    analyses = analyse(runs, seed=seed)
+    solved = solved_curve(runs, problem_ids, steps)
+    try:  # -log(share solved) = a m^b, the power law of repeated-sampling coverage
+        power_law = fit_coverage_power_law(solved["m"], solved["share"])
+    except ValueError:
+        power_law = None  # too few points strictly between 0 and 1
+    a, b = power_law if power_law is not None else (None, None)
+    per_problem = prices(runs, problem_ids)
+    return RunEstimates(analyses, curves_table(analyses), solved, power_law, per_problem, {
+        **summary(analyses), "solved_powerlaw": {"a": a, "b": b},
+        "by_family": family_verdicts(runs, problem_ids, seed=seed), "prices": prices_summary(per_problem)})

@@ -26,10 +26,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from harness.problem import Problem
+from harness.core.problem import Problem
+from harness.core.space import BitString, IntBox
 from harness.solvers.capabilities import IndependentCoordinates
 from harness.solvers.synthetic import SyntheticSolver
-from harness.space import BitString, IntBox
 
 RANK = {"valid": 1, "novel": 2, "interesting": 3}
 MAX_BITS = 16  # bit strings up to this length are enumerated whole (65,536 verifications)
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     import sys
     import time
 
-    from harness.bank import bank_from_config_name
+    from harness.bank.banks import bank_from_config_name
     from harness.solvers import HeavyTailedSolver, RandomSolver
 
     def num(x: float) -> str:  # three significant figures (analysis does not import the report's helpers)

@@ -8,13 +8,13 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from harness.problem import STATEMENT_VERSION
-from harness.reporting.arms import Arm
-from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
+from harness.core.problem import STATEMENT_VERSION
 from harness.reporting import equal_compute
+from harness.reporting.arms import Arm
 from harness.reporting.equal_compute import answers
-from harness.reporting.truth_check import section as truth_section
+from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
 from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
+from harness.reporting.truth_check import section as truth_section
 
 SECTIONS = ("Conclusion", "The sweep", "Yield curves", "Slope and verdict", "Discoveries left undetected",
             "Forecasts", "The price of the next discovery", "Funnel", "Equal cost", "A real model", "Calibration",
@@ -36,15 +36,16 @@ class Findings:
     usd_per_core_hour: float
     experiment: str = ""
     description: str = ""  # the runs' own `description` setting
-    forecast_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.forecast_check
-    solved_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.solved_forecast
+    forecast_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecasts.forecast_check
+    solved_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)  # forecasts.solved_forecast
     prices: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.prices
-    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_runs: per family
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.verdicts.audit_runs: per family
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)  # and the attempts it disputed
     truth_check: pd.DataFrame = field(default_factory=pd.DataFrame)  # truth_check.truth_check
-    misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.audit_misses: per instance
+    misses: pd.DataFrame = field(default_factory=pd.DataFrame)  # harness.audit.misses.audit_misses: per instance
     operators: pd.DataFrame = field(default_factory=pd.DataFrame)  # science.model_operators
     equal_compute: pd.DataFrame = field(default_factory=pd.DataFrame)  # equal_compute.table_of
+    not_audited: list = field(default_factory=list)  # harness.audit.verdicts.not_audited: families without a checker
 
 
 def reached(row) -> str:
@@ -504,9 +505,13 @@ def prices_section(f: Findings) -> list[str]:
 def audit_section(f: Findings) -> list[str]:
     """What an independent checker said of the verifier's verdicts (harness.audit), and the miss
     check of every enumerated solution point."""
+    unchecked = ([f"Not audited (no independent checker of the family): {', '.join(f.not_audited)}. Its verdicts "
+                  "stand as the verifier gave them.", ""] if f.not_audited else [])
     if not len(f.audit):
-        return ["Not audited: the runs' attempt records (their Parquet shards) were not reachable from here.",
-                *([""] + misses_lines(f.misses) if len(f.misses) else [])]
+        none_has_one = bool(f.not_audited) and {x for arm in f.arms for x in arm.families} <= set(f.not_audited)
+        why = ("no family of these runs has one" if none_has_one
+               else "the runs' attempt records (their Parquet shards) were not reachable from here")
+        return [*unchecked, f"Not audited: {why}.", *([""] + misses_lines(f.misses) if len(f.misses) else [])]
     a = f.audit
     total = {column: int(a[column].sum()) for column in ("valid_checked", "valid_disputed", "wrong_checked",
                                                           "wrong_disputed")}
@@ -521,7 +526,7 @@ def audit_section(f: Findings) -> list[str]:
         "sample of the ones it called wrong, were checked again by an independent checker per family "
         "(`harness/audit.py`: its own parsing and plain integer or rational arithmetic, no code shared with "
         "the verifiers). Upper bounds: exact binomial (Clopper-Pearson) 95%, one-sided. Table: `audit.csv`.", "",
-        table(a, columns), "",
+        table(a, columns), "", *unchecked,
         f"In all: {total['valid_checked']:,} valid verdicts checked, {total['valid_disputed']} disputed; "
         f"{total['wrong_checked']:,} wrong verdicts checked, {total['wrong_disputed']} disputed"
         + (". The disputed attempts (all in `audit_disputes.csv`), each to be read as a possible verifier error:"
@@ -532,7 +537,7 @@ def audit_section(f: Findings) -> list[str]:
 
 
 def misses_lines(misses: pd.DataFrame) -> list[str]:
-    """Per enumerated instance: its solution points checked and missed (harness.audit.miss_check)."""
+    """Per enumerated instance: its solution points checked and missed (harness.audit.misses.miss_check)."""
     enumerated = misses[misses["enumerated"]]
     others = sorted(misses.loc[~misses["enumerated"], "problem_id"])
     missed = int(enumerated["missed"].sum())

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from harness.files import replaced
-from harness.report import plt
 from harness.reporting.arms import Arm
 from harness.reporting.science import TIERS, truth_curve
+from harness.run.plots import plt
+from harness.store.files import replaced
 
 DPI = 80
 

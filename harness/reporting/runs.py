@@ -16,9 +16,9 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 import yaml
 
-from harness.bank import build_bank, spec_from_config
-from harness.problem import Problem
-from harness.tracking import SWEEP_TAG, one_line
+from harness.bank.banks import build_bank, spec_from_config
+from harness.core.problem import Problem
+from harness.tracking.tracker import SWEEP_TAG, one_line
 
 FILES = ("summary.json", "config.yaml", "curve.csv", "discoveries.csv")
 

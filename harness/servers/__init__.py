@@ -15,7 +15,7 @@ from typing import Any, Mapping, Protocol
 from harness.servers import provenance
 from harness.servers.install import CMAKE_OPTIONS, MODELS, server_path
 from harness.servers.llama_cpp import LlamaServerConfig, ManagedServer, ServerError
-from harness.solvers.llm import LLMSolver
+from harness.solvers.capabilities import UsesModel
 
 SERVERS = ("none", "llama_cpp", "recording")
 SERVER_CPU_FILE = "server-cpu.csv"  # in a recording: the live runs' server CPU seconds and tokens
@@ -136,24 +136,26 @@ class RecordedMeter:
         return self.cpu_per_token * tokens
 
 
-def attach(solver: Mapping[str, Any], server: Mapping[str, Any], log_dir: Path) -> tuple[dict[str, Any], CpuMeter]:
-    """The solver's settings with its LLM behind the configured server, and that server's meter."""
+def attach(solver: Any, server: Mapping[str, Any], log_dir: Path) -> tuple[Any, CpuMeter]:
+    """The solver with its model behind the configured server, and that server's meter."""
     config = server_config(server)
     if config is None:
-        return dict(solver), NoServer()
+        return solver, NoServer()
     if isinstance(config, RecordingConfig):
-        path = config.path or llm_settings(solver, "recording").get("record_dir")
+        llm = model_settings(solver, "recording")
+        path = config.path or llm.get("record_dir")
         if not path:
             raise ValueError("server=recording needs server.path, or the solver's record_dir, to replay from")
         path = str(Path(path).resolve())
-        return (with_llm(solver, "recording", name="replay", recording=path, record_dir=None),
+        return (solver.with_model({**llm, "name": "replay", "recording": path, "record_dir": None}),
                 RecordedMeter(path, recorded_cpu_per_token(Path(path)),
-                              checked_provenance(Path(path), llm_settings(solver, "recording"), config)))
-    if llm_settings(solver, "llama_cpp").get("n", LLMSolver.n) != 1:
+                              provenance.checked(Path(path), llm, config.expected_sha256, config.accept_provenance)))
+    llm = model_settings(solver, "llama_cpp")
+    if llm.get("n", 1) != 1:
         raise ValueError(f"{ONE_CHOICE}: set solver.n=1 (solver.llm.n=1 for evolve), "
                          "and max_concurrency up to server.parallel")
     running = ensure_server(config, log_dir)
-    return with_llm(solver, "llama_cpp", base_url=running.url), ProcessMeter(running)
+    return solver.with_model({**llm, "base_url": running.url}), ProcessMeter(running)
 
 
 def ensure_server(config: LlamaServerConfig, log_dir: Path) -> ManagedServer:
@@ -173,38 +175,19 @@ def ensure_server(config: LlamaServerConfig, log_dir: Path) -> ManagedServer:
 ONE_CHOICE = "llama-server reports the usage of one choice only when n > 1, so tokens would be undercounted"
 
 
-def llm_settings(solver: Mapping[str, Any], server: str) -> dict[str, Any]:
-    """The settings of the solver's LLM: its own (llm), or its mutation operator's (evolve)."""
-    if solver.get("name") == "evolve":
-        if not solver.get("llm"):
-            raise ValueError(f"server={server} serves an LLM, but solver=evolve has no solver.llm")
-        return dict(solver["llm"])
-    if solver.get("name") != "llm":
-        raise ValueError(f"server={server} serves an LLM, but solver={solver.get('name')} uses none")
-    return dict(solver)
+def model_settings(solver: Any, server: str) -> dict[str, Any]:
+    """The settings of the solver's model (UsesModel); a ValueError saying why when it has none."""
+    if not isinstance(solver, UsesModel):
+        raise ValueError(f"server={server} serves an LLM, but solver={solver.name} uses none")
+    settings = solver.model_settings()
+    if settings is None:
+        raise ValueError(f"server={server} serves an LLM, but solver={solver.name} has no solver.llm")
+    return dict(settings)
 
 
-def with_llm(solver: Mapping[str, Any], server: str, **changes: Any) -> dict[str, Any]:
-    """The solver's settings with `changes` made to its LLM's."""
-    changed = {**llm_settings(solver, server), **changes}
-    return {**solver, "llm": changed} if solver.get("name") == "evolve" else changed
-
-
-def checked_provenance(path: Path, llm: Mapping[str, Any], config: RecordingConfig) -> dict[str, Any]:
-    """The recording's provenance as summary.json shows it; refused (ValueError) where it differs
-    from what the run asks, unless the config accepts that on purpose."""
-    recorded = provenance.read(path)
-    differ = provenance.differences(recorded, provenance.asked(llm), config.expected_sha256)
-    if differ and not config.accept_provenance:
-        raise ValueError(f"the recording at {path} was not made as this run asks ({'; '.join(differ)}); "
-                         "set server.accept_provenance=true to replay it anyway")
-    shown = provenance.summary(recorded)
-    return {**shown, "accepted_differences": differ} if differ else shown
-
-
-def record_provenance(solver: Mapping[str, Any], meter: "ProcessMeter", run_id: str) -> None:
+def record_provenance(solver: Any, meter: "ProcessMeter", run_id: str) -> None:
     """A live run that records its completions notes, once, which model and server made them."""
-    llm = llm_settings(solver, "llama_cpp")
+    llm = model_settings(solver, "llama_cpp")
     if llm.get("record_dir"):
         binary, model = meter.server.config.resolved()
         config = meter.server.config
@@ -214,9 +197,9 @@ def record_provenance(solver: Mapping[str, Any], meter: "ProcessMeter", run_id: 
         provenance.write(Path(llm["record_dir"]), run_id, provenance.live(binary, model, settings, built, llm))
 
 
-def record_server_cpu(solver: Mapping[str, Any], row: Mapping[str, Any]) -> None:
+def record_server_cpu(solver: Any, row: Mapping[str, Any]) -> None:
     """A live run that records its completions notes its server's CPU and tokens beside them."""
-    record_dir = llm_settings(solver, "llama_cpp").get("record_dir")
+    record_dir = model_settings(solver, "llama_cpp").get("record_dir")
     if record_dir:
         path = Path(record_dir) / SERVER_CPU_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -226,6 +209,16 @@ def record_server_cpu(solver: Mapping[str, Any], row: Mapping[str, Any]) -> None
             if new:
                 writer.writeheader()
             writer.writerow(dict(row))
+
+
+def note_live_run(solver: Any, meter: CpuMeter, run_id: str, seed: int, server_cpu_s: float,
+                  tokens: int) -> None:
+    """A run on a managed server that records its completions notes, beside them, its server's
+    CPU and tokens, and (once) which model and server made them. Nothing for other runs."""
+    if isinstance(meter, ProcessMeter):
+        record_server_cpu(solver, {"run_id": run_id, "seed": seed, "server_cpu_s": round(server_cpu_s, 3),
+                                   "tokens": tokens})
+        record_provenance(solver, meter, run_id)
 
 
 def recorded_cpu_per_token(path: Path) -> float:
@@ -240,5 +233,6 @@ def recorded_cpu_per_token(path: Path) -> float:
 
 
 __all__ = ["CpuMeter", "LlamaServerConfig", "ManagedServer", "NoServer", "ProcessMeter", "RecordedMeter",
-           "RecordingConfig", "ServerError", "attach", "ensure_server", "record_provenance", "record_server_cpu",
+           "RecordingConfig", "ServerError", "attach", "ensure_server", "note_live_run", "record_provenance",
+           "record_server_cpu",
            "server_config"]

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import psutil
 
-from harness.checks import positive, whole
+from harness.core.settings import positive, whole
 from harness.servers.install import DEFAULT_MODEL, MODELS, Model, model_path, server_path
 from harness.servers.provenance import sha256_file
 

@@ -52,7 +52,7 @@ def server_version(binary: Path) -> str:
 
 def prompts_sha256(llm: Mapping[str, Any]) -> str:
     """A hash of what the prompts are made from: the system prompt, the templates and the
-    statements' wording (`statement_version`, harness/problem.py); on the completions endpoint
+    statements' wording (`statement_version`, harness/core/problem.py); on the completions endpoint
     also the few-shot examples (chat prompts hash as they did before that endpoint existed)."""
     made_of = {"system_prompt": llm.get("system_prompt"), "templates": dict(llm.get("templates") or {}),
                "statement_version": llm.get("statement_version")}
@@ -123,3 +123,15 @@ def summary(recorded: list[Mapping[str, Any]]) -> dict[str, Any]:
     distinct = {json.dumps({k: line.get(k) for k in keys}, sort_keys=True) for line in recorded}
     first = {k: recorded[0].get(k, UNKNOWN) for k in keys}
     return first if len(distinct) == 1 else {**first, "note": f"{len(distinct)} different provenances; the first shown"}
+
+
+def checked(path: Path, llm: Mapping[str, Any], expected_sha256: str = "", accept: bool = False) -> dict[str, Any]:
+    """The recording's provenance as summary.json shows it; refused (ValueError) where it differs
+    from what the run asks (`llm`: its model's settings), unless `accept` (server.accept_provenance)."""
+    recorded = read(path)
+    differ = differences(recorded, asked(llm), expected_sha256)
+    if differ and not accept:
+        raise ValueError(f"the recording at {path} was not made as this run asks ({'; '.join(differ)}); "
+                         "set server.accept_provenance=true to replay it anyway")
+    shown = summary(recorded)
+    return {**shown, "accepted_differences": differ} if differ else shown

@@ -4,8 +4,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, Mapping, Protocol, runtime_checkable
 
+from harness.core import extensions
 from harness.solvers.capabilities import (Adaptive, Exchangeable, IndependentCoordinates, RunsInSandbox,
-                                         SamplesInBatches, capability_error)
+                                          SamplesInBatches, capability_error)
 from harness.solvers.evolve import EvolveSolver
 from harness.solvers.heavy_tailed import HeavyTailedSolver
 from harness.solvers.llm import LLMSolver
@@ -28,9 +29,21 @@ class UsesServer(Protocol):
         ...
 
 
+# The harness's own solvers; an installed package declares more (entry points, harness.core.extensions).
 SOLVERS: Mapping[str, type] = {
     cls.name: cls for cls in (RandomSolver, HeavyTailedSolver, SyntheticSolver, EvolveSolver, LLMSolver,
                                ReplaySolver)}
+
+
+def solver_class(name: Any) -> type | None:
+    """The solver class called `name`: the harness's own, else one an installed package declares."""
+    if not isinstance(name, str):
+        return None
+    return SOLVERS.get(name) or extensions.load(extensions.SOLVERS, name)
+
+
+def solver_names() -> list[str]:
+    return sorted(set(SOLVERS) | set(extensions.declared(extensions.SOLVERS)))
 
 
 class SolverConfigError(ValueError):
@@ -41,9 +54,9 @@ def make_solver(settings: Mapping[str, Any]) -> Solver:
     """Build a solver from {'name': ..., **settings}, with errors that list the choices."""
     settings = dict(settings)
     name = settings.pop("name", None)
-    if name not in SOLVERS:
-        raise SolverConfigError(f"unknown solver {name!r}; choose one of: {', '.join(sorted(SOLVERS))}")
-    cls = SOLVERS[name]
+    cls = solver_class(name)
+    if cls is None:
+        raise SolverConfigError(f"unknown solver {name!r}; choose one of: {', '.join(solver_names())}")
     allowed = {f.name for f in dataclasses.fields(cls)}
     unknown = set(settings) - allowed
     if unknown:
@@ -63,4 +76,5 @@ def make_solver(settings: Mapping[str, Any]) -> Solver:
 
 __all__ = ["Adaptive", "Exchangeable", "IndependentCoordinates", "RunsInSandbox", "SamplesInBatches", "Solver", "SolverConfigError",
            "UsesServer", "make_solver",
-           "RandomSolver", "HeavyTailedSolver", "SyntheticSolver", "EvolveSolver", "LLMSolver", "ReplaySolver", "SOLVERS"]
+           "RandomSolver", "HeavyTailedSolver", "SyntheticSolver", "EvolveSolver", "LLMSolver", "ReplaySolver", "SOLVERS",
+           "solver_class", "solver_names"]

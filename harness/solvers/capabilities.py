@@ -1,16 +1,16 @@
 """What a solver can do, declared once by what it implements and checked where it is made
 (make_solver): an exchangeable solver proposes any range of attempts on its own; an adaptive
 one searches in order, verifying as it goes; one that samples in batches gives a problem's
-candidates as a numpy array where the problem can check them so (harness.batch); a solver that runs in the sandbox says so by
+candidates as a numpy array where the problem can check them so (harness.core.batch); a solver that runs in the sandbox says so by
 subclassing RunsInSandbox. Everything else (the runner, the sandbox, the job) asks isinstance.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from harness.problem import Checked, Problem
+from harness.core.problem import Checked, Problem
 
 
 @runtime_checkable
@@ -34,7 +34,7 @@ class Adaptive(Protocol):
 
 @runtime_checkable
 class SamplesInBatches(Protocol):
-    """An exchangeable solver whose candidates on a batch-capable problem (harness.batch) are
+    """An exchangeable solver whose candidates on a batch-capable problem (harness.core.batch) are
     the rows of `values`, written as text: the sandbox may then check them as numpy arrays,
     and keep its wrong attempts compactly, since `values` regenerates any of them."""
 
@@ -57,6 +57,21 @@ class IndependentCoordinates(Protocol):
 
     def law(self, space: Any) -> CoordinateLaw | None:
         """The law of every coordinate of a candidate in `space`; None where it is not known."""
+        ...
+
+
+@runtime_checkable
+class UsesModel(Protocol):
+    """A solver whose candidates come from a language model behind a server. It owns its model's
+    settings: harness.servers asks for them and hands back the ones to run with (a managed
+    server's URL, or a recording to replay in its place), never asking which solver it is."""
+
+    def model_settings(self) -> Mapping[str, Any] | None:
+        """The settings of its model's client ({"name": "llm", ...}); None when it has no model set."""
+        ...
+
+    def with_model(self, settings: Mapping[str, Any]) -> Any:
+        """The same solver, its model's client made from `settings`."""
         ...
 
 

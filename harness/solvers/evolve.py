@@ -24,15 +24,15 @@ call, in order; the candidates depend on (seed, problem) and the verdicts only.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
-from harness.problem import Checked, Problem, Verdict
-from harness.seeding import attempt_rng
-from harness.space import Variation
+from harness.core.problem import Checked, Problem, Verdict
+from harness.core.seeding import attempt_rng
+from harness.core.space import Variation
 from harness.solvers.llm import LLMSolver
-from harness.solvers.replay import ReplaySolver
 from harness.solvers.proposal import Operator, Proposal, verify_proposals
+from harness.solvers.replay import ReplaySolver
 
 
 MUTATORS = {"llm": LLMSolver, "replay": ReplaySolver}  # a live model, or a recording of one
@@ -94,6 +94,13 @@ class EvolveSolver:
     def preflight(self) -> None:
         if self.llm is not None:
             self._mutator.preflight()
+
+    def model_settings(self) -> dict[str, Any] | None:
+        """Its mutation operator's settings (solver.llm, defaults filled in); None without one (UsesModel)."""
+        return None if self.llm is None else {"name": self._mutator.name, **asdict(self._mutator)}
+
+    def with_model(self, settings: Mapping[str, Any]) -> "EvolveSolver":
+        return replace(self, llm=dict(settings))
 
     def search(self, problem: Problem, seed: int, start: int, stop: int,
                verify: Callable[[Problem, Sequence[str]], list[Checked]]) -> tuple[list[Proposal], list[Checked]]:

@@ -23,11 +23,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from harness import batch
-from harness.problem import Problem
+from harness.core import batch
+from harness.core.problem import Problem
+from harness.core.space import IntBox
 from harness.solvers.capabilities import RunsInSandbox
 from harness.solvers.random import RandomSolver
-from harness.space import IntBox
 
 
 @dataclass(frozen=True)

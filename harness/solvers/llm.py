@@ -13,7 +13,7 @@ rest are asked for one choice at a time, concurrently, and so are all later requ
 Requests that fail for good become attempts of tier `error` with the reason. With several
 endpoints (`base_url` a list), each request goes to the one with the fewest in flight.
 
-`constrain=true` sends the problem's answer grammar (GBNF, harness/grammar.py) in the
+`constrain=true` sends the problem's answer grammar (GBNF, harness/core/grammar.py) in the
 request field `grammar_field` (llama.cpp's `grammar`), so every completion is one answer
 block; a family without a grammar is asked unconstrained, and its attempts say so.
 
@@ -26,82 +26,29 @@ million tokens. The API key is read from the environment variable named by
 from __future__ import annotations
 
 import asyncio
-import atexit
-import contextlib
 import dataclasses
 import os
 import socket
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterator, Mapping, Sequence, Union
+from typing import Any, ClassVar, Mapping, Sequence, Union
 from urllib.parse import urlsplit
 
-import aiohttp
-
-from harness.checks import number, positive, whole
-from harness.grammar import GRAMMAR_VERSION, completion_grammar
-from harness.grammar import VERSIONS as GRAMMAR_VERSIONS
-from harness.problem import STATEMENT_VERSION, STATEMENT_VERSIONS, Problem
-from harness.seeding import attempt_rng
+from harness.core.grammar import GRAMMAR_VERSION, completion_grammar
+from harness.core.grammar import VERSIONS as GRAMMAR_VERSIONS
+from harness.core.problem import STATEMENT_VERSION, STATEMENT_VERSIONS, Problem
+from harness.core.seeding import attempt_rng
+from harness.core.settings import number, positive, whole
 from harness.solvers.openai_client import ENDPOINTS, MAX_BODY_BYTES, CompletionError, RetryPolicy, chat_completion
+from harness.solvers.openai_client import CLIENTS_LOCK, Client, check_base_url
 from harness.solvers.prompting import (DEFAULT_SYSTEM_PROMPT, FEW_SHOT_STOP, as_text, examples_for, extract_answer,
                                        few_shot_examples, render_messages, render_prompt)
 from harness.solvers.proposal import Operator, Proposal
-from harness.solvers.recording import append_records, load_recording, request_key
+from harness.solvers.recording import append_records, request_key
+from harness.solvers.samples import RecordedSamples, Sample, answer_only, noted, request_groups, share
 
 
 Prompt = Union[list[dict[str, str]], str]  # chat messages, or the text of a raw completion prompt
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One choice of one request: its completion until its answer is extracted (as it arrives,
-    so that a batch holds answers, not whole completions), then the answer alone."""
-    completion: str | None  # None when the request failed, or once the answer is extracted
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    solve_s: float = 0.0
-    error: str | None = None
-    note: str | None = None  # e.g. the request's usage could not be used
-    answer: str | None = None  # extracted from the completion (then dropped)
-
-
-def answer_only(sample: Sample) -> Sample:
-    """The sample with its completion replaced by the answer extracted from it."""
-    return sample if sample.completion is None else dataclasses.replace(
-        sample, completion=None, answer=extract_answer(sample.completion))
-
-
-def recorded_sample(row: Mapping[str, Any]) -> Sample:
-    """A recording's line as the sample it recorded."""
-    return Sample(row["completion"], int(row["prompt_tokens"]), int(row["completion_tokens"]),
-                  float(row["solve_s"]), row.get("error"), row.get("note"))
-
-
-class _Recorded:
-    """The samples a record_dir holds, by (request key, attempt), as answers only."""
-
-    def __init__(self, record_dir: str | None) -> None:
-        self._lock = threading.Lock()  # a worker's batches run in threads
-        try:
-            rows = load_recording(Path(record_dir)) if record_dir is not None else {}
-        except FileNotFoundError:  # nothing recorded there yet
-            rows = {}
-        self._samples = {k: answer_only(recorded_sample(row)) for k, row in rows.items()}
-        self._record_dir = record_dir
-
-    def __reduce__(self):  # a lock does not pickle: a copy reads the record_dir afresh
-        return (_Recorded, (self._record_dir,))
-
-    def held(self, key: str, attempts: Sequence[int]) -> dict[int, Sample]:
-        with self._lock:
-            return {i: self._samples[(key, i)] for i in attempts if (key, i) in self._samples}
-
-    def add(self, key: str, attempts: Sequence[int], samples: Sequence[Sample]) -> None:
-        if self._record_dir is not None:
-            with self._lock:
-                self._samples.update(((key, i), s) for i, s in zip(attempts, samples))
 
 
 @dataclass(frozen=True)
@@ -131,8 +78,8 @@ class LLMSolver:
     extra_body: Mapping[str, Any] = field(default_factory=dict)  # server-specific sampling: top_k, min_p, ...
     constrain: bool = False  # send the answer grammar: completions are exactly one answer block
     grammar_field: str = "grammar"  # the request field a GBNF grammar goes in (llama.cpp's name)
-    grammar_version: int = GRAMMAR_VERSION  # of the answer grammars (harness/grammar.py); 1 replays old recordings
-    statement_version: int = STATEMENT_VERSION  # of the statements' wording (harness/problem.py); 1 replays old recordings
+    grammar_version: int = GRAMMAR_VERSION  # of the answer grammars (harness/core/grammar.py); 1 replays old recordings
+    statement_version: int = STATEMENT_VERSION  # of the statements' wording (harness/core/problem.py); 1 replays old recordings
     endpoint: str = "chat"  # chat: /chat/completions; completions: /completions with a few-shot prompt
     few_shot: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)  # family -> worked examples
 
@@ -172,6 +119,15 @@ class LLMSolver:
             raise ValueError(f"extra_body may not set {', '.join(reserved)}: the solver sets them itself")
         if self.record_dir is not None:  # workers may run elsewhere: fix the path on the driver
             object.__setattr__(self, "record_dir", str(Path(self.record_dir).resolve()))
+
+    def model_settings(self) -> dict[str, Any]:
+        """Its own settings: the solver is its model's client (UsesModel)."""
+        return {"name": self.name, **dataclasses.asdict(self)}
+
+    def with_model(self, settings: Mapping[str, Any]):
+        """The client `settings` make: this solver pointed elsewhere, or a replay of a recording."""
+        from harness.solvers import make_solver  # the solvers' one constructor (replay is a subclass)
+        return make_solver(settings)
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -223,7 +179,7 @@ class LLMSolver:
         key = request_key(self.model, prompt, {**fields, "seed": seed})
         samples = self.samples(problem, seed, prompt, fields, key, attempts)
         if self.constrain and self.grammar_field not in fields:  # said live and on replay alike
-            samples = [_noted(s, "the family declares no answer grammar: asked unconstrained") for s in samples]
+            samples = [noted(s, "the family declares no answer grammar: asked unconstrained") for s in samples]
         return [self.to_proposal(s) for s in samples]
 
     def samples(self, problem: Problem, seed: int, messages: list[dict[str, str]], fields: Mapping[str, Any],
@@ -250,23 +206,23 @@ class LLMSolver:
         return answered
 
     @property
-    def _recorded(self) -> "_Recorded":
+    def _recorded(self) -> "RecordedSamples":
         """What the record_dir holds, read once per process (a resumed run's completions from
         before it stopped) and kept up to date with what this process records. Asked again, an
         attempt would be recorded twice, and its replay could find the other completion."""
-        with _CLIENTS_LOCK:
+        with CLIENTS_LOCK:
             recorded = self.__dict__.get("_recorded_instance")
             if recorded is None:
-                recorded = _Recorded(self.record_dir)
+                recorded = RecordedSamples(self.record_dir)
                 object.__setattr__(self, "_recorded_instance", recorded)
         return recorded
 
     @property
-    def _client(self) -> "_Client":
-        with _CLIENTS_LOCK:  # batches of one worker run in threads: they must share one client
+    def _client(self) -> "Client":
+        with CLIENTS_LOCK:  # batches of one worker run in threads: they must share one client
             client = self.__dict__.get("_client_instance")
             if client is None:
-                client = _Client(self.max_concurrency)
+                client = Client(self.max_concurrency)
                 object.__setattr__(self, "_client_instance", client)
         return client
 
@@ -321,7 +277,7 @@ class LLMSolver:
                 return self.arrived(problem, seed, record_key, group,
                                     [Sample(None, error=f"llm request failed: {exc}")] * len(group))
         texts = reply.texts[: len(group)]
-        prompt, completion = _share(reply.prompt_tokens, len(texts)), _share(reply.completion_tokens, len(texts))
+        prompt, completion = share(reply.prompt_tokens, len(texts)), share(reply.completion_tokens, len(texts))
         return self.arrived(problem, seed, record_key, group[: len(texts)],
                             [Sample(text, p, c, reply.latency_s / len(texts), note=reply.note)
                              for text, p, c in zip(texts, prompt, completion)])
@@ -333,83 +289,3 @@ class LLMSolver:
 # Request fields the solver owns: per-attempt seeds, n, the prompt (extra_body adds the rest).
 RESERVED_FIELDS = frozenset({"model", "messages", "prompt", "n", "seed", "stream", "temperature", "top_p", "max_tokens",
                              "stop"})
-_CLIENTS_LOCK = threading.Lock()
-
-
-class _Client:
-    """One event loop thread, HTTP session and concurrency gate per solver and process.
-
-    They outlive a batch, so connections are reused from batch to batch, and calls from
-    several threads (batches run side by side) share one bound on requests in flight.
-    """
-
-    def __init__(self, max_concurrency: int) -> None:
-        self.max_concurrency = max_concurrency
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True, name="llm-client").start()
-        self._session: aiohttp.ClientSession | None = None
-        self._gate: asyncio.Semaphore | None = None
-        self.n_ignored = False  # learnt from the first reply with fewer choices than asked
-        self.in_flight: dict[str, int] = {}  # requests per endpoint (read and changed on the loop only)
-        atexit.register(self.close)
-
-    @contextlib.contextmanager
-    def least_busy(self, endpoints: Sequence[str]) -> Iterator[str]:
-        """The endpoint with the fewest requests in flight (the first, on a tie), counted as
-        one more until the request is done."""
-        url = min(endpoints, key=lambda u: self.in_flight.get(u, 0))
-        self.in_flight[url] = self.in_flight.get(url, 0) + 1
-        try:
-            yield url
-        finally:
-            self.in_flight[url] -= 1
-
-    def run(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
-
-    # Both are made on the loop's own thread, the first time a request needs them.
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            # Bodies are decoded by the client under its size bound, not by aiohttp.
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.max_concurrency),
-                                                  auto_decompress=False)
-        return self._session
-
-    def gate(self) -> asyncio.Semaphore:
-        if self._gate is None:
-            self._gate = asyncio.Semaphore(self.max_concurrency)
-        return self._gate
-
-    def close(self) -> None:
-        if self._session is not None and self.loop.is_running():
-            asyncio.run_coroutine_threadsafe(self._session.close(), self.loop).result(timeout=5)
-            self._session = None
-
-
-def check_base_url(url: str) -> None:
-    """An http(s) URL with a host: anything else fails every request, so refuse it up front."""
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url must be an http:// or https:// URL with a host, got {url!r}")
-
-
-def request_groups(attempts: Sequence[int], n: int) -> list[list[int]]:
-    """The attempts in requests of up to n: a run of consecutive indices is cut at multiples
-    of n, so requests (and their seeds) do not depend on how a run is split into batches."""
-    groups: list[list[int]] = []
-    for i in attempts:
-        if not groups or len(groups[-1]) == n or (i % n == 0 and i == groups[-1][-1] + 1):
-            groups.append([i])
-        else:
-            groups[-1].append(i)
-    return groups
-
-
-def _noted(sample: Sample, note: str) -> Sample:
-    return dataclasses.replace(sample, note=f"{sample.note}; {note}" if sample.note else note)
-
-
-def _share(total: int, parts: int) -> list[int]:
-    """`total` split into `parts` integers that differ by at most one and sum to it."""
-    base, extra = divmod(total, parts)
-    return [base + (i < extra) for i in range(parts)]

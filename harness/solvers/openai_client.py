@@ -16,14 +16,19 @@ text that comes back (a server may echo the Authorization header in an error bod
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import json
 import math
 import random
 import re
+import threading
 import time
 import zlib
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
+from typing import Iterator
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -224,3 +229,63 @@ def _retry_after(value: str | None) -> float | None:
 def _snippet(body: bytes) -> str:
     text = body.decode("utf-8", "replace").strip()
     return text[:MAX_ERROR_TEXT] + ("..." if len(text) > MAX_ERROR_TEXT else "")
+
+
+CLIENTS_LOCK = threading.Lock()
+
+
+class Client:
+    """One event loop thread, HTTP session and concurrency gate per solver and process.
+
+    They outlive a batch, so connections are reused from batch to batch, and calls from
+    several threads (batches run side by side) share one bound on requests in flight.
+    """
+
+    def __init__(self, max_concurrency: int) -> None:
+        self.max_concurrency = max_concurrency
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True, name="llm-client").start()
+        self._session: aiohttp.ClientSession | None = None
+        self._gate: asyncio.Semaphore | None = None
+        self.n_ignored = False  # learnt from the first reply with fewer choices than asked
+        self.in_flight: dict[str, int] = {}  # requests per endpoint (read and changed on the loop only)
+        atexit.register(self.close)
+
+    @contextlib.contextmanager
+    def least_busy(self, endpoints: Sequence[str]) -> Iterator[str]:
+        """The endpoint with the fewest requests in flight (the first, on a tie), counted as
+        one more until the request is done."""
+        url = min(endpoints, key=lambda u: self.in_flight.get(u, 0))
+        self.in_flight[url] = self.in_flight.get(url, 0) + 1
+        try:
+            yield url
+        finally:
+            self.in_flight[url] -= 1
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    # Both are made on the loop's own thread, the first time a request needs them.
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            # Bodies are decoded by the client under its size bound, not by aiohttp.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.max_concurrency),
+                                                  auto_decompress=False)
+        return self._session
+
+    def gate(self) -> asyncio.Semaphore:
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.max_concurrency)
+        return self._gate
+
+    def close(self) -> None:
+        if self._session is not None and self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._session.close(), self.loop).result(timeout=5)
+            self._session = None
+
+
+def check_base_url(url: str) -> None:
+    """An http(s) URL with a host: anything else fails every request, so refuse it up front."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an http:// or https:// URL with a host, got {url!r}")

@@ -2,7 +2,7 @@
 
 Chat prompts (`render_messages`): templates are `string.Template` text (so Hydra's `${...}` stays
 free): `$statement`, `$family` and `$problem_id` are filled in. A family without its own template
-uses `default`. `$statement` is the problem's statement in the wording asked for (harness.problem's
+uses `default`. `$statement` is the problem's statement in the wording asked for (harness.core.problem's
 STATEMENT_VERSIONS: 1 replays recordings made with the first wording).
 
 Few-shot prompts (`render_prompt`, for base models on the raw completions endpoint): worked
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from string import Template
 from typing import Any, Mapping, Sequence
 
-from harness.bank import family_module
-from harness.problem import STATEMENT_VERSION, Problem
+from harness.bank.banks import family_module
+from harness.core.problem import STATEMENT_VERSION, Problem
 
 ANSWER_BLOCK = re.compile(r"```answer[^\S\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 MAX_ANSWER_CHARS = 4_000  # longer answers are cut; the parser's own limits then apply

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Sequence, Union
 
-from harness.problem import Checked, Problem, Tier, Verdict, Verify
+from harness.core.problem import Checked, Problem, Tier, Verdict, Verify
 
 
 class Operator(str, Enum):

@@ -1,6 +1,6 @@
 """The random solver: i.i.d. samples from the problem's own search space.
 
-Where the problem is batch-capable (harness.batch: an int64 box or a bit string, and a vectorised check), the
+Where the problem is batch-capable (harness.core.batch: an int64 box or a bit string, and a vectorised check), the
 candidate of attempt i is the row i of the counter-based sampler, so the sandbox can check
 many at once and any attempt can be regenerated alone; elsewhere it is the space's own
 sample from a per-attempt generator. Both depend on (seed, problem, i) only.
@@ -13,11 +13,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from harness import batch
-from harness.problem import Problem
+from harness.core import batch
+from harness.core.problem import Problem
+from harness.core.seeding import attempt_rng
+from harness.core.space import BitString, IntBox
 from harness.solvers.capabilities import RunsInSandbox
-from harness.seeding import attempt_rng
-from harness.space import BitString, IntBox
 
 
 @dataclass(frozen=True)

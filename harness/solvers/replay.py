@@ -13,9 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
-from harness.problem import Problem
-from harness.solvers.llm import LLMSolver, Sample, recorded_sample
+from harness.core.problem import Problem
+from harness.solvers.llm import LLMSolver
 from harness.solvers.recording import load_recording
+from harness.solvers.samples import Sample, recorded_sample
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class ReplaySolver(LLMSolver):
 
     def preflight(self) -> None:
         """The recording stands in for the server: nothing to reach."""
+
+    def model_settings(self) -> None:
+        """A recording, not a model behind a server: nothing for a server to serve."""
+        return None
 
     @cached_property
     def records(self) -> dict:

@@ -12,9 +12,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from harness.problem import Problem
+from harness.core.problem import Problem
+from harness.core.seeding import attempt_rng
 from harness.solvers.capabilities import RunsInSandbox
-from harness.seeding import attempt_rng
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ import pandas as pd
 import pyarrow as pa
 
 from harness.analysis import DiscoveryLog, log_spaced_steps
-from harness.record import ATTEMPT_SCHEMA
+from harness.store.records import ATTEMPT_SCHEMA
 
 
 def batch(rows):
@@ -129,7 +129,7 @@ def test_each_discovery_is_credited_to_the_operator_of_its_first_attempt_whateve
 
 def test_records_and_discovery_tables_from_before_operators_count_as_unknown():
     from harness.analysis import discoveries_by_operator
-    from harness.record import compact_rows
+    from harness.store.records import compact_rows
 
     log = DiscoveryLog()
     log.update(batch([("a", 0, "valid", "x"), ("a", 1, "wrong", None)]).drop_columns(["operator"]))

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from harness.analysis.truth import expected_total, found_chance, solved_share, truth
+from harness.core.space import IntBox
 from harness.solvers import HeavyTailedSolver, RandomSolver, SyntheticSolver
-from harness.space import IntBox
 from problems import egyptian, erdos_straus, golomb, pell, ramsey, taxicab, three_cubes
 from problems import synthetic
 

@@ -1,9 +1,9 @@
 """Hostile candidates: none is executed, each gets a failing tier with a reason, within bound."""
 import pytest
 
-from harness.bank import available_instance_lists, bank_entries, bank_spec
-from harness.problem import Tier
-from harness.sandbox import SandboxLimits, SandboxVerifier
+from harness.bank.banks import available_instance_lists, bank_entries, bank_spec
+from harness.core.problem import Tier
+from harness.engine.sandbox import SandboxLimits, SandboxVerifier
 
 
 def hostile_corpus(sentinel: str) -> list[str]:

@@ -1,6 +1,5 @@
+from harness.core.problem import Tier
 from problems.antiderivative import make
-
-from harness.problem import Tier
 
 
 def test_every_valid_form_is_one_discovery():

@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from harness import batch
-from harness.bank import bank_from_config_name
-from harness.batch import INT64_LIMIT, BatchCheck
+from harness.bank.banks import bank_from_config_name
+from harness.core import batch
+from harness.core.batch import INT64_LIMIT, BatchCheck
 from problems.egyptian import make as egyptian
 from problems.erdos_straus import make as erdos_straus
 from problems.golomb import make as golomb

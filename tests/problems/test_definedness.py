@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from harness import audit
-from harness.problem import Tier
+from harness.audit import checkers as audit
+from harness.core.problem import Tier
 from problems.antiderivative import make as antiderivative
 from problems.factor import make as factor
 from problems.sequence import make as sequence

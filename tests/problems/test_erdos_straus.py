@@ -1,9 +1,9 @@
 from fractions import Fraction
 
 import pytest
-from problems.erdos_straus import make
 
-from harness.problem import Tier
+from harness.core.problem import Tier
+from problems.erdos_straus import make
 
 
 def test_solutions_are_the_complete_set_in_the_box():

@@ -3,7 +3,7 @@ tier and canonical form on every candidate of the labelled corpus, the hostile c
 definedness paddings and random attempts of every bank instance (10^5 per family when slow tests
 run), and the same score and reason where both are exact (sequence, factor). An antiderivative's
 probe score, |F' - f| at the worst probe point, is a floating-point measurement on both paths
-(sympy's evalf, floats with an error bound here: tests/test_probes.py): a wrong one is wrong on
+(sympy's evalf, floats with an error bound here: tests/exact/test_probes.py): a wrong one is wrong on
 both, with scores that may differ in their last digits (by 10^-4 relative where F' is 10^12)."""
 import dataclasses
 import json
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import polynomials, roots
-from harness.bank import bank_from_config_name
-from harness.fast_verify import FastVerify
-from harness.problem import Tier
+from harness.bank.banks import bank_from_config_name
+from harness.core.problem import Tier
+from harness.exact import polynomials, roots
+from harness.exact.fast_verify import FastVerify
 from harness.solvers import RandomSolver
 from problems.antiderivative import make as antiderivative
 from problems.factor import make as factor, plain_product
@@ -158,7 +158,7 @@ class WorkExhausted(BaseException):  # not an Exception: the fast path's fallbac
 
 @pytest.fixture
 def work_budget(monkeypatch):
-    """Count the coefficient operations of harness.polynomials (a product of polynomials of n and m
+    """Count the coefficient operations of harness.exact.polynomials (a product of polynomials of n and m
     terms is n*m, a value at a point is n) and stop past 10^6: expanding (x + 1)**4096 takes 8x10^6."""
     spent = [0]
 

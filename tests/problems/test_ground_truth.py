@@ -3,8 +3,8 @@ import itertools
 
 import pytest
 
-from harness.bank import available_instance_lists, bank_entries, bank_spec
-from harness.problem import Tier
+from harness.bank.banks import available_instance_lists, bank_entries, bank_spec
+from harness.core.problem import Tier
 from problems.egyptian import make as egyptian
 from problems.golomb import make as golomb
 from problems.pell import make as pell

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.bank import available_instance_lists, bank_entries, bank_spec
-from harness.problem import Tier
-from harness.sandbox import SandboxVerifier
+from harness.bank.banks import available_instance_lists, bank_entries, bank_spec
+from harness.core.problem import Tier
+from harness.engine.sandbox import SandboxVerifier
 
 CORPUS = Path(__file__).parent.parent / "data" / "labelled.jsonl"
 

@@ -1,6 +1,5 @@
+from harness.core.problem import Tier
 from problems.three_cubes import make
-
-from harness.problem import Tier
 
 
 def test_solutions_are_the_complete_set_in_the_box():

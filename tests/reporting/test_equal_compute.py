@@ -111,9 +111,9 @@ def replayed_arm(run, name: str, attempts: int = 200) -> list[RunData]:
     from omegaconf import OmegaConf
 
     from harness.analysis import DiscoveryLog
-    from harness.attempts import attempt_table
-    from harness.bank import bank_from_config_name
-    from harness.job import add_server_cpu
+    from harness.engine.attempts import attempt_table
+    from harness.bank.banks import bank_from_config_name
+    from harness.run.outputs import add_server_cpu
     from harness.servers import provenance, recorded_cpu_per_token
     from harness.solvers import make_solver
 
@@ -142,7 +142,7 @@ def test_the_committed_recording_has_one_model_and_the_section_says_the_second_i
     from harness.reporting import runs as report_runs
 
     monkeypatch.setattr(report_runs.RunData, "bank_problems", property(
-        lambda self: __import__("harness.bank", fromlist=["x"]).bank_from_config_name("llm_small")))
+        lambda self: __import__("harness.bank.banks", fromlist=["x"]).bank_from_config_name("llm_small")))
     stub = [iid_run(run, s, {}, arm="random_small", attempts=1000, cpu=1e-5) for s in (0, 1, 2)]
     for r in stub:
         r.summary.update(bank="llm_small", attempts=6 * 1000)

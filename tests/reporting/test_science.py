@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from harness.reporting import science
+from harness.reporting import forecasts, science
 from harness.reporting.arms import group_arms
 from harness.reporting.runs import ReportError
 
@@ -73,7 +73,7 @@ def test_an_arm_must_be_one_solver_at_one_volume_with_one_run_per_seed(run):
 
 def test_the_report_and_the_comparison_agree_on_every_number_they_share(run):
     """Both take an arm's seeds through harness.analysis: the same curve, band and verdict."""
-    from harness.compare import arm_curves
+    from harness.reporting.compare import arm_curves
 
     rows = [("golomb/m=4,L=6", "0,1,4,6", 3, 3, None, 4, 4, 0), ("golomb/m=4,L=6", "0,2,5,6", 40, 40, None, 1, 1, 0),
             ("golomb/m=4,L=6", "0,1,3,6", 90, None, None, 1, 0, 0)]
@@ -107,7 +107,7 @@ def test_forecasts_are_checked_from_the_early_part_against_what_the_runs_found(r
         return r.__class__(r.run_id, {**r.summary, "early_attempts": 10}, r.config, r.curve, table)
 
     [arm] = group_arms([seeded(s) for s in (0, 1, 2)])
-    check = science.forecast_check([arm], n_boot=20)
+    check = forecasts.forecast_check([arm], n_boot=20)
     pell = check[(check["problem_id"] == "pell/D=2,B=20") & (check["tier"] == "valid")]
     assert pell["reach"].tolist() == [10, 100] and pell["from"].tolist() == [30, 30]
     assert pell["to"].tolist() == [300, 3000]
@@ -129,6 +129,6 @@ def test_forecasts_are_checked_from_the_early_part_against_what_the_runs_found(r
 
 
 def test_an_observed_count_meets_the_band_of_its_expectation_at_the_integers_around_it():
-    assert science.inside(3, 3.0002, 3.3, count=True) and science.inside(4, 3.0002, 3.3, count=True)
-    assert not science.inside(3, 3.0002, 3.3, count=False)  # a true expectation is compared as it is
-    assert not science.inside(26, 29.99, 139.99, count=True) and not science.inside(5, 3.0002, 3.3, count=True)
+    assert forecasts.inside(3, 3.0002, 3.3, count=True) and forecasts.inside(4, 3.0002, 3.3, count=True)
+    assert not forecasts.inside(3, 3.0002, 3.3, count=False)  # a true expectation is compared as it is
+    assert not forecasts.inside(26, 29.99, 139.99, count=True) and not forecasts.inside(5, 3.0002, 3.3, count=True)

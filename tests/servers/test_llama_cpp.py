@@ -8,6 +8,7 @@ import pytest
 
 from harness.servers import LlamaServerConfig, ManagedServer, RecordingConfig, ServerError, attach, server_config
 from harness.servers.install import server_path
+from harness.solvers import make_solver
 
 # CI builds the server first (.ci/run: make llm-server); elsewhere the real-model tests need it built.
 needs_build = pytest.mark.skipif(not server_path().exists() and not os.environ.get("CI"),
@@ -46,29 +47,30 @@ def test_settings_and_solvers_are_checked_before_anything_starts(tmp_path):
     with pytest.raises(ValueError, match="parallel must be a whole number of at least 1"):
         server_config({"name": "llama_cpp", "parallel": 0})
     with pytest.raises(ValueError, match="solver=random uses none"):
-        attach({"name": "random"}, {"name": "llama_cpp"}, tmp_path)
+        attach(make_solver({"name": "random"}), {"name": "llama_cpp"}, tmp_path)
     with pytest.raises(ValueError, match="usage of one choice only when n > 1.*solver.n=1"):
-        attach({"name": "llm", "n": 4}, {"name": "llama_cpp"}, tmp_path)
+        attach(make_solver({"name": "llm", "n": 4}), {"name": "llama_cpp"}, tmp_path)
     with pytest.raises(ValueError, match="solver=evolve has no solver.llm"):
-        attach({"name": "evolve"}, {"name": "recording"}, tmp_path)
+        attach(make_solver({"name": "evolve"}), {"name": "recording"}, tmp_path)
     with pytest.raises(ValueError, match="needs server.path, or the solver's record_dir"):
-        attach({"name": "llm"}, {"name": "recording"}, tmp_path)
+        attach(make_solver({"name": "llm"}), {"name": "recording"}, tmp_path)
     assert server_config({"name": "recording"}) == RecordingConfig("")
     # A recording stands in for the server: the solver replays it, wherever its LLM is.
-    settings, meter = attach({"name": "evolve", "llm": {"n": 1, "record_dir": str(tmp_path)}}, {"name": "recording"},
-                             tmp_path)
-    assert settings["llm"] == {"n": 1, "name": "replay", "recording": str(tmp_path), "record_dir": None}
+    solver, meter = attach(make_solver({"name": "evolve", "llm": {"n": 1, "record_dir": str(tmp_path)}}),
+                           {"name": "recording"}, tmp_path)
+    assert {k: solver.llm[k] for k in ("n", "name", "recording", "record_dir")} == {
+        "n": 1, "name": "replay", "recording": str(tmp_path), "record_dir": None}
     assert meter.spent(1000) == 0.0 and not meter.counts_cpu  # it noted no server CPU: latency stays the compute
 
 
 def test_a_recording_counts_its_servers_cpu_at_the_recorded_rate_per_token(tmp_path):
     from harness.servers import provenance, record_server_cpu
 
-    solver = {"name": "llm", "n": 1, "record_dir": str(tmp_path)}
+    solver = make_solver({"name": "llm", "n": 1, "record_dir": str(tmp_path)})
     record_server_cpu(solver, {"run_id": "a", "seed": 0, "server_cpu_s": 30.0, "tokens": 1000})
     record_server_cpu(solver, {"run_id": "b", "seed": 1, "server_cpu_s": 10.0, "tokens": 1000})
     settings, meter = attach(solver, {"name": "recording"}, tmp_path)
-    assert settings["name"] == "replay" and settings["record_dir"] is None  # a replay records nothing
+    assert settings.name == "replay" and settings.record_dir is None  # a replay records nothing
     assert meter.counts_cpu and meter.spent(500) == pytest.approx(10.0)  # 40 s over 2,000 tokens
     assert meter.describe() == {"name": "recording", "path": str(tmp_path), "cpu_per_token": 0.02,
                                 "provenance": provenance.summary([])}  # none written: unknown
@@ -77,9 +79,9 @@ def test_a_recording_counts_its_servers_cpu_at_the_recorded_rate_per_token(tmp_p
 @needs_build
 @pytest.mark.slow
 def test_a_real_model_served_on_loopback_is_measured_and_replays_exactly(ray_local, tmp_path):
-    from harness.demo import demo_config, reference_tables
-    from harness.job import run_job
-    from harness.record import read_attempts
+    from harness.testing.demo import demo_config, reference_tables
+    from harness.run.job import run_job
+    from harness.store.shards import read_attempts
     from harness.servers import _RUNNING
     from harness.servers.install import ensure_installed
 
@@ -156,9 +158,9 @@ def test_constrained_answers_are_always_one_answer_block_in_the_statements_forma
     """SmolLM2 free-form almost never wrote an answer block here (README); with each family's
     grammar every completion is one, in the statement's format. (The grammar is the format, not
     the rules: `09` or a zero denominator still verifies as malformed, as it should.)"""
-    from harness.demo import demo_config
-    from harness.job import run_job
-    from harness.record import read_attempts
+    from harness.testing.demo import demo_config
+    from harness.run.job import run_job
+    from harness.store.shards import read_attempts
     from harness.servers.install import ensure_installed
 
     ensure_installed()
@@ -181,9 +183,9 @@ def test_a_server_that_dies_mid_run_fails_the_rest_of_its_window_and_the_run_fin
     import threading
     import time
 
-    from harness.demo import demo_config
-    from harness.job import run_job
-    from harness.record import read_attempts
+    from harness.testing.demo import demo_config
+    from harness.run.job import run_job
+    from harness.store.shards import read_attempts
     from harness.servers import _RUNNING
     from harness.servers.install import ensure_installed
 
@@ -217,9 +219,9 @@ def test_gemma_a_base_model_answers_through_the_completions_endpoint_and_its_rec
     answer block; the recording's provenance names the file, its pinned sha256 and the endpoint."""
     import json
 
-    from harness.demo import demo_config
-    from harness.job import run_job
-    from harness.record import read_attempts
+    from harness.testing.demo import demo_config
+    from harness.run.job import run_job
+    from harness.store.shards import read_attempts
     from harness.servers import _RUNNING, provenance
     from harness.servers.install import MODELS, ensure_installed
 

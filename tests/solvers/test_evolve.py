@@ -3,13 +3,13 @@ import random
 from collections import Counter
 
 import pytest
-from problems.ramsey import make as ramsey
-from problems.three_cubes import make as three_cubes
 
-from harness.attempts import attempt_table
-from harness.problem import verify_inline
+from harness.core.problem import verify_inline
+from harness.engine.attempts import attempt_table
 from harness.solvers import EvolveSolver, RandomSolver
 from harness.solvers.evolve import Island
+from problems.ramsey import make as ramsey
+from problems.three_cubes import make as three_cubes
 
 
 def discoveries(table):
@@ -75,7 +75,7 @@ def test_bit_string_mutation_flips_one_to_three_bits():
 
 
 def test_an_llm_can_be_the_mutation_operator():
-    from harness.fake_llm import FakeLLMServer
+    from harness.testing.fake_llm import FakeLLMServer
 
     prompts = []
 
@@ -98,7 +98,7 @@ def test_an_llm_can_be_the_mutation_operator():
 
 
 def test_the_llm_operators_completions_are_recorded_and_replayed(tmp_path):
-    from harness.fake_llm import FakeLLMServer, bank_responder
+    from harness.testing.fake_llm import FakeLLMServer, bank_responder
 
     problem = three_cubes(k=3, bound=5)
     settings = {"api_key_env": None, "retries": 0, "n": 2, "record_dir": str(tmp_path / "rec")}
@@ -147,7 +147,7 @@ def spied(problem, spy):
 
 
 def test_every_attempt_names_the_operator_that_proposed_it_and_a_replay_names_the_same(tmp_path):
-    from harness.fake_llm import FakeLLMServer, bank_responder
+    from harness.testing.fake_llm import FakeLLMServer, bank_responder
 
     plain = three_cubes(k=3, bound=5)
     spy = VariationSpy(plain.space)

@@ -4,9 +4,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from harness.core.space import IntBox
 from harness.solvers import HeavyTailedSolver, make_solver
 from harness.solvers.heavy_tailed import LogBuckets
-from harness.space import IntBox
 from problems import erdos_straus, three_cubes
 
 

@@ -3,11 +3,12 @@ import time
 
 import pytest
 
-from harness.bank import bank_from_config_name
-from harness.fake_llm import FakeLLMServer, fixed_responder
-from harness.attempts import attempt_table
+from harness.bank.banks import bank_from_config_name
+from harness.engine.attempts import attempt_table
 from harness.solvers import make_solver
-from harness.solvers.llm import _share, request_groups
+from harness.solvers.samples import share
+from harness.solvers.samples import request_groups
+from harness.testing.fake_llm import FakeLLMServer, fixed_responder
 
 PRICES = {"m": {"prompt": 1.5, "completion": 4.0}}
 
@@ -87,7 +88,7 @@ def test_requests_are_aligned_to_n_whatever_the_batch():
     assert request_groups(range(6, 13), 4) == [[6, 7], [8, 9, 10, 11], [12]]
     # evolve's operator asks for scattered attempts (one island's slots): up to n per request
     assert request_groups([0, 4, 8, 12, 16], 4) == [[0, 4, 8, 12], [16]]
-    assert _share(10, 3) == [4, 3, 3] and _share(0, 2) == [0, 0]
+    assert share(10, 3) == [4, 3, 3] and share(0, 2) == [0, 0]
 
 
 def test_bad_settings_are_refused_with_the_setting_named():
@@ -108,7 +109,7 @@ def test_bad_settings_are_refused_with_the_setting_named():
 def test_hostile_bodies_and_bad_urls_fail_their_attempts_with_a_reason(problem):
     from aiohttp import web
 
-    from harness.fake_llm import FakeLLMServer as Server
+    from harness.testing.fake_llm import FakeLLMServer as Server
 
     class Hostile(Server):  # answers 200 with JSON that is not a completion
         async def _answer(self, request, fault):
@@ -150,7 +151,7 @@ def test_stop_strings_and_server_specific_sampling_are_sent(problem):
 
 
 def test_constrained_requests_carry_the_problems_answer_grammar(problem):
-    from harness.grammar import completion_grammar
+    from harness.core.grammar import completion_grammar
 
     with FakeLLMServer() as server:
         run(problem, llm(server, n=1, constrain=True), 0, 2)
@@ -218,7 +219,7 @@ def test_a_batch_holds_answers_not_whole_completions(problem, tmp_path):
 def test_the_completions_endpoint_posts_a_few_shot_prompt_and_reads_choices_text(problem, tmp_path):
     """endpoint=completions: /v1/completions with `prompt` (worked examples, then the statement),
     choices[i].text read, the grammar, n, usage and recording as on the chat endpoint."""
-    from harness.grammar import completion_grammar
+    from harness.core.grammar import completion_grammar
     from harness.solvers.prompting import FEW_SHOT_STOP
     from harness.solvers.recording import load_recording
 

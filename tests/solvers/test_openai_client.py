@@ -7,11 +7,11 @@ import os
 import pytest
 from aiohttp import web
 
-from harness.attempts import attempt_table
-from harness.bank import bank_from_config_name
-from harness.fake_llm import FakeLLMServer
+from harness.bank.banks import bank_from_config_name
+from harness.engine.attempts import attempt_table
 from harness.solvers import make_solver
 from harness.solvers.openai_client import read_usage, redact
+from harness.testing.fake_llm import FakeLLMServer
 from tests.conftest import TEST_API_KEY_ENV
 
 ANSWER = {"choices": [{"message": {"content": "```answer\n1, 1, 1\n```"}}]}

@@ -1,4 +1,4 @@
-from harness.bank import bank_from_config_name
+from harness.bank.banks import bank_from_config_name
 from harness.solvers.prompting import MAX_ANSWER_CHARS, extract_answer, render_messages
 
 
@@ -35,7 +35,7 @@ def test_templates_per_family_with_a_default():
 
 
 def test_a_few_shot_example_that_shows_a_solution_of_the_problem_asked_is_left_out():
-    from harness.bank import family_module
+    from harness.bank.banks import family_module
     from harness.solvers.prompting import examples_for, few_shot_examples, render_prompt
 
     table = few_shot_examples({

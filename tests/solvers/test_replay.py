@@ -5,11 +5,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.bank import bank_from_config_name
-from harness.demo import REFERENCE, demo_config, reference_tables
-from harness.fake_llm import FakeLLMServer, bank_responder
-from harness.job import run_job
-from harness.record import read_attempts
+from harness.bank.banks import bank_from_config_name
+from harness.run.job import run_job
+from harness.store.shards import read_attempts
+from harness.testing.demo import REFERENCE, demo_config, reference_tables
+from harness.testing.fake_llm import FakeLLMServer, bank_responder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -71,7 +71,7 @@ def test_the_recorded_arms_settings_still_find_every_recorded_completion(arm_nam
     the recording, and the current wording would find none of those whose example changed."""
     from omegaconf import OmegaConf
 
-    from harness.problem import STATEMENT_VERSION
+    from harness.core.problem import STATEMENT_VERSION
     from harness.solvers.llm import LLMSolver
     from harness.solvers.prompting import render_messages
     from harness.solvers.recording import load_recording, request_key
@@ -110,7 +110,7 @@ def test_the_replay_of_the_evolve_arm_attributes_every_attempt_and_asks_the_mode
     from omegaconf import OmegaConf
 
     from harness.analysis import DiscoveryLog, discoveries_by_operator
-    from harness.attempts import attempt_table
+    from harness.engine.attempts import attempt_table
     from harness.reporting.science import example_solution
     from harness.solvers import EvolveSolver
     from harness.solvers.recording import load_recording

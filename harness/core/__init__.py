@@ -1,0 +1,1 @@
+"""The vocabulary, no I/O: tiers, verdicts, problems, safe parsing, search spaces, batch sampling, grammars, seeding."""

@@ -1,0 +1,1 @@
+"""What a run leaves on disk: attempt records and the checkpoint, files written safely, locks."""
