@@ -16,6 +16,7 @@ from harness.engine.runner import Dispatch, run_batches
 from harness.engine.sandbox import SandboxLimits
 from harness.run.config import AttemptSettings
 from harness.run.plan import Plan
+from harness.servers import note_live_run
 from harness.store.manifest import MANIFEST, Checkpoint
 from harness.store.shards import ShardWriter
 
@@ -74,9 +75,12 @@ def attempt_all(settings: AttemptSettings, plan: Plan, run_dir: Path, checkpoint
 
         tokens_before = log.tokens
         meter.begin()
-        dispatched = run_batches(todo, plan.problems, solver_settings(solver), settings.seed, dispatch, on_result,
-                                 on_ready)
-        server_cpu_s = meter.spent(log.tokens - tokens_before)
+        try:
+            dispatched = run_batches(todo, plan.problems, solver_settings(solver), settings.seed, dispatch,
+                                     on_result, on_ready)
+        finally:  # done or stopped: a recording keeps this stretch's server CPU with the tokens it made
+            server_cpu_s = meter.spent(log.tokens - tokens_before)
+            note_live_run(solver, meter, run_dir.name, settings.seed, server_cpu_s, log.tokens - tokens_before)
     elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
     if log.attempts != total:
         raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")

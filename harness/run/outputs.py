@@ -15,7 +15,6 @@ from harness.run.attempt import Attempted
 from harness.run.config import JobConfig
 from harness.run.plan import Plan
 from harness.run.plots import plot_estimates, plot_run
-from harness.servers import note_live_run
 from harness.store.files import replaced
 from harness.store.records import write_json
 from harness.tracking import metric_names as metrics
@@ -65,8 +64,6 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
     Returns the summary, the files MLflow gets, and the rest of what it gets."""
     solver, log, problems = plan.solver, attempted.log, plan.problems
     curve = add_server_cpu(log.curve(log_spaced_steps(config.attempts)), attempted.server_cpu_s)
-    # A live server: its CPU is kept with the completions.
-    note_live_run(plan.solver, plan.meter, run_id, config.seed, attempted.server_cpu_s, attempted.tokens)
     write_csv(curve, run_dir / "curve.csv")
     discoveries = log.discovery_table()
     write_csv(discoveries, run_dir / "discoveries.csv")

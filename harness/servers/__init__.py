@@ -214,7 +214,8 @@ def record_server_cpu(solver: Any, row: Mapping[str, Any]) -> None:
 def note_live_run(solver: Any, meter: CpuMeter, run_id: str, seed: int, server_cpu_s: float,
                   tokens: int) -> None:
     """A run on a managed server that records its completions notes, beside them, its server's
-    CPU and tokens, and (once) which model and server made them. Nothing for other runs."""
+    CPU and tokens, and which model and server made them: a line for each stretch of the run (a
+    stopped run's too, so the CPU its completions cost is not lost). Nothing for other runs."""
     if isinstance(meter, ProcessMeter):
         record_server_cpu(solver, {"run_id": run_id, "seed": seed, "server_cpu_s": round(server_cpu_s, 3),
                                    "tokens": tokens})

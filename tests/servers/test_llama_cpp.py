@@ -213,6 +213,63 @@ def test_a_server_that_dies_mid_run_fails_the_rest_of_its_window_and_the_run_fin
 
 @needs_build
 @pytest.mark.slow
+def test_a_stopped_live_run_keeps_its_server_cpu_with_its_recording_and_the_resumed_one_adds_the_rest(ray_local,
+                                                                                                      tmp_path):
+    import _thread
+    import csv
+    import threading
+    import time
+
+    from harness.testing.demo import demo_config
+    from harness.run.job import RunStopped, run_job
+    from harness.store.shards import read_attempts
+    from harness.servers import _RUNNING, SERVER_CPU_FILE
+    from harness.servers.install import ensure_installed
+
+    ensure_installed()
+    recording = tmp_path / "recording"
+    settings = ["server=llama_cpp", "solver=llm", "solver.max_tokens=16", "solver.n=1", "solver.max_concurrency=2",
+                "solver.api_key_env=", f"solver.record_dir={recording}", "attempts=24", "batch_size=4", "workers=1",
+                "checkpoint_s=0.1", f"results_dir={tmp_path}"]
+
+    def stop_after_some_batches():
+        def durable() -> int:  # the manifest's lines: its header, then a line per shard written
+            return max((len(m.read_text().splitlines()) for m in tmp_path.glob("*/*/manifest.jsonl")), default=0)
+        while durable() < 3:
+            time.sleep(0.05)
+        _thread.interrupt_main()  # as Ctrl-C would
+
+    threading.Thread(target=stop_after_some_batches, daemon=True).start()
+    with pytest.raises(RunStopped) as stopped:
+        run_job(demo_config(settings), progress=False)
+    run_id = stopped.value.run_id
+
+    def notes():
+        with open(recording / SERVER_CPU_FILE, encoding="utf-8") as lines:
+            return list(csv.DictReader(lines))
+
+    def tokens(run_dir):
+        attempts = read_attempts(run_dir).to_pandas()
+        return int(attempts["prompt_tokens"].sum() + attempts["completion_tokens"].sum()), len(attempts)
+
+    [first] = notes()  # before: nothing, and the stretch's server CPU was lost with the stop
+    run_dir = next(tmp_path.glob(f"*/{run_id}"))
+    done_tokens, done = tokens(run_dir)
+    assert first["run_id"] == run_id and float(first["server_cpu_s"]) > 0
+    assert int(first["tokens"]) == done_tokens > 0 and 0 < done < 3 * 24
+
+    result = run_job(demo_config([*settings, f"resume={run_id}"]), progress=False)
+    for server in _RUNNING.values():
+        server.stop()
+    _RUNNING.clear()
+    second = notes()[1]
+    all_tokens, attempts = tokens(result.run_dir)
+    assert attempts == 3 * 24 and len(notes()) == 2 and second["run_id"] == run_id
+    assert int(first["tokens"]) + int(second["tokens"]) == all_tokens  # each attempt's tokens in one stretch
+
+
+@needs_build
+@pytest.mark.slow
 def test_gemma_a_base_model_answers_through_the_completions_endpoint_and_its_recording_names_it(ray_local, tmp_path):
     """Gemma 3 270M's GGUF has no chat template (llama-server falls back to ChatML, which a base
     model never saw): it is asked few-shot on /v1/completions, constrained, every completion an
