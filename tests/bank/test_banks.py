@@ -1,9 +1,9 @@
 import sys
-import textwrap
 
 import pytest
 
 from harness.bank.banks import REGIMES, BankError, available_families, bank_entries, bank_spec, build_bank
+from harness.testing.extension import PACKAGE, write_package
 
 
 def test_builds_every_instance_in_order(tiny_bank):
@@ -48,32 +48,12 @@ def test_bad_parameters_and_duplicates_are_reported():
 
 
 def test_a_user_family_is_one_module_named_by_dotted_path(tmp_path, monkeypatch):
-    (tmp_path / "my_families").mkdir()
-    (tmp_path / "my_families" / "__init__.py").write_text("")
-    (tmp_path / "my_families" / "squares.py").write_text(textwrap.dedent('''
-        from dataclasses import dataclass
-        from harness.core.parse import parse_int_tuple
-        from harness.core.problem import Problem
-        from harness.core.space import IntBox
-
-        @dataclass(frozen=True)
-        class Square(Problem):
-            family = "squares"
-            n: int
-            instance = property(lambda self: f"n={self.n}")
-            statement = property(lambda self: f"Find x > 0 with x*x = {self.n}.")
-            space = property(lambda self: IntBox(1, 1, self.n))
-            def parse(self, text): return parse_int_tuple(text, 1)[0]
-            def check(self, x): return (0.0, None) if x * x == self.n else (-1.0, "no")
-            def canonical(self, x): return str(x)
-
-        def make(**params): return Square(**params)
-    '''))
+    write_package(tmp_path)  # the test package's family module, named here by its dotted path alone
     monkeypatch.syspath_prepend(str(tmp_path))
-    [problem] = build_bank({"my_families.squares": [{"n": 49}]})
+    [problem] = build_bank({f"{PACKAGE}.squares": [{"n": 49}]})
     assert problem.id == "squares/n=49"
     assert problem.verify("7").tier.value == "novel"
-    sys.modules.pop("my_families.squares", None)
+    sys.modules.pop(f"{PACKAGE}.squares", None)
 
 
 @pytest.mark.parametrize("spec, message", [
