@@ -16,7 +16,7 @@ from harness.engine.runner import Dispatch, run_batches
 from harness.engine.sandbox import SandboxLimits
 from harness.run.config import AttemptSettings
 from harness.run.plan import Plan
-from harness.servers import note_live_run
+from harness.servers import LiveRunNote
 from harness.store.manifest import MANIFEST, Checkpoint
 from harness.store.shards import ShardWriter
 
@@ -74,13 +74,14 @@ def attempt_all(settings: AttemptSettings, plan: Plan, run_dir: Path, checkpoint
             began = time.perf_counter()
 
         tokens_before = log.tokens
+        note = LiveRunNote(solver, meter, run_dir.name, settings.seed)
         meter.begin()
         try:
             dispatched = run_batches(todo, plan.problems, solver_settings(solver), settings.seed, dispatch,
                                      on_result, on_ready)
         finally:  # done or stopped: a recording keeps this stretch's server CPU with the tokens it made
             server_cpu_s = meter.spent(log.tokens - tokens_before)
-            note_live_run(solver, meter, run_dir.name, settings.seed, server_cpu_s, log.tokens - tokens_before)
+            note.write(server_cpu_s)
     elapsed = time.perf_counter() - began  # once the workers were up: start-up is reported apart
     if log.attempts != total:
         raise RuntimeError(f"{log.attempts} attempts recorded, {total} planned")

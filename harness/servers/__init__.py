@@ -16,6 +16,7 @@ from harness.servers import provenance
 from harness.servers.install import CMAKE_OPTIONS, MODELS, server_path
 from harness.servers.llama_cpp import LlamaServerConfig, ManagedServer, ServerError
 from harness.solvers.capabilities import UsesModel
+from harness.solvers.recording import recorded_tokens
 
 SERVERS = ("none", "llama_cpp", "recording")
 SERVER_CPU_FILE = "server-cpu.csv"  # in a recording: the live runs' server CPU seconds and tokens
@@ -211,15 +212,27 @@ def record_server_cpu(solver: Any, row: Mapping[str, Any]) -> None:
             writer.writerow(dict(row))
 
 
-def note_live_run(solver: Any, meter: CpuMeter, run_id: str, seed: int, server_cpu_s: float,
-                  tokens: int) -> None:
+class LiveRunNote:
     """A run on a managed server that records its completions notes, beside them, its server's
-    CPU and tokens, and which model and server made them: a line for each stretch of the run (a
-    stopped run's too, so the CPU its completions cost is not lost). Nothing for other runs."""
-    if isinstance(meter, ProcessMeter):
-        record_server_cpu(solver, {"run_id": run_id, "seed": seed, "server_cpu_s": round(server_cpu_s, 3),
-                                   "tokens": tokens})
-        record_provenance(solver, meter, run_id)
+    CPU and the tokens the server served, and which model and server made them: a line for each
+    stretch of the run (a stopped run's too, so the CPU its completions cost is not lost).
+    Nothing for other runs. The tokens served are the recording's lines added in the stretch,
+    not the run's attempts: a run over a fuller recording answers its first attempts from it,
+    and those cost no server CPU now."""
+
+    def __init__(self, solver: Any, meter: CpuMeter, run_id: str, seed: int) -> None:
+        record_dir = model_settings(solver, "llama_cpp").get("record_dir") if isinstance(meter, ProcessMeter) else None
+        self.solver, self.meter, self.run_id, self.seed = solver, meter, run_id, seed
+        self.record_dir = Path(record_dir) if record_dir else None
+        self.tokens_before = recorded_tokens(self.record_dir) if self.record_dir else 0
+
+    def write(self, server_cpu_s: float) -> None:
+        if self.record_dir is None:
+            return
+        served = recorded_tokens(self.record_dir) - self.tokens_before
+        record_server_cpu(self.solver, {"run_id": self.run_id, "seed": self.seed,
+                                        "server_cpu_s": round(server_cpu_s, 3), "tokens": served})
+        record_provenance(self.solver, self.meter, self.run_id)
 
 
 def recorded_cpu_per_token(path: Path) -> float:
@@ -234,6 +247,6 @@ def recorded_cpu_per_token(path: Path) -> float:
 
 
 __all__ = ["CpuMeter", "LlamaServerConfig", "ManagedServer", "NoServer", "ProcessMeter", "RecordedMeter",
-           "RecordingConfig", "ServerError", "attach", "ensure_server", "note_live_run", "record_provenance",
+           "RecordingConfig", "ServerError", "attach", "ensure_server", "LiveRunNote", "record_provenance",
            "record_server_cpu",
            "server_config"]

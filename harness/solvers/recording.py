@@ -38,6 +38,24 @@ def append_records(directory: Path, rows: Iterable[Mapping[str, Any]]) -> None:
         out.write(text)
 
 
+def recorded_tokens(directory: Path) -> int:
+    """Prompt and completion tokens of every line the directory's recording files hold, a line
+    asked twice counted twice (the server served it twice); a line still being written is not
+    counted yet. What a live run served in a stretch is the difference before and after it."""
+    total = 0
+    for file in Path(directory).glob("*.jsonl") if Path(directory).is_dir() else ():
+        if file.name == PROVENANCE_FILE:
+            continue
+        with open(file, encoding="utf-8") as lines:
+            for line in lines:
+                try:
+                    row = json.loads(line)
+                    total += int(row["prompt_tokens"]) + int(row["completion_tokens"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+    return total
+
+
 def load_recording(path: Path) -> dict[RecordKey, dict[str, Any]]:
     """Every line of a recording file (.jsonl or .jsonl.gz) or of a directory of them."""
     path = Path(path)

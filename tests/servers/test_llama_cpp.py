@@ -215,6 +215,9 @@ def test_a_server_that_dies_mid_run_fails_the_rest_of_its_window_and_the_run_fin
 @pytest.mark.slow
 def test_a_stopped_live_run_keeps_its_server_cpu_with_its_recording_and_the_resumed_one_adds_the_rest(ray_local,
                                                                                                       tmp_path):
+    """Each stretch of a live run notes the tokens its server served (the recording's lines it
+    added, in-flight batches of a stopped stretch included); a later run over the same, fuller
+    recording answers the attempts it holds from it and notes only the tokens it asked for."""
     import _thread
     import csv
     import threading
@@ -225,6 +228,7 @@ def test_a_stopped_live_run_keeps_its_server_cpu_with_its_recording_and_the_resu
     from harness.store.shards import read_attempts
     from harness.servers import _RUNNING, SERVER_CPU_FILE
     from harness.servers.install import ensure_installed
+    from harness.solvers.recording import recorded_tokens
 
     ensure_installed()
     recording = tmp_path / "recording"
@@ -243,29 +247,40 @@ def test_a_stopped_live_run_keeps_its_server_cpu_with_its_recording_and_the_resu
     with pytest.raises(RunStopped) as stopped:
         run_job(demo_config(settings), progress=False)
     run_id = stopped.value.run_id
+    served_before_resume = recorded_tokens(recording)
 
     def notes():
         with open(recording / SERVER_CPU_FILE, encoding="utf-8") as lines:
             return list(csv.DictReader(lines))
 
-    def tokens(run_dir):
-        attempts = read_attempts(run_dir).to_pandas()
-        return int(attempts["prompt_tokens"].sum() + attempts["completion_tokens"].sum()), len(attempts)
+    def tokens(attempts):
+        return int(attempts["prompt_tokens"].sum() + attempts["completion_tokens"].sum())
 
     [first] = notes()  # before: nothing, and the stretch's server CPU was lost with the stop
     run_dir = next(tmp_path.glob(f"*/{run_id}"))
-    done_tokens, done = tokens(run_dir)
+    done = read_attempts(run_dir).to_pandas()
     assert first["run_id"] == run_id and float(first["server_cpu_s"]) > 0
-    assert int(first["tokens"]) == done_tokens > 0 and 0 < done < 3 * 24
+    assert int(first["tokens"]) == served_before_resume >= tokens(done) > 0 and 0 < len(done) < 3 * 24
 
-    result = run_job(demo_config([*settings, f"resume={run_id}"]), progress=False)
-    for server in _RUNNING.values():
-        server.stop()
-    _RUNNING.clear()
-    second = notes()[1]
-    all_tokens, attempts = tokens(result.run_dir)
-    assert attempts == 3 * 24 and len(notes()) == 2 and second["run_id"] == run_id
-    assert int(first["tokens"]) + int(second["tokens"]) == all_tokens  # each attempt's tokens in one stretch
+    try:
+        result = run_job(demo_config([*settings, f"resume={run_id}"]), progress=False)
+        second = notes()[1]
+        resumed = read_attempts(result.run_dir).to_pandas()
+        assert len(resumed) == 3 * 24 and len(notes()) == 2 and second["run_id"] == run_id
+        assert int(first["tokens"]) + int(second["tokens"]) == tokens(resumed)  # each attempt's tokens in one stretch
+
+        settings[settings.index("attempts=24")] = "attempts=28"  # a new run: 24 attempts of each problem held
+        longer = run_job(demo_config(settings), progress=False)
+        third = notes()[2]
+        attempts = read_attempts(longer.run_dir).to_pandas()
+        new = attempts[attempts["attempt"] >= 24]
+        assert len(attempts) == 3 * 28 and third["run_id"] == longer.run_dir.name
+        assert int(third["tokens"]) == tokens(new) < tokens(attempts)  # only what the server served now
+        assert (attempts["attempt"] < 24).sum() == 3 * 24
+    finally:
+        for server in _RUNNING.values():
+            server.stop()
+        _RUNNING.clear()
 
 
 @needs_build
