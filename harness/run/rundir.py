@@ -34,8 +34,9 @@ def check_writable(directory: Path, min_free_gb: float = 0.0) -> None:
                            "free some space or point results_dir elsewhere")
 
 
-# Settings that may change between a run and its resumption: they do not change results.
-RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb", "stall_floor_s", "stall_multiple"}
+# Settings that may change between a run and its resumption: they do not change results
+# (`seeds` only says whether a job runs at all).
+RESUMABLE_CHANGES = {"resume", "workers", "checkpoint_s", "min_free_gb", "stall_floor_s", "stall_multiple", "seeds"}
 
 
 @dataclass

@@ -45,3 +45,17 @@ def test_the_provenance_beside_a_recording_is_not_read_as_completions(tmp_path):
     (tmp_path / PROVENANCE_FILE).write_text('{"run_id": "r", "model": {"file": "m.gguf"}}\n')
     with pytest.raises(FileNotFoundError, match="no .jsonl"):
         load_recording(tmp_path)  # the provenance alone is no recording
+
+
+def test_recorded_tokens_count_every_line_served_and_not_one_still_being_written(tmp_path):
+    from harness.solvers.recording import PROVENANCE_FILE, recorded_tokens
+
+    row = {"key": "k", "completion": "x", "prompt_tokens": 10, "completion_tokens": 3}
+    assert recorded_tokens(tmp_path / "nothing yet") == 0
+    append_records(tmp_path, [{**row, "attempt": 0}, {**row, "attempt": 1}, {**row, "attempt": 1}])
+    assert recorded_tokens(tmp_path) == 3 * 13  # asked twice, served twice
+    (tmp_path / PROVENANCE_FILE).write_text('{"run_id": "r", "prompt_tokens": 99, "completion_tokens": 1}\n')
+    [part] = [p for p in tmp_path.iterdir() if p.name != PROVENANCE_FILE]
+    with open(part, "a", encoding="utf-8") as out:
+        out.write('{"key": "k", "attempt": 2, "prompt_tokens": 1')  # a worker's line, half written
+    assert recorded_tokens(tmp_path) == 3 * 13
