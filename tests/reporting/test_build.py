@@ -14,8 +14,16 @@ from harness.reporting.document import SECTIONS
 BIN = Path(sys.executable).parent
 # Five families: the real-model arms' bank, whose problems the shipped recording was made on,
 # without ramsey (whose solutions are not enumerated, so the synthetic urn has none). Every arm
-# runs on them; the recorded arms replay the first 40 of their 200 attempts.
+# but the models at volume runs on them; the recorded arms replay the first 40 of their 200 attempts.
 SMALL = ["bank=llm_small", "~bank.families.ramsey"]
+ON_SMALL = ["random_default", "evolve_default", "random_cheap", "random_deep", "random_deep_batch", "random_unreached",
+            "heavy_tailed_cheap", "heavy_tailed_deep_batch", "synthetic", "llm_free", "llm_constrained", "evolve_llm",
+            "random_small", "random_symbolic", "random_deep_symbolic"]
+# The two models at volume replay the first 40 attempts of their recordings on their own bank
+# (llm_volume), at seed 0 only, as recorded; the stubs beside them run all three seeds.
+MODELS_AT_VOLUME = ["gemma_constrained", "smollm2_constrained", "gemma_free", "smollm2_free"]
+ON_VOLUME = [*MODELS_AT_VOLUME, "random_volume", "heavy_tailed_volume"]
+ONE_SEED = [*MODELS_AT_VOLUME, "random_symbolic", "random_deep_symbolic"]  # seeds: [0]
 
 
 def sections(markdown: str) -> dict[str, str]:
@@ -25,10 +33,20 @@ def sections(markdown: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
-    swept = subprocess.run([BIN / "harness-run", "experiment=volume_thesis", *SMALL, "attempts=40",
-                            f"results_dir={tmp_path}"], capture_output=True, text=True, timeout=900)
+    arms = subprocess.run([BIN / "harness-run", "experiment=volume_thesis", "--cfg", "hydra"],
+                          capture_output=True, text=True, timeout=300)
+    [swept_arms] = re.findall(r"\+arm: (\S+)", arms.stdout)
+    assert sorted(swept_arms.split(",")) == sorted(ON_SMALL + ON_VOLUME)  # the sweep's arms, all of them below
+    swept = subprocess.run([BIN / "harness-run", "experiment=volume_thesis", f"+arm={','.join(ON_SMALL)}", *SMALL,
+                            "attempts=40", f"results_dir={tmp_path}"], capture_output=True, text=True, timeout=900)
     assert swept.returncode == 0, swept.stderr[-3000:]
-    assert swept.stdout.count("results: ") == 13 * 3  # thirteen arms, three seeds
+    assert swept.stdout.count("results: ") == 13 * 3 + 2  # thirteen arms at three seeds, two at one
+    assert swept.stdout.count("skipped: seeds=[0]") == 2 * 2
+    at_volume = subprocess.run([BIN / "harness-run", "experiment=volume_thesis", f"+arm={','.join(ON_VOLUME)}",
+                                "attempts=40", f"results_dir={tmp_path}"], capture_output=True, text=True, timeout=900)
+    assert at_volume.returncode == 0, at_volume.stderr[-3000:]
+    assert at_volume.stdout.count("results: ") == 2 * 3 + 4  # the stubs at three seeds, the models at seed 0
+    assert at_volume.stdout.count("skipped: seeds=[0]") == 4 * 2
 
     out = tmp_path / "report"
     made = subprocess.run([BIN / "harness-report", "--experiment", "volume-thesis", "--results-dir", tmp_path,
@@ -51,14 +69,12 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
     assert str(tmp_path) not in report  # self-contained: nothing points outside the report
 
     runs = pd.read_csv(out / "runs.csv")
-    assert sorted(runs["arm"].unique()) == ["evolve_default", "evolve_llm", "heavy_tailed_cheap",
-                                            "heavy_tailed_deep_batch", "llm_constrained", "llm_free",
-                                            "random_cheap", "random_deep", "random_deep_batch", "random_default",
-                                            "random_small", "random_unreached", "synthetic"]
-    assert all(sorted(seeds) == [0, 1, 2] for _, seeds in runs.groupby("arm")["seed"])
+    assert sorted(runs["arm"].unique()) == sorted(ON_SMALL + ON_VOLUME)
+    seeds = runs.groupby("arm")["seed"].apply(sorted)
+    assert all(seeds[arm] == ([0] if arm in ONE_SEED else [0, 1, 2]) for arm in seeds.index)
     assert (runs["tier_error"] == 0).all()  # the replays found a recorded completion for every attempt
     verdicts = pd.read_csv(out / "verdicts.csv")
-    assert len(verdicts) == 13 * 5 * 3  # arm x family x tier
+    assert len(verdicts) == (15 * 5 + 6 * 10) * 3  # arm x family x tier: five families on llm_small, ten on llm_volume
     assert set(verdicts["verdict"]) <= {"faster than proportional", "proportional", "diminishing", "saturated",
                                         "no discoveries", "undecided"}
     truth = pd.read_csv(out / "truth_check.csv")  # the random, heavy-tailed and synthetic arms have a truth here
@@ -67,26 +83,43 @@ def test_scaled_down_volume_thesis_sweep_makes_a_complete_report(tmp_path):
     assert (funnel.loc["random_small", "attempts"], funnel.loc["random_small", "problems"]) == (200, 5)
     assert funnel.loc["reference: LLM on open problems", "solved"] == 13
     equal = pd.read_csv(out / "equal_cost.csv")
-    assert set(equal["bank"]) == {"llm_small"}  # every arm ran on the one bank here
+    assert set(equal["bank"]) == {"llm_small", "llm_volume"}  # every arm ran on one of the two banks here
     assert set(equal["axis"]) == {"usd", "compute_s", "attempts"}
-    real = pd.read_csv(out / "real_model.csv")  # the three model arms beside random, per problem
-    assert sorted(real["arm"].unique()) == ["evolve_llm", "llm_constrained", "llm_free"] and len(real) == 3 * 5
-    randoms = runs.loc[runs["solver"] == "random"]  # here every arm ran on llm_small, at 40 attempts
+    real = pd.read_csv(out / "real_model.csv")  # the model arms beside random on their bank, per problem
+    assert sorted(real["arm"].unique()) == sorted(["evolve_llm", "llm_constrained", "llm_free", *MODELS_AT_VOLUME])
+    assert len(real) == 3 * 5 + 4 * 12
+    randoms = runs.loc[(runs["solver"] == "random") & (runs["bank"] == "llm_small")]  # all at 40 attempts
     beside = max(zip(randoms["attempts_per_problem"], randoms["arm"]))[1]  # the most attempts, ties by name
-    assert (real["random_arm"] == beside).all() and (real["compute_s"] > 0).all()
+    assert (real.loc[real["bank"] == "llm_small", "random_arm"] == beside).all() and (real["compute_s"] > 0).all()
+    assert (real.loc[real["bank"] == "llm_volume", "random_arm"] == "random_volume").all()
     at_cpu = pd.read_csv(out / "equal_compute.csv")  # the i.i.d. model arms at the larger one's CPU, with the stubs
-    assert set(at_cpu["bank"]) == {"llm_small"} and set(at_cpu["answers"]) == {"constrained (grammar)", "free"}
-    assert set(at_cpu.loc[at_cpu["is_model"], "arm"]) == {"llm_constrained", "llm_free"}  # evolve_llm is adaptive
+    assert set(at_cpu["bank"]) == {"llm_small", "llm_volume"}
+    assert set(at_cpu["answers"]) == {"constrained (grammar)", "free"}
+    assert set(at_cpu.loc[at_cpu["is_model"], "arm"]) == {"llm_constrained", "llm_free", *MODELS_AT_VOLUME}
     assert {"random", "heavy_tailed"} <= set(at_cpu["solver"])
     overall = at_cpu[at_cpu["problem_id"] == "all problems"]
-    assert len(at_cpu) == 6 * len(overall) and overall["solved"].between(0, 1).all()  # five problems and all
+    problems = at_cpu["bank"].map({"llm_small": 5, "llm_volume": 12})
+    assert (at_cpu.groupby(["bank", "answers", "arm"]).size() == (problems + 1).groupby(
+        [at_cpu["bank"], at_cpu["answers"], at_cpu["arm"]]).first()).all()  # each problem and all
+    assert overall["solved"].between(0, 1).all()
     assert (overall["cpu_s"] > 0).all() and (overall["discoveries_lower"] <= overall["discoveries_upper"]).all()
-    operators = pd.read_csv(out / "real_model_operators.csv")  # evolve_llm's attempts by who proposed them
-    assert set(operators["arm"]) == {"evolve_llm"} and "model" in set(operators["operator"])
-    assert operators["attempts"].sum() == pytest.approx(40 * 5, abs=0.01)  # seeds' means, as the CSV rounds them
-    assert operators["attempt_share"].sum() == pytest.approx(1, abs=1e-4)
-    calibration = pd.read_csv(out / "calibration.csv")  # the synthetic arm's known truth, 3 volumes x 5 families
-    assert len(calibration) == 15 and (calibration["arm"] == "synthetic").all() and (calibration["truth"] > 0).all()
+    volume = overall[overall["bank"] == "llm_volume"].set_index(["answers", "arm"])
+    for answers, gemma, smollm2 in (("constrained (grammar)", "gemma_constrained", "smollm2_constrained"),
+                                    ("free", "gemma_free", "smollm2_free")):
+        assert "gemma-3-270m" in volume.loc[(answers, gemma), "model"]  # named by its recording's provenance
+        assert "SmolLM2" in volume.loc[(answers, smollm2), "model"]
+        models = volume.loc[answers][volume.loc[answers, "is_model"]]
+        whole = models["volume"] * models["cpu_per_attempt"]  # each model's whole run, CPU s per problem
+        assert set(volume.loc[answers, "reference"]) == {whole.idxmin()}  # the run that cost least
+        cpu = volume.loc[answers, "cpu_s"]
+        assert cpu.max() == pytest.approx(cpu.min(), rel=0.05)  # every arm at that CPU
+        assert (models["attempts"] <= models["volume"]).all()  # no model beyond its run
+    assert "**llm_volume, constrained (grammar) answers**: " in report and "**llm_volume, free answers**: " in report
+    assert report.count("Only one model here") == 2  # llm_small's two answer modes: SmolLM2 alone
+    crossings = [line for line in report.splitlines() if "forecast solved shares of" in line or "forecast crossing" in line]
+    for gemma, smollm2 in (("gemma_constrained", "smollm2_constrained"), ("gemma_free", "smollm2_free")):
+        assert any((gemma in line and smollm2 in line) or ("solved nothing" in line and (gemma in line or smollm2 in line))
+                   for line in crossings)  # where the two models' forecasts would cross, or why none is drawn
 
     # The same runs read from their directory, without MLflow, give the same numbers.
     again = subprocess.run([BIN / "harness-report", "--runs", tmp_path / "volume-thesis", "--out",

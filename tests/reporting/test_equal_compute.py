@@ -54,7 +54,7 @@ def arms(run):
 
 def test_arms_are_rarefied_to_the_volume_that_costs_the_larger_models_cpu(arms):
     t = equal_compute.table_of(arms, n_boot=50)
-    assert set(t["reference"]) == {"big"}  # the costliest per attempt, at its whole volume
+    assert set(t["reference"]) == {"big"}  # its whole run cost the fewest CPU seconds (800 against 2,000)
     at = t.set_index(["arm", "problem_id"])
     assert at.loc[("big", equal_compute.ALL), "attempts"] == 200  # pooled over its two seeds
     assert at.loc[("small", equal_compute.ALL), "attempts"] == 800  # 4x: a quarter of the CPU per attempt
@@ -78,6 +78,19 @@ def test_arms_are_rarefied_to_the_volume_that_costs_the_larger_models_cpu(arms):
     assert overall["forecast_lower_100x"] <= overall["forecast_100x"] <= overall["forecast_upper_100x"] <= 1
     assert overall["forecast_10x"] <= overall["forecast_100x"]
     assert math.isnan(at.loc[("random", equal_compute.ALL), "forecast_10x"])  # forecasts are the models'
+
+
+def test_the_reference_is_the_model_whose_run_cost_least_so_no_model_is_taken_beyond_its_run(run):
+    # big costs 4 CPU s per attempt over 2 x 100 attempts (800 s per problem); small 1 CPU s per
+    # attempt over 2 x 150 (300 s): small is the reference, big is taken at 75 of its 200 attempts.
+    odds = {(GOLOMB, "(0, 1, 4, 6)"): 0.5}
+    runs = [iid_run(run, s, odds, arm="big", attempts=100, cpu=4.0, model="big-270m.gguf") for s in (0, 1)]
+    runs += [iid_run(run, s, odds, arm="small", attempts=150, cpu=1.0, model="small-135m.gguf") for s in (0, 1)]
+    t = equal_compute.table_of(group_arms(runs), n_boot=20)
+    overall = t[t["problem_id"] == equal_compute.ALL].set_index("arm")
+    assert set(t["reference"]) == {"small"} and np.allclose(t["cpu_s"], 300.0)
+    assert (overall.loc["small", "attempts"], overall.loc["big", "attempts"]) == (300, 75)
+    assert (overall["attempts"] <= overall["volume"]).all()
 
 
 def test_the_section_says_who_wins_by_how_much_and_where_it_is_undecided(arms):
