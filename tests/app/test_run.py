@@ -178,7 +178,9 @@ def test_a_signal_stops_the_run_as_killed_with_the_command_that_resumes_it(tmp_p
     import shlex
     import signal
 
-    driver, run_dir = start_and_wait_for_a_checkpoint(tmp_path, "attempts=200000", "seed=4")
+    # 6,000,000 attempts: over a minute of work, so the signal lands mid-run however fast the tiny bank
+    # checks (3 x 200,000 took 4.5 s in CI, and a busy machine's first checkpoint came near its end).
+    driver, run_dir = start_and_wait_for_a_checkpoint(tmp_path, "attempts=2000000", "seed=4")
     driver.send_signal(getattr(signal, signal_name))
     _, err = driver.communicate(timeout=120)
     assert driver.returncode == 128 + getattr(signal, signal_name), err[-3000:]
@@ -192,7 +194,7 @@ def test_a_signal_stops_the_run_as_killed_with_the_command_that_resumes_it(tmp_p
         args = shlex.split(command)
         resumed = harness_run(*args[1:])
         assert resumed.returncode == 0, resumed.stderr[-3000:]
-        assert json.loads((run_dir / "summary.json").read_text())["attempts"] == 3 * 200000
+        assert json.loads((run_dir / "summary.json").read_text())["attempts"] == 3 * 2000000
         assert client.get_run(run_dir.name).info.status == "FINISHED"
 
 

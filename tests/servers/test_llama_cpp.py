@@ -232,8 +232,10 @@ def test_a_stopped_live_run_keeps_its_server_cpu_with_its_recording_and_the_resu
 
     ensure_installed()
     recording = tmp_path / "recording"
+    # 60 attempts of each problem in batches of 4: 45 batches, so the stop (after 2 shards) lands
+    # mid-run even when the machine is busy (at 24 the run once ended before its stop).
     settings = ["server=llama_cpp", "solver=llm", "solver.max_tokens=16", "solver.n=1", "solver.max_concurrency=2",
-                "solver.api_key_env=", f"solver.record_dir={recording}", "attempts=24", "batch_size=4", "workers=1",
+                "solver.api_key_env=", f"solver.record_dir={recording}", "attempts=60", "batch_size=4", "workers=1",
                 "checkpoint_s=0.1", f"results_dir={tmp_path}"]
 
     def stop_after_some_batches():
@@ -260,23 +262,23 @@ def test_a_stopped_live_run_keeps_its_server_cpu_with_its_recording_and_the_resu
     run_dir = next(tmp_path.glob(f"*/{run_id}"))
     done = read_attempts(run_dir).to_pandas()
     assert first["run_id"] == run_id and float(first["server_cpu_s"]) > 0
-    assert int(first["tokens"]) == served_before_resume >= tokens(done) > 0 and 0 < len(done) < 3 * 24
+    assert int(first["tokens"]) == served_before_resume >= tokens(done) > 0 and 0 < len(done) < 3 * 60
 
     try:
         result = run_job(demo_config([*settings, f"resume={run_id}"]), progress=False)
         second = notes()[1]
         resumed = read_attempts(result.run_dir).to_pandas()
-        assert len(resumed) == 3 * 24 and len(notes()) == 2 and second["run_id"] == run_id
+        assert len(resumed) == 3 * 60 and len(notes()) == 2 and second["run_id"] == run_id
         assert int(first["tokens"]) + int(second["tokens"]) == tokens(resumed)  # each attempt's tokens in one stretch
 
-        settings[settings.index("attempts=24")] = "attempts=28"  # a new run: 24 attempts of each problem held
+        settings[settings.index("attempts=60")] = "attempts=64"  # a new run: 60 attempts of each problem held
         longer = run_job(demo_config(settings), progress=False)
         third = notes()[2]
         attempts = read_attempts(longer.run_dir).to_pandas()
-        new = attempts[attempts["attempt"] >= 24]
-        assert len(attempts) == 3 * 28 and third["run_id"] == longer.run_dir.name
+        new = attempts[attempts["attempt"] >= 60]
+        assert len(attempts) == 3 * 64 and third["run_id"] == longer.run_dir.name
         assert int(third["tokens"]) == tokens(new) < tokens(attempts)  # only what the server served now
-        assert (attempts["attempt"] < 24).sum() == 3 * 24
+        assert (attempts["attempt"] < 60).sum() == 3 * 60
     finally:
         for server in _RUNNING.values():
             server.stop()
