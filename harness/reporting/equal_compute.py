@@ -5,7 +5,8 @@ comparisons; stubs join both). The reference is the model arm whose whole run co
 seconds per problem, at its whole volume; every other i.i.d. arm is taken at the volume that
 costs the same CPU seconds per problem: its pooled attempts m = reference CPU / its CPU per
 attempt. So every model is taken within what it ran (measured, not extrapolated), whichever
-costs more per attempt; a stub may be taken beyond its run, and the section says how far. CPU is the run's compute_s: a model server's CPU (as recorded) plus verification.
+costs more per attempt; a stub may be taken beyond its run, and the section says how far. CPU is
+the run's compute_s: a model server's CPU (as recorded) plus verification.
 Estimators are harness.analysis's: distinct discoveries by rarefaction (Chao's extrapolation to
 twice the run, the fitted rate forecast beyond); a problem's chance of being solved by pass@k,
 its band from its solving count's Poisson band; the share of these problems solved, the mean of
@@ -181,8 +182,9 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
              "Per bank and answer mode, the model arm whose whole run cost the fewest CPU seconds per problem, at "
              "its whole volume (attempts pooled over seeds), and every other model, the heavy-tailed stub and "
              "random search at the attempts that cost the same CPU seconds per problem (the model server's CPU "
-             "as recorded, plus verification): every model within what it ran. Distinct discoveries: rarefied (Chao's extrapolation to twice a "
-             "run, the fitted forecast beyond); solved: a problem's chance (pass@k), overall their mean; "
+             "as recorded, plus verification): every model within what it ran. Distinct discoveries: rarefied "
+             "(Chao's extrapolation to twice a run, the fitted forecast beyond); solved: a problem's chance "
+             "(pass@k), overall their mean; "
              "forecast to 10x and 100x each model's volume by the beta-binomial of Schaeffer et al.; 95% bands. "
              "An arm wins where its band lies above every other's, else undecided. Table: `equal_compute.csv`.", "",
              *([f"![equal compute]({figure})", ""] if figure else [])]
