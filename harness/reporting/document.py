@@ -12,7 +12,7 @@ from harness.core.problem import STATEMENT_VERSION
 from harness.reporting import equal_compute
 from harness.reporting.arms import Arm
 from harness.reporting.equal_compute import answers
-from harness.reporting.markdown import band, cell, num, table  # noqa: F401 (cell: used by callers)
+from harness.reporting.markdown import band, cell, interval as shown, num, table  # noqa: F401 (cell: used by callers)
 from harness.reporting.science import REFERENCE_FUNNEL, TIERS, model_arms
 from harness.reporting.truth_check import section as truth_section
 
@@ -56,14 +56,10 @@ def reached(row) -> str:
 
 
 def interval(row) -> str:
-    if not math.isfinite(row["slope"]):
-        return "-"
     bounds = [row["slope_lower"], row["slope_upper"]]
-    if not all(math.isfinite(b) for b in bounds):
-        return num(row["slope"], 2)
-    if bounds[1] - bounds[0] < 1e-9:
-        return f"{num(row['slope'], 2)} (no spread)"
-    return f"{num(row['slope'], 2)} [{num(bounds[0], 2)}, {num(bounds[1], 2)}]"
+    if math.isfinite(row["slope"]) and all(math.isfinite(b) for b in bounds) and bounds[1] - bounds[0] < 1e-9:
+        return f"{num(row['slope'], 2)} (no spread)"  # the verdicts' own word for it (undecided)
+    return shown(row["slope"], *bounds, digits=2)
 
 
 def problem_ids(arm: Arm) -> set[str]:
@@ -474,8 +470,7 @@ def forecasts_section(f: Findings) -> list[str]:
             "ones included (beta-binomial, the distributional estimator of Schaeffer et al. 2025), 95% bootstrap "
             "over problems; beside it the power law -log(coverage) = a k^b of Brown et al. (2024) fitted to the "
             "rarefied coverage curve. Table: `solved_forecast.csv`.", "",
-            table(solved.assign(forecast=solved.apply(lambda r: f"{num(r['share'])} [{num(r['lower'])}, "
-                                                      f"{num(r['upper'])}]", axis=1)),
+            table(solved.assign(forecast=solved.apply(lambda r: band(r, "share"), axis=1)),
                   {"arm": "arm", "problems": "problems", "reach": "x volume", "attempts": "attempts (pooled)",
                    "observed": "share solved", "forecast": "forecast [95%]", "power_law": "power law"}), ""]
     return lines
@@ -582,8 +577,7 @@ def render(f: Findings, created: str) -> str:
     v = f.verdicts.assign(slope_text=f.verdicts.apply(interval, axis=1), reached=f.verdicts.apply(reached, axis=1))
     exchangeable = v[v["chao"].notna()]
     detected = exchangeable[exchangeable["observed"] > 0].assign(
-        chao_text=lambda d: d.apply(lambda r: f"{num(r['chao'])} [{num(r['chao_lower'])}, {num(r['chao_upper'])}]",
-                                    axis=1))
+        chao_text=lambda d: d.apply(lambda r: shown(r["chao"], r["chao_lower"], r["chao_upper"]), axis=1))
     sweep = sweep_table(f.arms)
     parts = [
         f"# Yield against volume{': ' + f.experiment if f.experiment else ''}",

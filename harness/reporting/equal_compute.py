@@ -25,7 +25,7 @@ from harness.analysis.forecast import MIN_DISCOVERIES, fit_beta_solving, forecas
 from harness.analysis.observed import log_spaced_steps
 from harness.analysis.richness import count_band, pass_at_k, richness
 from harness.reporting.arms import Arm
-from harness.reporting.markdown import num, table
+from harness.reporting.markdown import interval, num, table
 
 STUBS = {"heavy_tailed": "heavy-tailed stub", "random": "random search"}
 REACH = (10, 100)  # solved-share forecasts at these multiples of each model's pooled volume
@@ -145,8 +145,7 @@ def verdict(part: pd.DataFrame, column: str, what: str) -> str:
         return f"only {part.iloc[0]['arm']} here"
     best, second, overlap = winner(part, column)
     at = part.set_index("arm")
-    shown = lambda arm: (f"{arm} {num(at.loc[arm, column])} [{num(at.loc[arm, column + '_lower'])}, "  # noqa: E731
-                         f"{num(at.loc[arm, column + '_upper'])}]")
+    shown = lambda arm: f"{arm} {interval(*at.loc[arm, [column, column + '_lower', column + '_upper']])}"  # noqa: E731
     if overlap:
         return f"undecided on {what}: {shown(best)} against {', '.join(shown(a) for a in overlap)} (intervals overlap)"
     ratio = at.loc[best, column] / at.loc[second, column] if at.loc[second, column] > 0 else math.inf
@@ -211,7 +210,7 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
                   f"{verdict(overall, 'solved', 'solved share')}."]
         for _, m in models.iterrows():
             lines.append(f"- {m['arm']} ({m['model']}) forecast solved share: " + ", ".join(
-                f"{num(m[f'forecast_{k}x'])} [{num(m[f'forecast_lower_{k}x'])}, {num(m[f'forecast_upper_{k}x'])}] "
+                f"{interval(m[f'forecast_{k}x'], m[f'forecast_lower_{k}x'], m[f'forecast_upper_{k}x'])} "
                 f"at {k}x its volume" for k in REACH) + ".")
         solving = {r["arm"]: by_name[r["arm"]].seeded().solving(
             [p for ids in by_name[r["arm"]].problems.values() for p in ids]) for _, r in models.iterrows()}

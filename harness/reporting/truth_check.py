@@ -15,7 +15,7 @@ from harness.analysis.forecast import MIN_DISCOVERIES, forecast_solved, forecast
 from harness.analysis.richness import attempts_per_discovery, chao, richness
 from harness.analysis.truth import Truth, expected_total, solved_share, truth
 from harness.reporting.arms import Arm
-from harness.reporting.markdown import num, table
+from harness.reporting.markdown import interval, num, table
 from harness.solvers import make_solver
 
 TARGET = (0.90, 0.99)  # the share of rows whose 95% band should hold the truth
@@ -242,9 +242,9 @@ def section(check: pd.DataFrame, verdicts: pd.DataFrame, arms: list[Arm]) -> lis
             "forecast to 100x beside the true expectation there, and the slope beside the true slope.", "",
             table(deep.assign(chao_text=deep.apply(lambda r: f"at least {num(r['chao_lower'])}" if r["found"] > 0
                                                    else "-", axis=1),
-                              forecast_text=deep.apply(lambda r: f"{num(r['forecast'])} [{num(r['forecast_lower'])}, "
-                                                       f"{num(r['forecast_upper'])}]" if math.isfinite(r["forecast"])
-                                                       else "fewer than 3 found", axis=1)),
+                              forecast_text=deep.apply(lambda r: interval(r["forecast"], r["forecast_lower"], r["forecast_upper"])
+                                                       if math.isfinite(r["forecast"]) else "fewer than 3 found",
+                                                       axis=1)),
                   {"solver": "solver", "problem_id": "problem", "volume": "attempts (pooled)", "found": "found",
                    "true_found": "expected", "chao_text": "Chao", "in_reach": "in reach",
                    "forecast_text": "100x forecast [95%]", "true_100x": "true at 100x", "slope": "slope",

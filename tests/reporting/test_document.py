@@ -1,6 +1,5 @@
 """REPORT.md from hand-made runs: every section, numbers as people read them, a conclusion that follows the data."""
 import dataclasses
-import math
 import re
 
 import pandas as pd
@@ -10,19 +9,6 @@ from harness.reporting import science
 from harness.reporting.arms import group_arms
 from harness.reporting.document import SECTIONS, Findings, deepest, last_step, num, problem_sentences, render, table
 from tests.conftest import BANK
-
-
-@pytest.mark.parametrize("value, text", [(3, "3"), (1234.0, "1,234"), (12.3456, "12.3"), (0.000123456, "0.000123"),
-                                         (math.nan, "-"), (None, "-"), (0.0, "0"),
-                                         (0.0000000000196, "1.96e-11"), (-0.0, "0")])
-def test_numbers_are_written_to_three_significant_figures(value, text):
-    assert num(value) == text
-
-
-def test_markdown_table_renames_columns_and_formats_numbers():
-    frame = pd.DataFrame({"a": ["x"], "b": [2.5], "c": [True]})
-    assert table(frame, {"a": "name", "b": "value", "c": "ok"}).splitlines() == [
-        "| name | value | ok |", "| --- | --- | --- |", "| x | 2.50 | yes |"]
 
 
 def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
