@@ -7,8 +7,19 @@ import pytest
 
 from harness.reporting import science
 from harness.reporting.arms import group_arms
-from harness.reporting.document import SECTIONS, Findings, deepest, last_step, num, problem_sentences, render, table
+from harness.reporting.document import SECTIONS, render
+from harness.reporting.findings import Findings
+from harness.reporting.problems_found import deepest, last_step, problem_sentences
 from tests.conftest import BANK
+
+
+def findings_of(arms, figures, **more):
+    """The findings of hand-made arms: the tables most sections read, and any `more` (name: table)."""
+    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
+    tables = {"curves": curves, "verdicts": science.verdicts(arms, n_boot=10), "funnel": science.funnel(arms),
+              "equal_cost": science.equal_cost(arms), "calibration": science.calibration(arms, curves),
+              "real_model": science.model_against_random(arms), **more}
+    return Findings(arms, tables, figures, "hand-made runs", 0.04)
 
 
 def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
@@ -17,12 +28,9 @@ def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
     runs = [run(s, saturated, arm="random_a") for s in (0, 1, 2)]
     runs += [run(s, saturated, arm="evolve_a", solver="evolve", exchangeable=False) for s in (0, 1, 2)]
     arms = group_arms(runs)
-    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
-    findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
-                        science.equal_cost(arms), science.calibration(arms, curves),
-                        science.model_against_random(arms),
-                        {"slopes": "slopes.png", "funnel": "funnel.png", "equal_cost": "equal_cost.png"},
-                        "hand-made runs", 0.04, experiment="toy", description="Why this sweep.")
+    findings = dataclasses.replace(findings_of(arms, {"slopes": "slopes.png", "funnel": "funnel.png",
+                                                      "equal_cost": "equal_cost.png"}),
+                                   experiment="toy", description="Why this sweep.")
     text = render(findings, "2026-11-23")
     assert re.findall(r"^## (.+)$", text, flags=re.M) == list(SECTIONS)
     assert text.startswith("# Yield against volume: toy") and "Why this sweep." in text
@@ -61,11 +69,7 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
     from harness.reporting import figures
     assert figures.real_model(table.reset_index(), tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert figures.real_model(table.iloc[:0], tmp_path / "none.png") is None
-    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
-    findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
-                        science.equal_cost(arms), science.calibration(arms, curves),
-                        science.model_against_random(arms), {"slopes": "slopes.png", "funnel": "funnel.png"},
-                        "hand-made runs", 0.04)
+    findings = findings_of(arms, {"slopes": "slopes.png", "funnel": "funnel.png"})
     section = render(findings, "2026-12-01").split("## A real model")[1].split("## Calibration")[0]
     assert "| llm_a | replay | constrained (grammar) | 1,000 | 2 | 1.67 | 90 | 0.100 | recording |" in section
     assert ("llm_a: in 1,000 attempts per problem it found solutions (in some seed) on 1 of 3 problems (mean per "
@@ -82,7 +86,7 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
         r.config["solver"]["statement_version"] = 2
     current = science.model_against_random(arms)
     assert not current["example_is_solution"].any() and (current["statement_version"] == 2).all()
-    section = render(dataclasses.replace(findings, real_model=current), "2026-12-01").split(
+    section = render(dataclasses.replace(findings, tables={**findings.tables, "real_model": current}), "2026-12-01").split(
         "## A real model")[1].split("## Calibration")[0]
     assert "No prompt's example answer is a solution of its problem." in section
     assert "example" not in section.replace("No prompt's example answer", "") and "old prompts" not in section
@@ -155,11 +159,7 @@ def test_an_evolve_arm_with_a_model_counts_the_models_own_discoveries_apart(run)
     old = table[table["arm"] == "evolve_old"]
     assert old["operator"].tolist() == ["unknown"] and old["valid"].tolist() == [2.0]
 
-    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
-    findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
-                        science.equal_cost(arms), science.calibration(arms, curves),
-                        science.model_against_random(arms), {"slopes": "slopes.png", "funnel": "funnel.png"},
-                        "hand-made runs", 0.04, operators=table)
+    findings = findings_of(arms, {"slopes": "slopes.png", "funnel": "funnel.png"}, real_model_operators=table)
     text = render(findings, "2026-12-05")
     section = text.split("## A real model")[1].split("## Calibration")[0]
     assert "| evolve_m | model | 1,100 | 36.7 | 1.50 | 1.50 | 1 | 60 | 1.36 |" in section
