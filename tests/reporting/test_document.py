@@ -8,7 +8,7 @@ import pytest
 from harness.reporting import science
 from harness.reporting.arms import group_arms
 from harness.reporting.document import SECTIONS, render
-from harness.reporting.findings import Findings
+from harness.reporting.findings import Findings, Settings
 from harness.reporting.problems_found import deepest, last_step, problem_sentences
 from tests.conftest import BANK
 
@@ -168,3 +168,25 @@ def test_an_evolve_arm_with_a_model_counts_the_models_own_discoveries_apart(run)
             "1 (1 novel) in the rest.") in section
     assert "- evolve_old: its runs do not say which operator proposed each attempt" in section
     assert "1.50 of them found first by the model itself" in text.split("## The sweep")[0]
+
+
+def test_equal_cost_is_shown_once_when_no_token_had_a_price_and_twice_when_one_did(run):
+    from harness.reporting.sections import equal_cost
+
+    rows = [("pell/D=2,B=20", "3,2", 1, 10, None, 99, 99, 0)]
+    arms = group_arms([run(s, rows, arm=name, attempts=attempts, spend=spend) for s in (0, 1)
+                       for name, attempts, spend in (("random_a", 1000, 1.0), ("random_b", 100, 5.0))])
+    tables = {"equal_cost": equal_cost.tables(arms, Settings(runs=[]), {})["equal_cost"]}
+    assert set(tables["equal_cost"]["axis"]) == {"usd", "compute_s", "attempts"}  # the CSV keeps every axis
+    text = "\n".join(equal_cost.markdown(Findings(arms, tables)))
+    assert ("On toy, no arm's tokens had a price, so a dollar is CPU seconds at one rate ($0.04 per core-hour) and "
+            "equal cost is equal compute: it is shown once, as compute (`compute_s`; its dollar rows, the same "
+            "numbers, are in `equal_cost.csv`).") in text
+    assert "| toy | compute_s |" in text and "| toy | attempts |" in text and "| toy | usd |" not in text
+
+    for r in arms[1].runs:  # a hosted model's tokens, priced: dollars are now more than its CPU
+        r.curve["cost_usd"] = r.curve["attempts"] * 0.01
+    tables = {"equal_cost": equal_cost.tables(arms, Settings(runs=[]), {})["equal_cost"]}
+    text = "\n".join(equal_cost.markdown(Findings(arms, tables)))
+    assert "Token prices make dollars more than compute on every bank here: both are shown." in text
+    assert "| toy | usd |" in text and "| toy | compute_s |" in text and "shown once" not in text

@@ -29,14 +29,37 @@ def figures(f, out) -> dict[str, str]:
     return drawn
 
 
+def priced(arm: Arm) -> bool:
+    """Whether the arm's tokens had a price (a hosted model's `solver.prices`): dollars are then more than CPU."""
+    return any(run.curve["cost_usd"].iloc[-1] > 0 for run in arm.runs)
+
+
+def shown_once(compared: pd.DataFrame, arms: list[Arm], usd_per_core_hour: float) -> tuple[pd.DataFrame, list[str]]:
+    """The rows to show, and why: on a bank where no arm's tokens had a price, a dollar is CPU seconds at
+    one rate, so equal cost and equal compute pick the same budget and the same counts: shown once."""
+    banks = set(compared["bank"]) if len(compared) else set()
+    free = sorted(bank for bank in banks if not any(priced(a) for a in arms if a.bank == bank))
+    if not banks:
+        return compared, []
+    if not free:
+        return compared, ["Token prices make dollars more than compute on every bank here: both are shown.", ""]
+    shown = compared[~(compared["bank"].isin(free) & (compared["axis"] == "usd"))]
+    return shown, [
+        f"On {', '.join(free)}, no arm's tokens had a price, so a dollar is CPU seconds at one rate "
+        f"(${usd_per_core_hour:g} per core-hour) and equal cost is equal compute: it is shown once, as compute "
+        "(`compute_s`; its dollar rows, the same numbers, are in `equal_cost.csv`)."
+        + (" Where token prices make dollars more than compute, both are shown." if len(free) < len(banks) else ""),
+        ""]
+
+
 def markdown(f) -> list[str]:
-    compared = f["equal_cost"]
+    compared, why = shown_once(f["equal_cost"], f.arms, f.usd_per_core_hour)
     return [
         f"Arms on the same bank at the largest budget all of them reached: in dollars (token prices, "
         f"`solver.prices`, plus compute at an assumed ${f.usd_per_core_hour:g} per core-hour, "
         "`--usd-per-core-hour`), in compute alone (CPU seconds: verification, the solver's own work, and a "
         "model server's CPU in place of its requests' waiting) and in attempts. Mean of seeds. Table: "
-        "`equal_cost.csv`.", "",
+        "`equal_cost.csv`.", "", *why,
         *(f"![{key}]({f.figures[key]})\n" for key in ("equal_cost", "tokens") if key in f.figures),
         table(compared, {"bank": "bank", "axis": "compared at equal", "arm": "arm", "budget": "budget",
                          "attempts": "attempts", "usd": "$", **{t: t for t in TIERS}, "tokens": "tokens",
