@@ -72,7 +72,8 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
         with replaced(out / f"{name}.csv") as table:  # never written through a link
             frame.to_csv(table, index=False, float_format="%.6g")  # committed: small, stable diffs
     first = arms[0].runs[0]
-    findings = Findings(arms, tables, {}, source, usd_per_core_hour, experiment=str(first.summary.get("experiment", "")),
+    findings = Findings(arms, tables, {}, source, usd_per_core_hour,
+                        experiment=str(first.summary.get("experiment", "")),
                         description=str(first.config.get("description") or ""), not_audited=not_audited(runs))
     names: dict[str, str] = {}
     for section in bar([s for s in SECTIONS if hasattr(s, "figures")], desc="figures", unit="section"):

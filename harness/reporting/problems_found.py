@@ -19,7 +19,8 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
     by_adaptive = set().union(*(novel_problems(a) for a in adaptive))
     volume, search = solvers(uniform) or UNIFORM, solvers(adaptive)
     attempted = sorted(set().union(*(problem_ids(a) for a in uniform + adaptive)))
-    out = [f"{len(by_uniform)} of the {len(attempted)} problems that {' or '.join(filter(None, (solvers(uniform), search)))} "
+    who = " or ".join(filter(None, (solvers(uniform), search)))
+    out = [f"{len(by_uniform)} of the {len(attempted)} problems that {who} "
            f"attempted got a novel solution from {volume} search at some volume."]
     small = min(uniform, key=lambda a: a.attempts, default=None)
     for large in deepest(uniform):
@@ -37,7 +38,8 @@ def problem_sentences(arms: list[Arm]) -> list[str]:
         out.append(f"Problems with a novel solution: {len(by_adaptive)} by {search}, {len(by_uniform)} by {volume}; "
                    f"only by {search}: {len(only_adaptive)}"
                    f"{' (' + ', '.join(only_adaptive) + ')' if only_adaptive else ''}, "
-                   f"only by {volume}: {len(only_uniform)}{' (' + ', '.join(only_uniform) + ')' if only_uniform else ''}.")
+                   f"only by {volume}: {len(only_uniform)}"
+                   f"{' (' + ', '.join(only_uniform) + ')' if only_uniform else ''}.")
     by_any = set().union(*(novel_problems(a) for a in arms))
     untouched = [pid for pid in attempted if pid not in by_any]
     if untouched:

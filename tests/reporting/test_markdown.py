@@ -35,7 +35,8 @@ def test_tiny_and_huge_values_are_written_in_scientific_notation(value, text):
     assert num(value) == text
 
 
-@pytest.mark.parametrize("value, text", [(-0.0, "0"), (-1e-10, "-1.00e-10"), (-0.004, "-0.00400"), (-1e-300, "-1.00e-300")])
+@pytest.mark.parametrize("value, text", [(-0.0, "0"), (-1e-10, "-1.00e-10"), (-0.004, "-0.00400"),
+                                         (-1e-300, "-1.00e-300")])
 def test_no_negative_zero_is_ever_written(value, text):
     assert num(value) == text  # a negative value keeps its sign and its digits; zero has no sign
 

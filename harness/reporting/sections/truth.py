@@ -15,8 +15,8 @@ TITLE = "Against the truth"
 
 
 def tables(arms: list[Arm], settings, done) -> dict[str, pd.DataFrame]:
-    return {"truth_check": truth_check.truth_check(arms, n_boot=settings.n_boot, progress=lambda items: settings.progress(
-        items, desc="against the truth", unit="arm"))}
+    bar = lambda items: settings.progress(items, desc="against the truth", unit="arm")  # noqa: E731
+    return {"truth_check": truth_check.truth_check(arms, n_boot=settings.n_boot, progress=bar)}
 
 
 def markdown(f) -> list[str]:
