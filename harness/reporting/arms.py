@@ -48,6 +48,44 @@ class Arm:
         return [run.discoveries[run.discoveries["problem_id"].str.split("/").str[0] == family] for run in self.runs]
 
 
+def problem_ids(arm: Arm) -> set[str]:
+    return {pid for members in arm.problems.values() for pid in members}
+
+
+# The kinds of search the report compares. Whether an arm is exchangeable (i.i.d.) or adaptive, and
+# whether a model proposed (it spent tokens), its runs record; which odds an i.i.d. stub draws with
+# is its solver's, declared here once: the one place the report names solvers.
+EXCHANGEABLE, ADAPTIVE, MODEL = "exchangeable", "adaptive", "model"
+UNIFORM, HEAVY_TAILED, URN = "uniform", "heavy-tailed", "calibration urn"
+ODDS_OF = {"random": UNIFORM, "heavy_tailed": HEAVY_TAILED, "synthetic": URN}
+
+
+def is_model(arm: Arm) -> bool:
+    """Whether a language model proposed (some of) the arm's candidates: its attempts spent tokens."""
+    return any(run.summary.get("spend", {}).get("tokens", 0) > 0 for run in arm.runs)
+
+
+def odds(arm: Arm) -> str | None:
+    """UNIFORM, HEAVY_TAILED or URN for an i.i.d. stub whose odds are one of those; else None."""
+    return ODDS_OF.get(arm.solver) if arm.exchangeable and not is_model(arm) else None
+
+
+def kind(arm: Arm) -> str:
+    """The one kind an arm is shown as: a model's, an adaptive search, its stub's odds, or exchangeable."""
+    if is_model(arm):
+        return MODEL
+    return (odds(arm) or EXCHANGEABLE) if arm.exchangeable else ADAPTIVE
+
+
+def of_kind(arms: list[Arm], *kinds: str) -> list[Arm]:
+    """The arms that are any of `kinds`: MODEL, ADAPTIVE (models among them), EXCHANGEABLE
+    (every i.i.d. arm), or a stub's odds."""
+    def matches(arm: Arm, wanted: str) -> bool:
+        return {MODEL: is_model(arm), ADAPTIVE: not arm.exchangeable,
+                EXCHANGEABLE: arm.exchangeable}.get(wanted, odds(arm) == wanted)
+    return [arm for arm in arms if any(matches(arm, wanted) for wanted in kinds)]
+
+
 def group_arms(runs: list[RunData]) -> list[Arm]:
     """Runs grouped by arm, sorted by name; an arm must be one solver, bank and volume, one run per seed."""
     by_name: dict[str, list[RunData]] = {}

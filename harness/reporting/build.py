@@ -2,6 +2,7 @@
 REPORT.md written with its PNG figures and CSV tables into one self-contained directory."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -13,13 +14,14 @@ from tqdm import tqdm
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
-from harness.audit.misses import audit_misses, default_cache_dir, misses_by_family  # noqa: E402
-from harness.audit.verdicts import audit_runs, not_audited  # noqa: E402
+from harness.audit.verdicts import not_audited  # noqa: E402
 from harness.store.files import refuse_links, replaced  # noqa: E402
-from harness.reporting import equal_compute, figures, forecasts, science, truth_check  # noqa: E402
-from harness.reporting.arms import Arm, group_arms  # noqa: E402
-from harness.reporting.document import Findings, render  # noqa: E402
+from harness.reporting import science  # noqa: E402
+from harness.reporting.arms import group_arms  # noqa: E402
+from harness.reporting.document import render  # noqa: E402
+from harness.reporting.findings import Findings, Settings, quietly  # noqa: E402
 from harness.reporting.runs import ReportError, RunData  # noqa: E402
+from harness.reporting.sections import SECTIONS  # noqa: E402
 
 
 MARKER = ".harness-report.json"  # in a report's folder: the files harness-report wrote there
@@ -56,94 +58,30 @@ def clear_previous_report(out: Path) -> None:
 
 def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
                  usd_per_core_hour: float = science.USD_PER_CORE_HOUR, progress: bool = True) -> Path:
-    """Analyse the runs and write REPORT.md, its figures (PNG) and tables (CSV) into `out`."""
+    """Analyse the runs and write REPORT.md, its figures (PNG) and tables (CSV) into `out`: each
+    section computes its tables (sections.SECTIONS, in order), then draws its figures, then writes."""
     arms = group_arms(runs)
     clear_previous_report(out)
-    pairs = [(arm, family) for arm in arms for family in arm.families]
-    curves = pd.concat(
-        [science.family_curve(arm, family, n_boot=n_boot) for arm, family in
-         tqdm(pairs, desc="yield curves", unit="curve", disable=not progress)], ignore_index=True)
-    verdicts = truth_check.verdicts_against_truth(science.verdicts(arms, n_boot=n_boot), arms)
-    funnel = science.funnel(arms)
-    equal_cost = pd.concat([science.equal_cost(arms, usd_per_core_hour, axis)
-                            for axis in ("usd", "compute_s", "attempts")],
-                           ignore_index=True)
-    calibration = science.calibration(arms, curves)
-    with tqdm(total=2, desc="forecast checks", unit="table", disable=not progress) as bar:
-        forecast_check = forecasts.forecast_check(arms, n_boot=n_boot)
-        bar.update()
-        solved_forecast = forecasts.solved_forecast(arms, n_boot=n_boot)
-        bar.update()
-    check = truth_check.truth_check(arms, n_boot=n_boot, progress=lambda items: tqdm(
-        items, desc="against the truth", unit="arm", disable=not progress))
-    prices = science.prices(arms)
-    real_model = science.model_against_random(arms)
-    operators = science.model_operators(arms)
-    at_equal_compute = equal_compute.table_of(arms, n_boot=n_boot)
-    audit, disputes = audit_runs(runs, progress=lambda items: tqdm(items, desc="verifier audit", unit="run",
-                                                                   disable=not progress))
-    misses = audit_misses([p for run in runs for p in run.bank_problems], default_cache_dir(),
-                          progress=lambda items: tqdm(items, desc="miss check", unit="problem", disable=not progress))
-    audit = with_misses(audit, misses)
-    spend = {arm.name: science.spend_curves(arm, usd_per_core_hour) for arm in arms}
-
-    names: dict[str, str] = {}
-    for family in tqdm(sorted({f for arm in arms for f in arm.families}), desc="figures", unit="figure",
-                       disable=not progress):
-        names[f"yield_{family}"] = figures.family_yield(curves, arms, family, out / f"yield_{family}.png").name
-    names["slopes"] = figures.slopes(verdicts, arms, out / "slopes.png").name
-    names["funnel"] = figures.funnel(funnel, out / "funnel.png").name
-    if len(equal_cost):
-        names["equal_cost"] = figures.equal_cost(spend, equal_cost, arms, out / "equal_cost.png",
-                                                 usd_per_core_hour).name
-    if figures.real_model(real_model, out / "real_model.png"):
-        names["real_model"] = "real_model.png"
-    if equal_compute.figure(arms, at_equal_compute, out / "equal_compute.png"):
-        names["equal_compute"] = "equal_compute.png"
-    spent_tokens = figures.tokens(spend, arms, out / "tokens.png")
-    if spent_tokens:
-        names["tokens"] = spent_tokens.name
-
-    tables = {"curves": curves, "verdicts": verdicts, "funnel": funnel, "equal_cost": equal_cost,
-              "calibration": calibration, "forecast_check": forecast_check, "solved_forecast": solved_forecast,
-              "prices": prices, "real_model": real_model, "real_model_operators": operators,
-              "equal_compute": at_equal_compute, "audit": audit,
-              "audit_disputes": disputes,
-              "truth_check": check, "audit_misses": misses,
-              "runs": runs_table(arms)}
+    bar = (lambda items, desc="", unit="": tqdm(items, desc=desc, unit=unit)) if progress else quietly
+    settings = Settings(runs, n_boot, usd_per_core_hour, bar)
+    tables: dict[str, pd.DataFrame] = {}
+    for section in SECTIONS:
+        if hasattr(section, "tables"):
+            tables.update(section.tables(arms, settings, tables))
     for name, frame in tables.items():
         with replaced(out / f"{name}.csv") as table:  # never written through a link
             frame.to_csv(table, index=False, float_format="%.6g")  # committed: small, stable diffs
     first = arms[0].runs[0]
-    findings = Findings(arms, curves, verdicts, funnel, equal_cost, calibration, real_model, names, source,
-                        usd_per_core_hour, forecast_check=forecast_check, solved_forecast=solved_forecast,
-                        prices=prices, audit=audit, disputes=disputes, truth_check=check, misses=misses,
-                        operators=operators, equal_compute=at_equal_compute, not_audited=not_audited(runs),
+    findings = Findings(arms, tables, {}, source, usd_per_core_hour,
                         experiment=str(first.summary.get("experiment", "")),
-                        description=str(first.config.get("description") or ""))
+                        description=str(first.config.get("description") or ""), not_audited=not_audited(runs))
+    names: dict[str, str] = {}
+    for section in bar([s for s in SECTIONS if hasattr(s, "figures")], desc="figures", unit="section"):
+        names.update(section.figures(findings, out))
     report = out / "REPORT.md"
     with replaced(report) as text:
-        text.write(render(findings, datetime.date.today().isoformat()))
+        text.write(render(dataclasses.replace(findings, figures=names), datetime.date.today().isoformat()))
     written = [report.name, *names.values(), *(f"{name}.csv" for name in tables)]
     with replaced(out / MARKER) as marker:
         marker.write(json.dumps({"files": sorted(written)}, indent=1) + "\n")
     return report
-
-
-def with_misses(audit: pd.DataFrame, misses: pd.DataFrame) -> pd.DataFrame:
-    """The audit's table per family with the miss check's columns (harness.audit.misses.misses_by_family)."""
-    by_family = misses_by_family(misses)
-    if not len(by_family) or not len(audit):
-        return audit  # nothing audited: the report shows the miss check on its own
-    columns = ["family", "instances_enumerated", "points_checked", "points_missed", "misses"]
-    return audit.merge(by_family[columns], on="family", how="left")
-
-
-def runs_table(arms: list[Arm]) -> pd.DataFrame:
-    """Which run is which: arm, seed, run id, and what it took."""
-    return pd.DataFrame([
-        {"arm": arm.name, "seed": run.seed, "run_id": run.run_id, "solver": run.solver, "bank": run.bank,
-         "attempts_per_problem": run.attempts, "attempts": run.summary["attempts"],
-         **{f"tier_{k}": v for k, v in run.summary["tiers"].items()},
-         "elapsed_s": run.summary["elapsed_s"], "attempts_per_s": run.summary["attempts_per_s"]}
-        for arm in arms for run in arm.runs])

@@ -25,10 +25,11 @@ import pandas as pd
 from harness.analysis.forecast import MIN_DISCOVERIES, fit_beta_solving, forecast_richness, forecast_solved
 from harness.analysis.observed import log_spaced_steps
 from harness.analysis.richness import count_band, pass_at_k, richness
-from harness.reporting.arms import Arm
-from harness.reporting.markdown import num, table
+from harness.reporting import arms as kinds
+from harness.reporting.arms import HEAVY_TAILED, UNIFORM, Arm, odds, of_kind
+from harness.reporting.markdown import interval, num, table
 
-STUBS = {"heavy_tailed": "heavy-tailed stub", "random": "random search"}
+STUBS = {HEAVY_TAILED: "heavy-tailed stub", UNIFORM: "random search"}  # the stubs beside the models, by their odds
 REACH = (10, 100)  # solved-share forecasts at these multiples of each model's pooled volume
 ALL = "all problems"
 SOLVED = ("solved", "solved_lower", "solved_upper")
@@ -42,13 +43,13 @@ def answers(arm: Arm) -> str:
 
 
 def is_model(arm: Arm) -> bool:
-    return arm.exchangeable and any(r.summary.get("spend", {}).get("tokens", 0) > 0 for r in arm.runs)
+    return arm.exchangeable and kinds.is_model(arm)  # i.i.d.: its volume can be rarefied to equal compute
 
 
 def model_name(arm: Arm) -> str:
     """The model file its runs' provenance names; a stub's kind; NO_PROVENANCE for recordings without it."""
     if not is_model(arm):
-        return STUBS.get(arm.solver, arm.solver)
+        return STUBS.get(odds(arm), arm.solver)
     names = {str(((r.summary.get("server") or {}).get("provenance") or {}).get("model_file", "unknown"))
              for r in arm.runs}
     names.discard("unknown")
@@ -64,7 +65,7 @@ def groups(arms: list[Arm]) -> list[tuple[str, str, list[Arm]]]:
     """(bank, answers, arms): each answer mode of the i.i.d. model arms on a bank, with the bank's stubs."""
     out = []
     for bank in sorted({a.bank for a in arms if is_model(a)}):
-        stubs = [a for a in arms if a.bank == bank and a.exchangeable and a.solver in STUBS and not is_model(a)]
+        stubs = [a for a in of_kind(arms, *STUBS) if a.bank == bank]
         models = [a for a in arms if a.bank == bank and is_model(a)]
         for mode in sorted({answers(a) for a in models}):
             out.append((bank, mode, [a for a in models if answers(a) == mode] + stubs))
@@ -146,8 +147,7 @@ def verdict(part: pd.DataFrame, column: str, what: str) -> str:
         return f"only {part.iloc[0]['arm']} here"
     best, second, overlap = winner(part, column)
     at = part.set_index("arm")
-    shown = lambda arm: (f"{arm} {num(at.loc[arm, column])} [{num(at.loc[arm, column + '_lower'])}, "  # noqa: E731
-                         f"{num(at.loc[arm, column + '_upper'])}]")
+    shown = lambda arm: f"{arm} {interval(*at.loc[arm, [column, column + '_lower', column + '_upper']])}"  # noqa: E731
     if overlap:
         return f"undecided on {what}: {shown(best)} against {', '.join(shown(a) for a in overlap)} (intervals overlap)"
     ratio = at.loc[best, column] / at.loc[second, column] if at.loc[second, column] > 0 else math.inf
@@ -203,8 +203,8 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
             lines.append(f"- Only one model here ({models['model'].iloc[0]}): the second model has no recording "
                          f"on {bank} with {mode} answers yet, so which model wins at equal compute is not measured; "
                          "this comparison sets it against the stubs only.")
-        for solver, name in STUBS.items():
-            if solver not in set(overall["solver"]):
+        for name in STUBS.values():
+            if name not in set(overall["model"]):
                 lines.append(f"- No {name} arm on {bank}: it is missing from this comparison.")
         for _, far in overall[overall["attempts"] > 2 * overall["volume"]].iterrows():
             lines.append(f"- {far['arm']} is taken at {num(far['attempts'] / far['volume'])}x the volume it ran "
@@ -213,7 +213,7 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
                   f"{verdict(overall, 'solved', 'solved share')}."]
         for _, m in models.iterrows():
             lines.append(f"- {m['arm']} ({m['model']}) forecast solved share: " + ", ".join(
-                f"{num(m[f'forecast_{k}x'])} [{num(m[f'forecast_lower_{k}x'])}, {num(m[f'forecast_upper_{k}x'])}] "
+                f"{interval(m[f'forecast_{k}x'], m[f'forecast_lower_{k}x'], m[f'forecast_upper_{k}x'])} "
                 f"at {k}x its volume" for k in REACH) + ".")
         solving = {r["arm"]: by_name[r["arm"]].seeded().solving(
             [p for ids in by_name[r["arm"]].problems.values() for p in ids]) for _, r in models.iterrows()}

@@ -1,4 +1,4 @@
-"""Markdown for the report: numbers for people, tables of data frames."""
+"""Markdown for the report: numbers for people, intervals, tables of data frames."""
 from __future__ import annotations
 
 import math
@@ -6,17 +6,43 @@ import math
 import numpy as np
 import pandas as pd
 
+SCIENTIFIC_BELOW, SCIENTIFIC_FROM = 1e-4, 1e15  # beyond these a row of zeros or digits says less than 1.96e-11
+
 
 def num(x, digits: int = 3) -> str:
-    """A number for a table: integers as integers, others to `digits` significant figures."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+    """A number for people: integers as integers (with thousands separators), others to `digits`
+    significant figures; tiny and huge values in scientific notation; never a negative zero."""
+    if x is None or not math.isfinite(float(x)):
         return "-"
-    if float(x) == int(x) and abs(x) < 1e15:
+    x = float(x)
+    if x == 0 or (abs(x) < SCIENTIFIC_FROM and x == int(x)):
         return f"{int(x):,}"
-    if abs(x) < 1e-4:  # tiny odds and slopes: scientific, not a row of zeros
-        return f"{x:.{digits - 1}e}"
-    text = f"{x:,.{max(digits - 1 - int(math.floor(math.log10(abs(x)))), 0)}f}"
-    return text.removeprefix("-") if float(text.replace(",", "")) == 0 else text  # no negative zero
+    rounded = float(f"{x:.{digits - 1}e}")  # to significant figures first: 9.9996 is 10.0, not 10.00
+    if abs(rounded) < SCIENTIFIC_BELOW or abs(rounded) >= SCIENTIFIC_FROM:
+        mantissa, exponent = f"{rounded:.{digits - 1}e}".split("e")
+        return f"{mantissa}e{int(exponent)}"  # 1.96e-11 and 1.23e15, not e-05 or e+15
+    decimals = max(digits - 1 - math.floor(math.log10(abs(rounded))), 0)
+    text = f"{rounded:,.{decimals}f}"
+    return text.removeprefix("-") if float(text.replace(",", "")) == 0 else text
+
+
+def interval(estimate, lower, upper, digits: int = 3) -> str:
+    """An estimate with its band: "X [lower, upper]"; "exactly X" when both ends are the estimate
+    (a band of no width says the value is certain, and three equal numbers hide that); the estimate
+    alone when the band has no finite end."""
+    if estimate is None or not math.isfinite(float(estimate)):
+        return "-"
+    ends = [float(b) for b in (lower, upper) if b is not None and math.isfinite(float(b))]
+    if not ends:
+        return num(estimate, digits)
+    if len(ends) == 2 and all(math.isclose(b, float(estimate), rel_tol=1e-12, abs_tol=1e-15) for b in ends):
+        return f"exactly {num(estimate, digits)}"
+    return f"{num(estimate, digits)} [{num(lower, digits)}, {num(upper, digits)}]"
+
+
+def band(row, column: str = "estimate") -> str:
+    """A row's `column` with its band from the row's `lower` and `upper`."""
+    return interval(row[column], row["lower"], row["upper"])
 
 
 def cell(value) -> str:
@@ -33,7 +59,3 @@ def table(frame: pd.DataFrame, columns: dict[str, str]) -> str:
     rule = "| " + " | ".join("---" for _ in columns) + " |"
     rows = ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for _, r in frame.iterrows()]
     return "\n".join([head, rule, *rows])
-
-
-def band(row, column: str = "estimate") -> str:
-    return f"{num(row[column])} [{num(row['lower'])}, {num(row['upper'])}]"

@@ -14,7 +14,7 @@ from harness.analysis.observed import discoveries_by_operator
 from harness.analysis.runs import TIERS
 from harness.analysis.truth import expected_total, truth
 from harness.core.problem import STATEMENT_VERSION
-from harness.reporting.arms import Arm
+from harness.reporting.arms import MODEL, UNIFORM, URN, Arm, odds, of_kind
 from harness.solvers import make_solver
 from harness.solvers.proposal import Operator
 from harness.store.records import UNATTRIBUTED
@@ -148,16 +148,11 @@ def calibration(arms: list[Arm], curves: pd.DataFrame) -> pd.DataFrame:
 def truth_curve(arm: Arm, family: str, m: np.ndarray, members=None) -> np.ndarray | None:
     """The synthetic solver's true expected distinct discoveries of a family (or of the problems
     `members`) at volumes m; else None."""
-    if arm.solver != "synthetic":  # the calibration urn; every other arm with a truth: Against the truth
+    if odds(arm) != URN:  # the calibration urn; every other arm with a truth: Against the truth
         return None
     solver = make_solver(arm.runs[0].config["solver"])
     members = [p for p in arm.runs[0].bank_problems if (p.id in members if members else p.id.split("/")[0] == family)]
     return expected_total([truth(solver, p) for p in members], "valid", np.asarray(m))
-
-
-def model_arms(arms: list[Arm]) -> list[Arm]:
-    """Arms whose attempts spent tokens: a model proposed (some of) their candidates."""
-    return [a for a in arms if any(run.summary.get("spend", {}).get("tokens", 0) > 0 for run in a.runs)]
 
 
 def found_by(arm: Arm, problem_id: str, tier: str, attempts: float) -> float:
@@ -191,7 +186,7 @@ def model_operators(arms: list[Arm]) -> pd.DataFrame:
     example answer (a model may copy it). Runs from before the records named operators count
     all as UNATTRIBUTED."""
     rows = []
-    for arm in model_arms(arms):
+    for arm in of_kind(arms, MODEL):
         if arm.exchangeable:  # a model alone: every attempt is its own
             continue
         examples = {p.id: example_solution(p, statement_version(arm)) for p in arm.runs[0].bank_problems}
@@ -222,8 +217,8 @@ def model_against_random(arms: list[Arm]) -> pd.DataFrame:
     attempts and at equal compute (CPU seconds, the model server's included); and whether the
     statement's own example is a solution, and the model found more than it."""
     rows = []
-    for model in model_arms(arms):
-        randoms = [a for a in arms if a.solver == "random" and a.bank == model.bank]
+    for model in of_kind(arms, MODEL):
+        randoms = [a for a in of_kind(arms, UNIFORM) if a.bank == model.bank]
         if not randoms:
             continue
         base = max(randoms, key=lambda a: (a.attempts, a.name))

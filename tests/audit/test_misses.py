@@ -82,23 +82,19 @@ def test_no_enumerated_solution_point_of_the_default_bank_is_missed():
 
 
 def test_the_report_states_the_misses_per_instance_and_the_sampled_bound_only_elsewhere():
-    from types import SimpleNamespace
-
     import pandas as pd
 
-    from harness.reporting.build import with_misses
-    from harness.reporting.document import audit_section
+    from harness.reporting.findings import Findings
+    from harness.reporting.sections.audit import markdown as audit_section, with_misses
 
     misses = audit_misses([ThreeCubes(k=27, bound=5), ThreeCubes(k=1, bound=100_000)])
     sampled = pd.DataFrame([{"family": "three_cubes", "valid_checked": 5, "valid_disputed": 0, "false_valid_upper": 0.5,
                              "wrong_checked": 10, "wrong_disputed": 0, "false_wrong_upper": 0.26}])
     table = with_misses(sampled, misses)
     assert table.loc[0, "misses"] == "0 of 30 solution points checked on 1 of 2 instances (1 exhaustive)"
-    text = "\n".join(audit_section(SimpleNamespace(audit=table, disputes=pd.DataFrame(), misses=misses,
-                                                   not_audited=[])))
+    text = "\n".join(audit_section(Findings([], {"audit": table, "audit_misses": misses})))
     assert "| three_cubes/k=27,B=5 | 30 | 0 | 0 | misses: 0 of 30 solution points, exhaustive |" in text
     assert "Not enumerated (1 instances; there the sampled false-wrong bound" in text
     assert "three_cubes/k=1,B=100000." in text
-    unaudited = "\n".join(audit_section(SimpleNamespace(audit=pd.DataFrame(), disputes=pd.DataFrame(), misses=misses,
-                                                        not_audited=[])))
+    unaudited = "\n".join(audit_section(Findings([], {"audit_misses": misses})))
     assert unaudited.startswith("Not audited") and "misses: 0 of 30 solution points, exhaustive" in unaudited

@@ -2,14 +2,14 @@
 and a family without an independent checker is "not audited", never a crash."""
 import sys
 
-import pandas as pd
 import pytest
 
 from harness.audit.checkers import NOT_AUDITED, NotAudited, audited, solves
 from harness.audit.misses import _miss_row
 from harness.bank.banks import available_families, bank_spec, build_bank
 from harness.core import extensions
-from harness.reporting.document import Findings, audit_section
+from harness.reporting.findings import Findings
+from harness.reporting.sections.audit import markdown as audit_section
 from harness.solvers import make_solver, solver_names
 from harness.testing.extension import FAMILY, PACKAGE, SOLVER, write_package
 
@@ -49,8 +49,7 @@ def test_a_family_without_an_independent_checker_is_not_audited(installed, monke
 
 
 def test_the_report_says_not_audited_for_such_a_family():
-    empty = pd.DataFrame()
-    findings = Findings([], empty, empty, empty, empty, empty, empty, {}, "runs", 0.04, not_audited=[FAMILY])
+    findings = Findings([], {}, not_audited=[FAMILY])
     text = "\n".join(audit_section(findings))
     assert f"Not audited (no independent checker of the family): {FAMILY}." in text
     assert "Not audited: no family of these runs has one." in text

@@ -1,6 +1,5 @@
 """REPORT.md from hand-made runs: every section, numbers as people read them, a conclusion that follows the data."""
 import dataclasses
-import math
 import re
 
 import pandas as pd
@@ -8,21 +7,19 @@ import pytest
 
 from harness.reporting import science
 from harness.reporting.arms import group_arms
-from harness.reporting.document import SECTIONS, Findings, deepest, last_step, num, problem_sentences, render, table
+from harness.reporting.document import SECTIONS, render
+from harness.reporting.findings import Findings, Settings
+from harness.reporting.problems_found import deepest, last_step, problem_sentences
 from tests.conftest import BANK
 
 
-@pytest.mark.parametrize("value, text", [(3, "3"), (1234.0, "1,234"), (12.3456, "12.3"), (0.000123456, "0.000123"),
-                                         (math.nan, "-"), (None, "-"), (0.0, "0"),
-                                         (0.0000000000196, "1.96e-11"), (-0.0, "0")])
-def test_numbers_are_written_to_three_significant_figures(value, text):
-    assert num(value) == text
-
-
-def test_markdown_table_renames_columns_and_formats_numbers():
-    frame = pd.DataFrame({"a": ["x"], "b": [2.5], "c": [True]})
-    assert table(frame, {"a": "name", "b": "value", "c": "ok"}).splitlines() == [
-        "| name | value | ok |", "| --- | --- | --- |", "| x | 2.50 | yes |"]
+def findings_of(arms, figures, **more):
+    """The findings of hand-made arms: the tables most sections read, and any `more` (name: table)."""
+    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
+    tables = {"curves": curves, "verdicts": science.verdicts(arms, n_boot=10), "funnel": science.funnel(arms),
+              "equal_cost": science.equal_cost(arms), "calibration": science.calibration(arms, curves),
+              "real_model": science.model_against_random(arms), **more}
+    return Findings(arms, tables, figures, "hand-made runs", 0.04)
 
 
 def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
@@ -31,12 +28,9 @@ def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
     runs = [run(s, saturated, arm="random_a") for s in (0, 1, 2)]
     runs += [run(s, saturated, arm="evolve_a", solver="evolve", exchangeable=False) for s in (0, 1, 2)]
     arms = group_arms(runs)
-    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
-    findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
-                        science.equal_cost(arms), science.calibration(arms, curves),
-                        science.model_against_random(arms),
-                        {"slopes": "slopes.png", "funnel": "funnel.png", "equal_cost": "equal_cost.png"},
-                        "hand-made runs", 0.04, experiment="toy", description="Why this sweep.")
+    findings = dataclasses.replace(findings_of(arms, {"slopes": "slopes.png", "funnel": "funnel.png",
+                                                      "equal_cost": "equal_cost.png"}),
+                                   experiment="toy", description="Why this sweep.")
     text = render(findings, "2026-11-23")
     assert re.findall(r"^## (.+)$", text, flags=re.M) == list(SECTIONS)
     assert text.startswith("# Yield against volume: toy") and "Why this sweep." in text
@@ -75,11 +69,7 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
     from harness.reporting import figures
     assert figures.real_model(table.reset_index(), tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert figures.real_model(table.iloc[:0], tmp_path / "none.png") is None
-    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
-    findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
-                        science.equal_cost(arms), science.calibration(arms, curves),
-                        science.model_against_random(arms), {"slopes": "slopes.png", "funnel": "funnel.png"},
-                        "hand-made runs", 0.04)
+    findings = findings_of(arms, {"slopes": "slopes.png", "funnel": "funnel.png"})
     section = render(findings, "2026-12-01").split("## A real model")[1].split("## Calibration")[0]
     assert "| llm_a | replay | constrained (grammar) | 1,000 | 2 | 1.67 | 90 | 0.100 | recording |" in section
     assert ("llm_a: in 1,000 attempts per problem it found solutions (in some seed) on 1 of 3 problems (mean per "
@@ -96,7 +86,7 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
         r.config["solver"]["statement_version"] = 2
     current = science.model_against_random(arms)
     assert not current["example_is_solution"].any() and (current["statement_version"] == 2).all()
-    section = render(dataclasses.replace(findings, real_model=current), "2026-12-01").split(
+    section = render(dataclasses.replace(findings, tables={**findings.tables, "real_model": current}), "2026-12-01").split(
         "## A real model")[1].split("## Calibration")[0]
     assert "No prompt's example answer is a solution of its problem." in section
     assert "example" not in section.replace("No prompt's example answer", "") and "old prompts" not in section
@@ -169,11 +159,7 @@ def test_an_evolve_arm_with_a_model_counts_the_models_own_discoveries_apart(run)
     old = table[table["arm"] == "evolve_old"]
     assert old["operator"].tolist() == ["unknown"] and old["valid"].tolist() == [2.0]
 
-    curves = pd.concat([science.family_curve(a, f, n_boot=10) for a in arms for f in a.families])
-    findings = Findings(arms, curves, science.verdicts(arms, n_boot=10), science.funnel(arms),
-                        science.equal_cost(arms), science.calibration(arms, curves),
-                        science.model_against_random(arms), {"slopes": "slopes.png", "funnel": "funnel.png"},
-                        "hand-made runs", 0.04, operators=table)
+    findings = findings_of(arms, {"slopes": "slopes.png", "funnel": "funnel.png"}, real_model_operators=table)
     text = render(findings, "2026-12-05")
     section = text.split("## A real model")[1].split("## Calibration")[0]
     assert "| evolve_m | model | 1,100 | 36.7 | 1.50 | 1.50 | 1 | 60 | 1.36 |" in section
@@ -182,3 +168,25 @@ def test_an_evolve_arm_with_a_model_counts_the_models_own_discoveries_apart(run)
             "1 (1 novel) in the rest.") in section
     assert "- evolve_old: its runs do not say which operator proposed each attempt" in section
     assert "1.50 of them found first by the model itself" in text.split("## The sweep")[0]
+
+
+def test_equal_cost_is_shown_once_when_no_token_had_a_price_and_twice_when_one_did(run):
+    from harness.reporting.sections import equal_cost
+
+    rows = [("pell/D=2,B=20", "3,2", 1, 10, None, 99, 99, 0)]
+    arms = group_arms([run(s, rows, arm=name, attempts=attempts, spend=spend) for s in (0, 1)
+                       for name, attempts, spend in (("random_a", 1000, 1.0), ("random_b", 100, 5.0))])
+    tables = {"equal_cost": equal_cost.tables(arms, Settings(runs=[]), {})["equal_cost"]}
+    assert set(tables["equal_cost"]["axis"]) == {"usd", "compute_s", "attempts"}  # the CSV keeps every axis
+    text = "\n".join(equal_cost.markdown(Findings(arms, tables)))
+    assert ("On toy, no arm's tokens had a price, so a dollar is CPU seconds at one rate ($0.04 per core-hour) and "
+            "equal cost is equal compute: it is shown once, as compute (`compute_s`; its dollar rows, the same "
+            "numbers, are in `equal_cost.csv`).") in text
+    assert "| toy | compute_s |" in text and "| toy | attempts |" in text and "| toy | usd |" not in text
+
+    for r in arms[1].runs:  # a hosted model's tokens, priced: dollars are now more than its CPU
+        r.curve["cost_usd"] = r.curve["attempts"] * 0.01
+    tables = {"equal_cost": equal_cost.tables(arms, Settings(runs=[]), {})["equal_cost"]}
+    text = "\n".join(equal_cost.markdown(Findings(arms, tables)))
+    assert "Token prices make dollars more than compute on every bank here: both are shown." in text
+    assert "| toy | usd |" in text and "| toy | compute_s |" in text and "shown once" not in text

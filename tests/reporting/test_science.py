@@ -92,7 +92,7 @@ def test_the_report_and_the_comparison_agree_on_every_number_they_share(run):
 
 
 def test_forecasts_are_checked_from_the_early_part_against_what_the_runs_found(run):
-    from harness.reporting.document import trust, trust_sentences
+    from harness.reporting.sections.forecasts import trust, trust_sentences
 
     rng = np.random.default_rng(0)
 

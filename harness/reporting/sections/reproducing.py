@@ -1,0 +1,20 @@
+"""Reproducing: what `make report` redoes exactly, and what depends on the machine."""
+from __future__ import annotations
+
+from harness.reporting.markdown import num
+
+TITLE = "Reproducing"
+
+
+def markdown(f) -> list[str]:
+    timeouts = sum(run.summary["tiers"].get("timeout", 0) for arm in f.arms for run in arm.runs)
+    return [
+        "`make report` deletes the sweep's runs, runs `harness-run experiment=volume_thesis` (same seeds) "
+        "and this report again. Attempts are seeded per (seed, problem, attempt), so every count of "
+        "attempts, tiers and discoveries, every curve, slope, verdict, Chao estimate, forecast and its check, "
+        "price, funnel, calibration number and audit count is reproduced exactly; bootstrap bands and the "
+        "audit's sample use fixed seeds too. What depends "
+        "on the machine: timings (attempts/s, seconds, compute seconds) and so the dollar axis and the "
+        "equal-cost budget, within about 30% between runs on a shared 2-core machine; the counts at "
+        "that budget move with it. A verification slower than `verify_timeout_s` (5 s) on a loaded "
+        f"machine would turn an attempt into tier timeout: this sweep had {num(timeouts)}."]
