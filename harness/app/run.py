@@ -16,6 +16,7 @@ from harness.bank.yamlfile import YamlFileError, read_yaml
 from harness.engine.ray_session import interrupted_by
 from harness.run.config import job_config, register_schema
 from harness.run.job import RunResult, RunStopped, Unpublished, run_job
+from harness.run.overrides import unknown_setting
 from harness.run.parent import parent_of
 from harness.solvers import SolverConfigError
 from harness.tracking import review
@@ -96,6 +97,9 @@ def main() -> None:
         check_config_files(CONFIG_DIR)
     except YamlFileError as exc:
         sys.exit(f"harness-run: error: {exc}")
+    unknown = unknown_setting(sys.argv[1:])
+    if unknown:  # before Hydra, whose own advice (add `+`) would only move the error later
+        sys.exit(f"harness-run: error: {unknown}")
     register_schema()
     app()
 

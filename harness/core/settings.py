@@ -35,6 +35,15 @@ def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
 
 
+def unknown_setting_message(key: str, known: Iterable[str], prefix: str = "") -> str:
+    """One line for an unknown setting (`prefix` its section, e.g. `solver.`): the close ones, else every one."""
+    known = sorted(known)
+    close = close_matches(key, known)
+    if close:
+        return f"unknown setting {prefix}{key}; did you mean {' or '.join(prefix + c for c in close)}"
+    return f"unknown setting {prefix}{key}; the settings are: {', '.join(prefix + k for k in known)}"
+
+
 def _range(low: float, high: float, low_included: bool) -> str:
     if high < math.inf:
         return f"in {'[' if low_included else '('}{low:g}, {high:g}]"
