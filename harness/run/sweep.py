@@ -141,6 +141,7 @@ def publish(client, sweep: Sweep, progress: bool = True) -> list[str]:
     base = review.ui_base(sweep.tracking_uri)
     return [counted,
             f"  sweep files:  {sweep.folder}",
+            *review.opening_lines(sweep.tracking_uri),  # once for the sweep, not once per job
             f"  yield curves: {review.chart_view_link(base, experiment_id, sweep.run_id)}",
             f"  parent run:   {review.run_link(base, experiment_id, sweep.run_id)}",
             f"  report:       {reported or review.artifact_link(base, experiment_id, sweep.run_id, REPORT)}"]

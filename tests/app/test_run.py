@@ -219,6 +219,19 @@ def test_a_full_disk_stops_the_run_with_one_line_and_the_resume_command(tmp_path
     assert "its finished work is kept" in done.stderr and "resume it: harness-run" in done.stderr
 
 
+def test_a_single_run_says_where_to_open_mlflow_and_a_sweeps_job_leaves_it_to_the_sweep(tmp_path):
+    from harness.app.run import where
+    from harness.run.job import RunResult
+
+    summary = {"attempts": 10, "discoveries": {"valid": 1}, "problems_solved": 1, "problems": 3}
+    result = RunResult("r1", tmp_path / "r1", summary, experiment_id="7")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    alone = where(result, uri)
+    assert "  MLflow:  " in alone and "  open it: mlflow ui --backend-store-uri" in alone and "yield curves:" in alone
+    in_sweep = where(result, uri, in_sweep=True)
+    assert in_sweep.splitlines() == alone.splitlines()[:2]  # the run and its folder; the sweep says the rest
+
+
 def test_the_resume_command_keeps_the_jobs_overrides_and_runs_one_job():
     from harness.app.run import resume_command
 

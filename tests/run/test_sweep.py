@@ -98,6 +98,9 @@ def test_a_multirun_is_one_parent_run_with_its_jobs_as_children(sweep):
     report = {f["path"] for f in api(base, "artifacts/list", run_id=parent, path="report")["files"]}
     assert {"report/REPORT.html", "report/REPORT.md", "report/verdicts.csv"} <= report
     assert f"viewStateShareKey={parent}" in stdout and f"runs/{parent}/artifacts/report/REPORT.html" in stdout
+    # where to open MLflow: once, by the sweep at its end, not once per job
+    assert stdout.count("open it: mlflow ui") == stdout.count("MLflow:  ") == stdout.count("yield curves:") == 1
+    assert stdout.count("results: ") == 2 and stdout.index("open it:") > stdout.rindex("results: ")
 
 
 @pytest.mark.slow
