@@ -57,33 +57,31 @@ def clear_previous_report(out: Path) -> None:
 def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
                  usd_per_core_hour: float = science.USD_PER_CORE_HOUR, progress: bool = True) -> Path:
     """Analyse the runs and write REPORT.md, its figures (PNG) and tables (CSV) into `out`."""
+    def bar(desc: str, unit: str):  # a bar that moves per arm or problem, not per step of the report
+        return lambda items: tqdm(items, desc=desc, unit=unit, disable=not progress)
+
     arms = group_arms(runs)
     clear_previous_report(out)
     pairs = [(arm, family) for arm in arms for family in arm.families]
-    curves = pd.concat(
-        [science.family_curve(arm, family, n_boot=n_boot) for arm, family in
-         tqdm(pairs, desc="yield curves", unit="curve", disable=not progress)], ignore_index=True)
-    verdicts = truth_check.verdicts_against_truth(science.verdicts(arms, n_boot=n_boot), arms)
+    curves = pd.concat([science.family_curve(arm, family, n_boot=n_boot)
+                        for arm, family in bar("yield curves", "curve")(pairs)], ignore_index=True)
+    verdicts = truth_check.verdicts_against_truth(
+        science.verdicts(arms, n_boot=n_boot, progress=bar("verdicts", "arm")), arms)
     funnel = science.funnel(arms)
     equal_cost = pd.concat([science.equal_cost(arms, usd_per_core_hour, axis)
                             for axis in ("usd", "compute_s", "attempts")],
                            ignore_index=True)
     calibration = science.calibration(arms, curves)
-    with tqdm(total=2, desc="forecast checks", unit="table", disable=not progress) as bar:
-        forecast_check = forecasts.forecast_check(arms, n_boot=n_boot)
-        bar.update()
-        solved_forecast = forecasts.solved_forecast(arms, n_boot=n_boot)
-        bar.update()
-    check = truth_check.truth_check(arms, n_boot=n_boot, progress=lambda items: tqdm(
-        items, desc="against the truth", unit="arm", disable=not progress))
+    forecast_check = forecasts.forecast_check(arms, n_boot=n_boot, progress=bar("forecast checks", "arm"))
+    solved_forecast = forecasts.solved_forecast(arms, n_boot=n_boot, progress=bar("solved forecasts", "arm"))
+    check = truth_check.truth_check(arms, n_boot=n_boot, progress=bar("against the truth", "arm"))
     prices = science.prices(arms)
     real_model = science.model_against_random(arms)
     operators = science.model_operators(arms)
     at_equal_compute = equal_compute.table_of(arms, n_boot=n_boot)
-    audit, disputes = audit_runs(runs, progress=lambda items: tqdm(items, desc="verifier audit", unit="run",
-                                                                   disable=not progress))
+    audit, disputes = audit_runs(runs, progress=bar("verifier audit", "run"))
     misses = audit_misses([p for run in runs for p in run.bank_problems], default_cache_dir(),
-                          progress=lambda items: tqdm(items, desc="miss check", unit="problem", disable=not progress))
+                          progress=bar("miss check", "problem"))
     audit = with_misses(audit, misses)
     spend = {arm.name: science.spend_curves(arm, usd_per_core_hour) for arm in arms}
 
