@@ -16,6 +16,7 @@ from harness.bank.yamlfile import YamlFileError, read_yaml
 from harness.engine.ray_session import interrupted_by
 from harness.run.config import job_config, register_schema
 from harness.run.job import RunResult, RunStopped, Unpublished, run_job
+from harness.run.overrides import unknown_setting
 from harness.run.parent import parent_of
 from harness.solvers import SolverConfigError
 from harness.tracking import review
@@ -24,21 +25,18 @@ CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 UNPUBLISHED_EXIT = 75  # EX_TEMPFAIL: the run is done, its publishing waits for the MLflow store
 
 
-def where(result: RunResult, tracking_uri: str | None) -> str:
+def where(result: RunResult, tracking_uri: str | None, in_sweep: bool = False) -> str:
+    """The run's closing lines; a job of a sweep leaves where to open MLflow to its sweep's (once)."""
     lines = [
         f"run {result.run_id}: {result.summary['attempts']} attempts, "
         f"{result.summary['discoveries']['valid']} discoveries, "
         f"{result.summary['problems_solved']}/{result.summary['problems']} problems solved",
         f"  results: {result.run_dir}",
     ]
-    if tracking_uri:
-        base = review.ui_base(tracking_uri)
-        lines += [f"  MLflow:  {tracking_uri}"]
-        if base == review.UI:  # a local store: the UI is started by hand
-            lines += [f"  open it: mlflow ui --backend-store-uri {tracking_uri} --host 127.0.0.1 --port 5000"
-                      f"  (then {base})"]
+    if tracking_uri and not in_sweep:
+        lines += review.opening_lines(tracking_uri)
         if result.experiment_id is not None:
-            lines += [f"  yield curves: {review.chart_view_link(base, result.experiment_id)}"]
+            lines += [f"  yield curves: {review.chart_view_link(review.ui_base(tracking_uri), result.experiment_id)}"]
     return "\n".join(lines)
 
 
@@ -78,7 +76,7 @@ def app(cfg: DictConfig) -> None:
         # Configuration and environment mistakes: a clear message, not a traceback.
         raise SystemExit(f"harness-run: error: {exc}") from None
     uri = config.tracking.resolved_uri(config.results_dir) if config.tracking.enabled else None
-    print(where(result, uri), flush=True)
+    print(where(result, uri, in_sweep=config.parent_run is not None), flush=True)
 
 
 def check_config_files(directory: Path) -> None:
@@ -96,6 +94,9 @@ def main() -> None:
         check_config_files(CONFIG_DIR)
     except YamlFileError as exc:
         sys.exit(f"harness-run: error: {exc}")
+    unknown = unknown_setting(sys.argv[1:])
+    if unknown:  # before Hydra, whose own advice (add `+`) would only move the error later
+        sys.exit(f"harness-run: error: {unknown}")
     register_schema()
     app()
 

@@ -211,16 +211,25 @@ def build_bank(spec: BankSpec) -> tuple[Problem, ...]:
 BANK_CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "bank"
 
 
-def bank_from_config_name(name: str) -> tuple[Problem, ...]:
-    """The problems of configs/bank/<name>.yaml, outside Hydra (demo servers, scripts)."""
+def bank_config_names() -> list[str]:
+    """The banks `harness-run bank=NAME` can choose: configs/bank/*.yaml."""
+    return sorted(p.stem for p in BANK_CONFIG_DIR.glob("*.yaml"))
+
+
+def bank_config_spec(name: str) -> dict[str, list[dict]]:
+    """The spec of configs/bank/<name>.yaml, read as harness-run's `bank=NAME` reads it."""
     path = BANK_CONFIG_DIR / f"{name}.yaml"
-    if not path.exists():
-        choices = ", ".join(sorted(p.stem for p in BANK_CONFIG_DIR.glob("*.yaml")))
-        raise BankError(f"no bank config {name!r}; choose one of: {choices}")
+    if "/" in name or not path.exists():
+        raise BankError(f"no bank config {name!r}; choose one of: {', '.join(bank_config_names())}")
     try:
         config = read_yaml(path)
     except YamlFileError as exc:
         raise BankError(str(exc)) from None
     if not isinstance(config, Mapping):
         raise BankError(f"{path}: a bank config is a mapping (instance_lists:, families:)")
-    return build_bank(spec_from_config(config))
+    return spec_from_config(config)
+
+
+def bank_from_config_name(name: str) -> tuple[Problem, ...]:
+    """The problems of configs/bank/<name>.yaml, outside Hydra (demo servers, scripts)."""
+    return build_bank(bank_config_spec(name))

@@ -5,8 +5,9 @@ every bound, so `timeout > limit` would never fire and a hang would never be cut
 """
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Any
+from typing import Any, Iterable
 
 
 def number(name: str, value: Any, low: float = -math.inf, high: float = math.inf, *,
@@ -27,6 +28,20 @@ def whole(name: str, value: Any, low: int = 0) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= low:
         return value
     raise ValueError(f"{name} must be a whole number of at least {low}, got {value!r}")
+
+
+def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The choices a typo of `word` most likely meant (e.g. attemps -> attempts), best first."""
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
+
+
+def unknown_setting_message(key: str, known: Iterable[str], prefix: str = "") -> str:
+    """One line for an unknown setting (`prefix` its section, e.g. `solver.`): the close ones, else every one."""
+    known = sorted(known)
+    close = close_matches(key, known)
+    if close:
+        return f"unknown setting {prefix}{key}; did you mean {' or '.join(prefix + c for c in close)}"
+    return f"unknown setting {prefix}{key}; the settings are: {', '.join(prefix + k for k in known)}"
 
 
 def _range(low: float, high: float, low_included: bool) -> str:

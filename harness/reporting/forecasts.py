@@ -16,13 +16,15 @@ from harness.reporting.arms import Arm
 from harness.reporting.science import truth_curve
 
 
-def forecast_check(arms: list[Arm], n_boot: int = 200, seed: int = 0, reaches=(10, 100)) -> pd.DataFrame:
+def forecast_check(arms: list[Arm], n_boot: int = 200, seed: int = 0, reaches=(10, 100),
+                   progress=lambda arms: arms) -> pd.DataFrame:
     """Forecasts against what happened, per problem and tier. The synthetic arm: from the whole
     run (seeds pooled) to 10x and 100x it, against the true expected yield. Every other i.i.d. arm
     whose runs kept early counts: from the early part (the first 1% of attempts, seeds pooled) to
-    10x and 100x it, against the distinct discoveries the runs actually made by then."""
+    10x and 100x it, against the distinct discoveries the runs actually made by then. `progress`
+    wraps the arms (a progress bar)."""
     rows = []
-    for arm in (a for a in arms if a.exchangeable):
+    for arm in progress([a for a in arms if a.exchangeable]):
         for family, members in arm.problems.items():
             for pid in members:
                 runs = arm.seeded(family).restrict([pid])
@@ -60,12 +62,14 @@ def inside(value: float, lower: float, upper: float, count: bool) -> bool:
     return bool(lower - 1e-9 <= value <= upper + 1e-9)
 
 
-def solved_forecast(arms: list[Arm], n_boot: int = 200, seed: int = 0, reach=(1, 10, 100, 1000)) -> pd.DataFrame:
+def solved_forecast(arms: list[Arm], n_boot: int = 200, seed: int = 0, reach=(1, 10, 100, 1000),
+                    progress=lambda arms: arms) -> pd.DataFrame:
     """Per i.i.d. arm on at least five problems: the expected share of problems solved at multiples
     of the pooled volume (beta-binomial over problems, Schaeffer et al. 2025), and Brown et al.'s
-    power law fitted to the rarefied coverage curve, beside the share actually solved."""
+    power law fitted to the rarefied coverage curve, beside the share actually solved. `progress`
+    wraps the arms (a progress bar)."""
     rows = []
-    for arm in (a for a in arms if a.exchangeable and sum(a.families.values()) >= 5):
+    for arm in progress([a for a in arms if a.exchangeable and sum(a.families.values()) >= 5]):
         runs, ids = arm.seeded(), [pid for members in arm.problems.values() for pid in members]
         solving = runs.solving(ids)
         if not (solving > 0).any():

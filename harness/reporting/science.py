@@ -32,11 +32,12 @@ def family_curve(arm: Arm, family: str, n_boot: int = 200, seed: int = 0) -> pd.
                       for tier in TIERS], ignore_index=True).assign(arm=arm.name, family=family)
 
 
-def verdicts(arms: list[Arm], n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+def verdicts(arms: list[Arm], n_boot: int = 200, seed: int = 0, progress=lambda arms: arms) -> pd.DataFrame:
     """One row per arm, family and tier: slope of yield on volume, its interval, the verdict, Chao,
-    and for saturated verdicts the volumes at which 50%, 90% and 99% of the asymptote were reached."""
+    and for saturated verdicts the volumes at which 50%, 90% and 99% of the asymptote were reached.
+    `progress` wraps the arms (a progress bar)."""
     rows = []
-    for arm in arms:
+    for arm in progress(arms):
         for family, problems in arm.families.items():
             runs = arm.seeded(family)
             for tier in TIERS:

@@ -15,7 +15,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from harness.bank.banks import BankSpec, spec_from_config
-from harness.core.settings import number, positive, whole
+from harness.core.settings import number, positive, unknown_setting_message, whole
 from harness.servers import server_config
 from harness.tracking.tracker import TrackingSpec
 
@@ -133,8 +133,8 @@ SETTINGS = frozenset(f.name for f in dataclasses.fields(HarnessSchema))
 def job_config(cfg: DictConfig | Mapping[str, Any]) -> JobConfig:
     plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
     unknown = sorted(set(plain) - SETTINGS)
-    if unknown:  # `+atempts=5` adds a key the schema cannot refuse by itself
-        raise ValueError(f"unknown setting {', '.join(unknown)}; the settings are: {', '.join(sorted(SETTINGS))}")
+    if unknown:  # a key the schema cannot refuse by itself (harness.run.overrides refuses the command line's first)
+        raise ValueError(unknown_setting_message(unknown[0], SETTINGS))
     bank = plain["bank"]
     tracking = plain.get("tracking") or {}
     return JobConfig(

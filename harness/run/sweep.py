@@ -129,6 +129,8 @@ def publish(client, sweep: Sweep, progress: bool = True) -> list[str]:
     if not finished:
         return [counted]
     runs = runs_from_mlflow(client, run_ids=finished)
+    if progress:  # the report can take minutes: say so before its first bar
+        print(report_start_line(runs), flush=True)
     log_comparison(client, sweep, runs)
     reported = log_report(client, sweep, runs, progress)
     set_experiment_tags(client, experiment_id, dict([review.sweep_view(sweep.run_id)]))
@@ -141,9 +143,19 @@ def publish(client, sweep: Sweep, progress: bool = True) -> list[str]:
     base = review.ui_base(sweep.tracking_uri)
     return [counted,
             f"  sweep files:  {sweep.folder}",
+            *review.opening_lines(sweep.tracking_uri),  # once for the sweep, not once per job
             f"  yield curves: {review.chart_view_link(base, experiment_id, sweep.run_id)}",
             f"  parent run:   {review.run_link(base, experiment_id, sweep.run_id)}",
             f"  report:       {reported or review.artifact_link(base, experiment_id, sweep.run_id, REPORT)}"]
+
+
+def report_start_line(runs: list) -> str:
+    """What the sweep's parent does once its jobs are done, before it takes its time."""
+    arms = {run.arm for run in runs}  # by name: an arm whose runs differ is the report's to refuse, later
+    problems = {p.id for run in runs for p in run.bank_problems}
+    return (f"harness-run: building the sweep's comparison and report from {len(runs)} runs of {len(arms)} "
+            f"arm{'s' * (len(arms) != 1)} on {len(problems)} problems: yield curves, verdicts and forecasts per arm, "
+            "checks against the truth, the verifier's audit per run and the miss check per problem")
 
 
 def log_comparison(client, sweep: Sweep, runs: list) -> None:

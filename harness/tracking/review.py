@@ -95,6 +95,17 @@ def ui_base(tracking_uri: str) -> str:
     return tracking_uri.rstrip("/") if tracking_uri.startswith(("http://", "https://")) else UI
 
 
+def opening_lines(tracking_uri: str) -> list[str]:
+    """The store and, for a local one, the command that starts its UI: the closing lines of a
+    single run, or of a whole sweep (its jobs leave them to the parent, once)."""
+    base = ui_base(tracking_uri)
+    lines = [f"  MLflow:  {tracking_uri}"]
+    if base == UI:  # a local store: the UI is started by hand
+        lines += [f"  open it: mlflow ui --backend-store-uri {tracking_uri} --host 127.0.0.1 --port 5000"
+                  f"  (then {base})"]
+    return lines
+
+
 def chart_view_link(base: str, experiment_id: str, key: str = EXPERIMENT_VIEW) -> str:
     return f"{base}/#/experiments/{experiment_id}/runs?viewStateShareKey={quote(key)}&compareRunsMode=CHART"
 

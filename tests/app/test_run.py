@@ -96,14 +96,17 @@ def test_unknown_group_choice_lists_the_valid_ones(override, choices, tmp_path):
     ("checkpoint_s=inf", "checkpoint_s must be a finite number above 0, got inf"),
     ("min_free_gb=nan", "min_free_gb must be a finite number of at least 0, got nan"),
     ("workers=-1", "workers (0 means one per CPU) must be a whole number of at least 0"),
-    ("+atempts=5", "unknown setting atempts; the settings are: arm, attempts"),
+    ("+atempts=5", "harness-run: error: unknown setting atempts; did you mean attempts"),
+    ("attemps=100", "harness-run: error: unknown setting attemps; did you mean attempts"),  # not Hydra's "use +"
+    ("solver.hitrate=0.2", "unknown setting solver.hitrate; did you mean solver.hit_rate"),
+    ("+solver.hitrate=0.2", "unknown setting solver.hitrate; did you mean solver.hit_rate"),
+    ("+solver.hit_rate=0.1", "solver 'random' has no setting hit_rate"),  # another solver's: the solver says
     ("seeds=[0.5]", "each of seeds must be a whole number of at least 0, got 0.5"),
     ("seeds=3", "seeds must be a list of whole numbers (e.g. seeds=[0]), got 3"),
     ("experiment_name=", "experiment_name must be a plain folder name"),
     ("experiment_name=../../x", "experiment_name must be a plain folder name"),
     ("+bank.families.three_cubes=[7]", "an instance is a mapping of its parameters"),
     ("solver=llm", "the LLM server at http://127.0.0.1:8000/v1 cannot be reached"),
-    ("+solver.hitrate=0.1", "no setting hitrate"),
     ("results_dir=/proc/harness-results", "cannot write results"),
 ])
 def test_bad_settings_fail_fast_with_a_clear_message(override, message, tmp_path):
@@ -216,6 +219,19 @@ def test_a_full_disk_stops_the_run_with_one_line_and_the_resume_command(tmp_path
     assert "Traceback" not in done.stderr
     assert done.stderr.count("No space left on device") == 1, done.stderr[-3000:]
     assert "its finished work is kept" in done.stderr and "resume it: harness-run" in done.stderr
+
+
+def test_a_single_run_says_where_to_open_mlflow_and_a_sweeps_job_leaves_it_to_the_sweep(tmp_path):
+    from harness.app.run import where
+    from harness.run.job import RunResult
+
+    summary = {"attempts": 10, "discoveries": {"valid": 1}, "problems_solved": 1, "problems": 3}
+    result = RunResult("r1", tmp_path / "r1", summary, experiment_id="7")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    alone = where(result, uri)
+    assert "  MLflow:  " in alone and "  open it: mlflow ui --backend-store-uri" in alone and "yield curves:" in alone
+    in_sweep = where(result, uri, in_sweep=True)
+    assert in_sweep.splitlines() == alone.splitlines()[:2]  # the run and its folder; the sweep says the rest
 
 
 def test_the_resume_command_keeps_the_jobs_overrides_and_runs_one_job():

@@ -47,6 +47,27 @@ def test_unknown_problem_suggests_close_ids():
     assert done.returncode == 2 and "three_cubes/k=3,B=6" in done.stderr
 
 
+def test_bank_finds_a_problem_of_any_bank_config_as_harness_run_names_it():
+    listed = verify("--bank", "tiny", "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == [
+        "three_cubes/k=3,B=5", "erdos_straus/n=5,B=12", "synthetic/K=20"]
+    done = verify("--bank", "tiny", "three_cubes/k=3,B=5", "1, 1, 1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["tier"] == "valid"  # tiny's own known solution
+
+
+@pytest.mark.parametrize("args, line", [
+    (["--bank", "nope", "--list"], "harness-verify: error: no bank config 'nope'; choose one of: cheap, deep,"),
+    (["three_cubes/k=3,B=5", "1, 1, 1"], "no problem 'three_cubes/k=3,B=5'; bank tiny has it: use --bank tiny"),
+    (["--bank", "tiny", "nope", "1"], "no problem 'nope' in bank tiny; bank tiny has: three_cubes/k=3,B=5, "),
+])
+def test_an_unknown_bank_or_problem_is_one_line_naming_what_exists(args, line):
+    done = verify(*args)
+    assert done.returncode == 2 and line in done.stderr, done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("timeout", ["nan", "inf", "0", "-1"])
 def test_a_timeout_that_bounds_nothing_is_refused(timeout):
     done = verify("three_cubes/k=3,B=6", "1, 1, 1", f"--timeout={timeout}")

@@ -152,6 +152,17 @@ def test_out_refuses_a_folder_that_is_not_a_report_and_touches_nothing(tmp_path,
     assert (store / "mlflow.db").read_text() == "precious" and (store / "default").is_dir()
 
 
+def test_the_reports_progress_moves_per_arm_not_per_step(tmp_path, run, capsys):
+    from harness.reporting.build import build_report
+
+    build_report(two_seeds(run), tmp_path / "report", "hand-made runs", n_boot=5)
+    bars = capsys.readouterr().err
+    # each step's bar counts its arms, not the report's own steps (forecast checks: 2 tables)
+    for name, count in [("verdicts", 1), ("forecast checks", 1), ("against the truth", 1)]:
+        assert re.search(rf"{name}: 100%\|[^|]*\| {count}/{count} ", bars), (name, bars[-2000:])
+    assert "table/s" not in bars
+
+
 def test_a_report_replaces_only_what_it_wrote(tmp_path, run):
     from harness.reporting.build import MARKER, build_report
 

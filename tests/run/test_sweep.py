@@ -35,6 +35,17 @@ def test_the_sweeps_name_holds_its_varying_keys_from_the_command_line_and_the_co
     assert len(sweep_name("x", [f"k{i}=" + "v," * 40 for i in range(9)])) == 250  # MLflow's limit on run names
 
 
+def test_the_sweeps_report_step_says_first_what_it_builds_from():
+    from types import SimpleNamespace
+
+    from harness.run.sweep import report_start_line
+
+    problem = [SimpleNamespace(id=f"p/{i}") for i in range(3)]
+    runs = [SimpleNamespace(arm=arm, bank_problems=problem) for arm in ("a", "a", "b")]
+    assert report_start_line(runs).startswith(
+        "harness-run: building the sweep's comparison and report from 3 runs of 2 arms on 3 problems: ")
+
+
 def job(tmp_path, **changes):
     settings = dict(experiment="smoke", attempts=10, seed=0, workers=0, batch_size=0, verify_timeout_s=5,
                     results_dir=tmp_path, solver={"name": "random"}, bank_name="tiny", bank=None)
@@ -98,6 +109,10 @@ def test_a_multirun_is_one_parent_run_with_its_jobs_as_children(sweep):
     report = {f["path"] for f in api(base, "artifacts/list", run_id=parent, path="report")["files"]}
     assert {"report/REPORT.html", "report/REPORT.md", "report/verdicts.csv"} <= report
     assert f"viewStateShareKey={parent}" in stdout and f"runs/{parent}/artifacts/report/REPORT.html" in stdout
+    assert "harness-run: building the sweep's comparison and report from 2 runs of 2 arms" in stdout
+    # where to open MLflow: once, by the sweep at its end, not once per job
+    assert stdout.count("open it: mlflow ui") == stdout.count("MLflow:  ") == stdout.count("yield curves:") == 1
+    assert stdout.count("results: ") == 2 and stdout.index("open it:") > stdout.rindex("results: ")
 
 
 @pytest.mark.slow

@@ -15,9 +15,11 @@ TRUSTED_SHARE = 0.9  # a forecast reach is trusted when this share of its checke
 
 
 def tables(arms: list[Arm], settings, done) -> dict[str, pd.DataFrame]:
-    made = {"forecast_check": forecasts.forecast_check, "solved_forecast": forecasts.solved_forecast}
-    return {name: make(arms, n_boot=settings.n_boot)
-            for name, make in settings.progress(made.items(), desc="forecast checks", unit="table")}
+    made = {"forecast_check": (forecasts.forecast_check, "forecast checks"),
+            "solved_forecast": (forecasts.solved_forecast, "solved forecasts")}
+    return {name: make(arms, n_boot=settings.n_boot,
+                       progress=lambda items, desc=desc: settings.progress(items, desc=desc, unit="arm"))
+            for name, (make, desc) in made.items()}
 
 
 def forecast_table(curves: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,9 @@ TITLE = "Slope and verdict"
 
 
 def tables(arms: list[Arm], settings, done) -> dict[str, pd.DataFrame]:
-    return {"verdicts": truth_check.verdicts_against_truth(science.verdicts(arms, n_boot=settings.n_boot), arms)}
+    bar = lambda items: settings.progress(items, desc="verdicts", unit="arm")  # noqa: E731
+    return {"verdicts": truth_check.verdicts_against_truth(
+        science.verdicts(arms, n_boot=settings.n_boot, progress=bar), arms)}
 
 
 def figures(f, out) -> dict[str, str]:
