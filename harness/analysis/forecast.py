@@ -77,17 +77,29 @@ def fit_gamma_rates(counts, sampling_units: int) -> GammaRates:
         raise ValueError(f"a forecast needs at least {MIN_DISCOVERIES} discoveries, got {len(counts)}")
     values, multiplicity = np.unique(counts, return_counts=True)
 
-    def loss(theta) -> float:
-        k, scale = np.exp(theta)
-        detected = -np.expm1(-k * np.log1p(scale))
-        return -(multiplicity * nbinom_logpmf(values, k, 1 / (1 + scale))).sum() \
-            + len(counts) * np.log(max(detected, 1e-300))
-
     start = [0.0, float(np.log(counts.mean()))]
-    best = optimize.minimize(loss, start, method="L-BFGS-B",
+    best = optimize.minimize(gamma_rates_loss, start, args=(values, multiplicity), jac=True, method="L-BFGS-B",
                              bounds=[(float(np.log(SHAPE_FLOOR)), 8.0), (-12.0, 30.0)])
     k, scale = np.exp(best.x)
     return GammaRates(float(k), float(scale), len(counts), int(sampling_units))
+
+
+def gamma_rates_loss(theta, values: np.ndarray, multiplicity: np.ndarray) -> tuple[float, np.ndarray]:
+    """The zero-truncated negative binomial's negative log-likelihood at theta = (log k, log scale),
+    and its gradient (analytic: numerical differences took three evaluations per step). With
+    p = 1 / (1 + scale), log pmf(x) = lnG(k + x) - lnG(x + 1) - lnG(k) - k log(1 + s) + x log(s / (1 + s)),
+    and the truncation adds log(1 - (1 + s)^-k) per discovery."""
+    k, scale = np.exp(theta)
+    n = multiplicity.sum()
+    log1p_s = np.log1p(scale)
+    missed = np.exp(-k * log1p_s)  # (1 + s)^-k
+    detected = max(-np.expm1(-k * log1p_s), 1e-300)
+    loss = -(multiplicity * nbinom_logpmf(values, k, 1 / (1 + scale))).sum() + n * np.log(detected)
+    d_k = -(multiplicity * (special.digamma(k + values) - special.digamma(k) - log1p_s)).sum() \
+        + n * missed * log1p_s / detected
+    share = scale / (1 + scale)  # s d/ds, kept finite for tiny and huge s
+    d_log_s = -(multiplicity * (values / (1 + scale) - k * share)).sum() + n * k * share * missed / detected
+    return float(loss), np.array([k * d_k, d_log_s])
 
 
 def nbinom_logpmf(x: np.ndarray, n: float, p: float) -> np.ndarray:
@@ -163,6 +175,20 @@ class BetaSolving:
         return -np.expm1(special.betaln(self.a, self.b + k) - special.betaln(self.a, self.b))
 
 
+def beta_solving_loss(theta, solving: np.ndarray, n: int) -> tuple[float, np.ndarray]:
+    """The beta-binomial's negative log-likelihood at theta = (log a, log b) and its analytic gradient:
+    log pmf(x) = log C(n, x) + lnB(x + a, n - x + b) - lnB(a, b) (stats.betabinom's, without its
+    per-call argument handling, which was most of a fit's time)."""
+    a, b = np.exp(theta)
+    x = solving
+    choose = special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
+    loss = -(choose + special.betaln(x + a, n - x + b) - special.betaln(a, b)).sum()
+    both = special.digamma(n + a + b) - special.digamma(a + b)
+    d_a = -(special.digamma(x + a) - special.digamma(a) - both).sum()
+    d_b = -(special.digamma(n - x + b) - special.digamma(b) - both).sum()
+    return float(loss), np.array([a * d_a, b * d_b])
+
+
 def fit_beta_solving(solving, sampling_units: int) -> BetaSolving:
     """Maximum-likelihood beta-binomial of each problem's count of solving attempts (zeros included)."""
     solving = np.asarray(solving, dtype=np.int64)
@@ -171,11 +197,9 @@ def fit_beta_solving(solving, sampling_units: int) -> BetaSolving:
     if not (solving > 0).any():
         raise ValueError("no problem was solved: the distribution of solve probabilities is not identified")
 
-    def loss(theta) -> float:
-        return -stats.betabinom.logpmf(solving, sampling_units, *np.exp(theta)).sum()
-
     mean = (solving.mean() + 0.5) / (sampling_units + 1)
-    best = optimize.minimize(loss, [np.log(0.5 * mean / (1 - mean)), np.log(0.5)], method="L-BFGS-B",
+    best = optimize.minimize(beta_solving_loss, [np.log(0.5 * mean / (1 - mean)), np.log(0.5)],
+                             args=(solving, sampling_units), jac=True, method="L-BFGS-B",
                              bounds=[(-25.0, 15.0), (-25.0, 30.0)])
     return BetaSolving(float(np.exp(best.x[0])), float(np.exp(best.x[1])), len(solving))
 

@@ -65,7 +65,7 @@ def build_report(runs: list[RunData], out: Path, source: str, n_boot: int = 200,
     bar = (lambda items, desc="", unit="": tqdm(items, desc=desc, unit=unit)) if progress else quietly
     settings = Settings(runs, n_boot, usd_per_core_hour, bar)
     tables: dict[str, pd.DataFrame] = {}
-    for section in SECTIONS:
+    for section in sorted(SECTIONS, key=lambda s: getattr(s, "SUMMARISES", False)):  # stable: else in order
         if hasattr(section, "tables"):
             tables.update(section.tables(arms, settings, tables))
     for name, frame in tables.items():

@@ -33,8 +33,9 @@ def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
                                    experiment="toy", description="Why this sweep.")
     text = render(findings, "2026-11-23")
     assert re.findall(r"^## (.+)$", text, flags=re.M) == list(SECTIONS)
-    assert text.startswith("# Yield against volume: toy") and "Why this sweep." in text
-    conclusion = text.split("## Conclusion")[1].split("## The sweep")[0]
+    assert text.startswith("# Uniform search grew its yield in proportion to volume on 0 of 2 families at its "
+                           "deepest volume (toy)") and "Why this sweep." in text
+    conclusion = text.split("## What each search found")[1].split("## The sweep")[0]
     # one row per family, one column per arm, every column on the same problems
     assert "| pell | 1 (saturated) | 1 (saturated) |" in conclusion
     assert "| golomb | 0 (no discoveries) | 0 (no discoveries) |" in conclusion

@@ -1,4 +1,4 @@
-"""Conclusion: the answer per kind of search from comparable rows, then what it does and does not show."""
+"""What each search found: the answer's evidence per bank, from comparable rows, then what it does and does not show."""
 from __future__ import annotations
 
 import pandas as pd
@@ -10,7 +10,7 @@ from harness.reporting.science import REFERENCE_FUNNEL
 from harness.reporting.sections.forecasts import trust
 from harness.reporting.sections.real_model import recorded, recording_of
 
-TITLE = "Conclusion"
+TITLE = "What each search found"
 
 
 def widest(arms: list[Arm]) -> Arm:

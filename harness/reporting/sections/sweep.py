@@ -19,7 +19,8 @@ def runs_table(arms: list[Arm]) -> pd.DataFrame:
         {"arm": arm.name, "seed": run.seed, "run_id": run.run_id, "solver": run.solver, "bank": run.bank,
          "attempts_per_problem": run.attempts, "attempts": run.summary["attempts"],
          **{f"tier_{k}": v for k, v in run.summary["tiers"].items()},
-         "elapsed_s": run.summary["elapsed_s"], "attempts_per_s": run.summary["attempts_per_s"]}
+         "elapsed_s": run.summary["elapsed_s"], "startup_s": run.summary.get("startup_s", 0),
+         "attempts_per_s": run.summary["attempts_per_s"]}
         for arm in arms for run in arm.runs])
 
 
