@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from harness.reporting.arms import Arm
+from harness.reporting.arms import Arm, problem_sets
 from harness.reporting.palette import COLOURS, TRUTH, log_ticks, styles, unique_legend
 from harness.reporting.science import TIERS, truth_curve
 from harness.run.plots import plt
@@ -48,15 +48,6 @@ def _save(fig, path: Path) -> Path:
     with replaced(path, "wb") as out:  # never written through a link
         image.quantize(palette=palette, dither=Image.Dither.NONE).save(out, format="PNG", optimize=True)
     return path
-
-
-def problem_sets(arms: list[Arm], family: str) -> list[tuple[tuple[str, ...], list[Arm]]]:
-    """The family's problem sets among `arms`, each with the arms that ran on exactly it, largest set first."""
-    sets: dict[tuple[str, ...], list[Arm]] = {}
-    for arm in arms:
-        if family in arm.families:
-            sets.setdefault(tuple(sorted(arm.problems[family])), []).append(arm)
-    return sorted(sets.items(), key=lambda item: (-len(item[0]), item[0]))
 
 
 def family_yield(curves: pd.DataFrame, arms: list[Arm], family: str, path: Path) -> Path:
@@ -180,8 +171,10 @@ def equal_cost(spend: dict[str, pd.DataFrame], table: pd.DataFrame, arms: list[A
     style = styles(a.name for a in arms)
     table = table[table["axis"] == "usd"]
     banks = sorted(table["bank"].unique())
-    fig, axes = plt.subplots(len(banks), len(TIERS), figsize=(13, 3.6 * len(banks)), squeeze=False,
+    fig, axes = plt.subplots(len(banks), len(TIERS), figsize=(15, 3.6 * len(banks)), squeeze=False,
                              constrained_layout=True)
+    fig.suptitle(f"Cost: tokens at their prices + compute at ${usd_per_core_hour:g}/core-hour; dashed: the "
+                 "largest budget every arm on the bank reached", fontsize="small")
     for row, bank in zip(axes, banks):
         shared = table[table["bank"] == bank]
         for ax, tier in zip(row, TIERS):
@@ -193,12 +186,12 @@ def equal_cost(spend: dict[str, pd.DataFrame], table: pd.DataFrame, arms: list[A
                         label=_name(arm))
             ax.axvline(shared["budget"].iloc[0], color="black", linewidth=0.8, linestyle="--")
             _y_scale(ax, pd.concat([spend[n][tier] for n in shared["arm"]]))
-            ax.set(xscale="log", xlabel=f"cost, US dollars (tokens + compute at ${usd_per_core_hour:g}/core-hour)",
-                   ylabel="distinct discoveries (mean of seeds)", title=f"{bank} bank: tier {tier}")
+            ax.set(xscale="log", xlabel="cost, US dollars", ylabel="distinct discoveries (mean of seeds)",
+                   title=f"{bank} bank: tier {tier}")
             ax.grid(True, which="both", alpha=0.3)
         handles, labels = unique_legend(row)
         row[-1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="x-small",
-                       title=f"arms on {bank}; dashed: equal budget", title_fontsize="x-small")
+                       title=f"arms on {bank}", title_fontsize="x-small")
     return _save(fig, path)
 
 
