@@ -217,19 +217,19 @@ def tokens(spend: dict[str, pd.DataFrame], arms: list[Arm], path: Path) -> Path 
 
 def real_model(table: pd.DataFrame, path: Path, arms: list[Arm] | None = None) -> Path | None:
     """Per problem: distinct solutions (mean per seed) of each model arm, beside random search at
-    equal attempts and at equal compute (in the random arm's colour, hatched); None when no model arm
+    equal attempts and at equal compute (in the random arm's colour, hatched, ▼ and ▲); None when no model arm
     ran beside random. `arms`: the sweep's, whose names fix the colours (else the table's arms)."""
     if not len(table):
         return None
     style, randoms = styles([a.name for a in arms] if arms else table["arm"]), set(table.get("random_arm", []))
-    random = style.get(min(randoms), ("grey", "o")) if len(randoms) == 1 else ("grey", "o")  # else: several
+    random = style.get(min(randoms), ("grey",))[0] if len(randoms) == 1 else "grey"  # else: several, in grey
     problems = sorted(table["problem_id"].unique())
     bars = [(arm, part.set_index("problem_id")["model_valid"], style[arm], None)
             for arm, part in table.groupby("arm", sort=True)]
     by_problem = table.drop_duplicates("problem_id").set_index("problem_id")
-    bars += [("random, equal attempts", by_problem["random_valid"], random, "//"),
+    bars += [("random, equal attempts", by_problem["random_valid"], (random, "v"), "//"),  # two bars, two marks
              ("random, equal compute (or all it ran, if less)",
-              table.groupby("problem_id")["random_valid_at_compute"].max(), random, "xx")]
+              table.groupby("problem_id")["random_valid_at_compute"].max(), (random, "^"), "xx")]
     fig, ax = plt.subplots(figsize=(11, 4.8), constrained_layout=True)
     width, legend = 0.8 / len(bars), {}
     for i, (label, values, (colour, marker), hatch) in enumerate(bars):
