@@ -52,6 +52,14 @@ def problem_ids(arm: Arm) -> set[str]:
     return {pid for members in arm.problems.values() for pid in members}
 
 
+def problem_sets(arms: list[Arm], family: str) -> list[tuple[tuple[str, ...], list[Arm]]]:
+    """The family's problem sets among `arms`, each with the arms that ran on exactly it, largest set first."""
+    sets: dict[tuple[str, ...], list[Arm]] = {}
+    for arm in arms:
+        if family in arm.families:
+            sets.setdefault(tuple(sorted(arm.problems[family])), []).append(arm)
+    return sorted(sets.items(), key=lambda item: (-len(item[0]), item[0]))
+
 # The kinds of search the report compares. Whether an arm is exchangeable (i.i.d.) or adaptive, and
 # whether a model proposed (it spent tokens), its runs record; which odds an i.i.d. stub draws with
 # is its solver's, declared here once: the one place the report names solvers.

@@ -228,22 +228,25 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
 
 def figure(arms: list[Arm], t: pd.DataFrame, path, n_boot: int = 50):
     """Distinct discoveries (all problems) against CPU seconds per problem, one panel per comparison; None if none."""
-    from harness.reporting.figures import _save, plt
+    from harness.reporting.figures import EVERY, _save, plt
+    from harness.reporting.palette import styles
 
     keys = sorted({(b, a) for b, a in zip(t["bank"], t["answers"])}) if len(t) else []
     if not keys:
         return None
-    by_name = {a.name: a for a in arms}
+    by_name, style = {a.name: a for a in arms}, styles(a.name for a in arms)
     fig, axes = plt.subplots(1, len(keys), figsize=(6.5 * len(keys), 4.4), constrained_layout=True, squeeze=False)
     for ax, (bank, mode) in zip(axes[0], keys):
         part = t[(t["bank"] == bank) & (t["answers"] == mode) & (t["problem_id"] == ALL)]
-        for i, (_, row) in enumerate(part.iterrows()):
+        for _, row in part.iterrows():
             runs = by_name[row["arm"]].seeded()
             curve = richness(runs.counts("valid"), sampling_units=runs.units, at=log_spaced_steps(2 * runs.units),
                              n_boot=n_boot)
             x = curve["m"] * row["cpu_per_attempt"]
-            ax.fill_between(x, curve["lower"], curve["upper"], color=f"C{i}", alpha=0.15, linewidth=0)
-            ax.plot(x, curve["estimate"], color=f"C{i}", label=f"{row['arm']} ({row['model']})")
+            colour, marker = style[row["arm"]]
+            ax.fill_between(x, curve["lower"], curve["upper"], color=colour, alpha=0.15, linewidth=0)
+            ax.plot(x, curve["estimate"], color=colour, marker=marker, markevery=EVERY, markersize=5,
+                    label=f"{row['arm']} ({row['model']})")
         ax.axvline(part["cpu_s"].max(), color="grey", linestyle=":", label="equal compute")
         ax.set(xscale="log", xlabel="CPU seconds per problem (server + verification)",
                ylabel="distinct discoveries, all problems", title=f"{bank}, {mode} answers")

@@ -16,7 +16,7 @@ def tables(arms: list[Arm], settings, done) -> dict[str, pd.DataFrame]:
 
 
 def figures(f, out) -> dict[str, str]:
-    return {"funnel": draw.funnel(f["funnel"], out / "funnel.png").name}
+    return {"funnel": draw.funnel(f["funnel"], f.arms, out / "funnel.png").name}
 
 
 def markdown(f) -> list[str]:

@@ -21,7 +21,7 @@ def tables(arms: list[Arm], settings, done) -> dict[str, pd.DataFrame]:
 
 def figures(f, out) -> dict[str, str]:
     drawn = {}
-    if draw.real_model(f["real_model"], out / "real_model.png"):
+    if draw.real_model(f["real_model"], out / "real_model.png", f.arms):
         drawn["real_model"] = "real_model.png"
     if equal_compute.figure(f.arms, f["equal_compute"], out / "equal_compute.png"):
         drawn["equal_compute"] = "equal_compute.png"
