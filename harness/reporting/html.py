@@ -1,6 +1,7 @@
 """REPORT.md as one self-contained HTML file, for MLflow's artifact viewer, which renders HTML
 and images but not Markdown with relative links: figures embedded as data URIs, links to the
 report's own tables turned into their file names (they sit beside it in the run's artifacts).
+Laid out for the artifact pane's width: tables scroll in their own box, figures scale.
 
 The report quotes candidates, and candidates are hostile: raw HTML in the Markdown is shown as
 text, never passed through, and only http(s) links stay links: links and images are filtered on
@@ -18,10 +19,18 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 from xml.etree import ElementTree
 
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}
-table{border-collapse:collapse;margin:1em 0;font-size:90%}th,td{border:1px solid #ccc;padding:.25em .5em}
-th{background:#f4f4f4}img{max-width:100%}code{background:#f4f4f4;padding:0 .2em}"""
+# Readable in MLflow's artifact pane (~540 px wide beside the file tree) as in a full window:
+# each table scrolls sideways in its own box instead of widening the page, figures shrink to the
+# width, long names (run ids, instance ids) wrap.
+TABLE_BOX = "table-box"
+STYLE = f"""body{{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;line-height:1.45;
+overflow-wrap:break-word}}
+.{TABLE_BOX}{{overflow-x:auto;max-width:100%;margin:1em 0}}
+table{{border-collapse:collapse;font-size:90%}}th,td{{border:1px solid #ccc;padding:.25em .5em;vertical-align:top}}
+th{{background:#f4f4f4}}img{{max-width:100%;height:auto}}code{{background:#f4f4f4;padding:0 .2em}}
+pre{{overflow-x:auto}}"""
 
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 WEB = re.compile(r"https?://", re.I)
 
 
@@ -34,7 +43,7 @@ def to_html(text: str, folder: Path, title: str) -> str:
     # Markdown's forms (inline, with a title, reference-style, autolink): on the tree, not the text.
     converter.treeprocessors.register(_Links(folder), "harness_links", 5)
     body = converter.convert(text)
-    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">{VIEWPORT}<title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
@@ -52,6 +61,19 @@ class _Links(Treeprocessor):
                 embed(element, self.folder)
             elif element.tag == "a":
                 filter_link(element)
+        box_tables(root)
+
+
+def box_tables(root: ElementTree.Element) -> None:
+    """Each table inside a box of its own that scrolls sideways (STYLE), the page staying narrow."""
+    for parent in list(root.iter()):
+        for index, child in enumerate(list(parent)):
+            if child.tag == "table":
+                box = ElementTree.Element("div", {"class": TABLE_BOX})
+                box.tail, child.tail = child.tail, None
+                parent.remove(child)
+                box.append(child)
+                parent.insert(index, box)
 
 
 def target(value: str | None) -> str:

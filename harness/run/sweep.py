@@ -6,7 +6,9 @@ environment. Each job (harness.app.run) finds it there and starts its own run un
 multirun ends, the parent gets what a reviewer opens first:
   - compare/: harness-compare's figure and table of its children;
   - report/: their report (harness-report) as REPORT.md and as one self-contained REPORT.html;
-  - a view of just this sweep's runs in the experiment's chart view (harness.tracking.review).
+  - a view of just this sweep's runs in the experiment's chart view (harness.tracking.review),
+    its runs grouped by solver (or arm), one colour per solver (or arm);
+  - a description that links them in that order.
 A single run stays a single run. A resumed job keeps its parent (the tag is its own); once the
 stopped jobs are resumed, `python -m harness.app.sweep PARENT_RUN_ID` publishes the parent again.
 
@@ -41,6 +43,7 @@ from harness.tracking.tracker import (PARENT_TAG, SWEEP_TAG, MlflowTracker, Trac
 MAX_NAME = 250  # MLflow's limit on a run name
 NOTE_TAG = "mlflow.note.content"  # the run's description in the UI
 REPORT = "report/REPORT.html"
+COMPARE_FIGURE, COMPARE_TABLE = "compare/compare.png", "compare/compare.csv"
 
 
 def varying_keys(config: DictConfig) -> list[str]:
@@ -133,20 +136,37 @@ def publish(client, sweep: Sweep, progress: bool = True) -> list[str]:
         print(report_start_line(runs), flush=True)
     log_comparison(client, sweep, runs)
     reported = log_report(client, sweep, runs, progress)
-    set_experiment_tags(client, experiment_id, dict([review.sweep_view(sweep.run_id)]))
-    # The description links within the UI ("/#/..."), whatever host and port serve it.
-    note = [f"**{sweep.name}**", "",
-            f"[Yield curves of this sweep]({review.chart_view_link('', experiment_id, sweep.run_id)})"]
-    if reported is None:
-        note.append(f"[The report]({review.artifact_link('', experiment_id, sweep.run_id, REPORT)})")
-    client.set_tag(sweep.run_id, NOTE_TAG, "\n".join(note))
+    group = review.sweep_group([str(run.summary.get("arm") or "") for run in runs])
+    set_experiment_tags(client, experiment_id, dict([review.sweep_view(sweep.run_id, group)]))
+    colours = review.run_colours({r.info.run_id: r.data.tags.get(group, "") for r in children})
+    for run_id, colour in colours.items():  # one colour per solver (or arm) in the sweep's view
+        client.set_tag(run_id, review.RUN_COLOUR_TAG, colour)
+    client.set_tag(sweep.run_id, NOTE_TAG, description(sweep, experiment_id, group, reported))
     base = review.ui_base(sweep.tracking_uri)
     return [counted,
             f"  sweep files:  {sweep.folder}",
             *review.opening_lines(sweep.tracking_uri),  # once for the sweep, not once per job
+            # in the order a reviewer reads: the comparison, the report, then the curves run by run
+            f"  comparison:   {review.artifact_link(base, experiment_id, sweep.run_id, COMPARE_FIGURE)}",
+            f"  report:       {reported or review.artifact_link(base, experiment_id, sweep.run_id, REPORT)}",
             f"  yield curves: {review.chart_view_link(base, experiment_id, sweep.run_id)}",
-            f"  parent run:   {review.run_link(base, experiment_id, sweep.run_id)}",
-            f"  report:       {reported or review.artifact_link(base, experiment_id, sweep.run_id, REPORT)}"]
+            f"  parent run:   {review.run_link(base, experiment_id, sweep.run_id)}"]
+
+
+def description(sweep: Sweep, experiment_id: str, group: str, reported: str | None) -> str:
+    """The parent run's description (Markdown, on its page in the UI), in reading order: the
+    comparison's figure and table, the report, then the chart view grouped by `group`. Links
+    stay within the UI ("/#/..."), whatever host and port serve it."""
+    def link(path: str) -> str:
+        return review.artifact_link("", experiment_id, sweep.run_id, path)
+
+    lines = [f"**{sweep.name}**", "",
+             f"1. [The comparison]({link(COMPARE_FIGURE)}): the runs' yield curves side by side, "
+             f"and [its table]({link(COMPARE_TABLE)})"]
+    lines.append(f"2. [The report]({link(REPORT)})" if reported is None else f"2. The report: {reported}")
+    lines.append(f"3. [Yield curves of this sweep]({review.chart_view_link('', experiment_id, sweep.run_id)}), "
+                 f"grouped by {group}, one colour per {group}")
+    return "\n".join(lines)
 
 
 def report_start_line(runs: list) -> str:

@@ -70,3 +70,15 @@ def test_a_web_link_with_a_title_stays_a_link(tmp_path):
     page = to_html('[docs](https://mlflow.org/docs "MLflow") and [ref][m]\n\n[m]: http://example.com/x', tmp_path, "r")
     assert '<a href="https://mlflow.org/docs" title="MLflow">docs</a>' in page
     assert '<a href="http://example.com/x">ref</a>' in page
+
+
+def test_tables_scroll_in_their_own_box_and_figures_scale(tmp_path):
+    """MLflow's artifact pane is ~540 px wide: a wide table scrolls inside its box, the page does not."""
+    (tmp_path / "f.png").write_bytes(PNG)
+    wide = "| " + " | ".join(f"column {i}" for i in range(30)) + " |\n|" + " --- |" * 30 + "\n|" + " x |" * 30 + "\n"
+    page = to_html(f"# r\n\n{wide}\n![f](f.png)\n\n| a |\n| --- |\n| 1 |\n", tmp_path, "r")
+    assert page.count('<div class="table-box"><table>') == page.count("<table>") == 2
+    assert page.count("</table></div>") == 2
+    assert ".table-box{overflow-x:auto;max-width:100%" in page
+    assert "img{max-width:100%;height:auto}" in page
+    assert 'name="viewport" content="width=device-width' in page

@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 from harness.analysis import log_spaced_steps
 from harness.run.config import JobConfig
 from harness.run.parent import SWEEP_ENV, Sweep, parent_of
-from harness.run.sweep import sweep_name, varying_keys
+from harness.run.sweep import description, sweep_name, varying_keys
 from harness.testing.browser import LOOPBACK, mlflow_ui, render, render_until
 from harness.testing.screenshots import sweep_pages, the_sweep
 from harness.tracking.tracker import TrackingSpec
@@ -44,6 +44,19 @@ def test_the_sweeps_report_step_says_first_what_it_builds_from():
     runs = [SimpleNamespace(arm=arm, bank_problems=problem) for arm in ("a", "a", "b")]
     assert report_start_line(runs).startswith(
         "harness-run: building the sweep's comparison and report from 3 runs of 2 arms on 3 problems: ")
+
+
+def test_the_parents_description_leads_with_the_comparison_then_the_report_then_the_chart_view():
+    sweep = Sweep("abc", "review: solver=random,evolve", "review", "sqlite:///x.db", "/tmp")
+    text = description(sweep, "7", "solver", None)
+    links = re.findall(r"\]\((/#/[^)]+)\)", text)
+    assert links == ["/#/experiments/7/runs/abc/artifacts/compare/compare.png",
+                     "/#/experiments/7/runs/abc/artifacts/compare/compare.csv",
+                     "/#/experiments/7/runs/abc/artifacts/report/REPORT.html",
+                     "/#/experiments/7/runs?viewStateShareKey=abc&compareRunsMode=CHART"]
+    assert "grouped by solver, one colour per solver" in text
+    unreported = description(sweep, "7", "arm", "not made (an arm's runs differ in volume)")
+    assert "REPORT.html" not in unreported and "The report: not made" in unreported and "per arm" in unreported
 
 
 def job(tmp_path, **changes):
@@ -98,6 +111,7 @@ def test_a_multirun_is_one_parent_run_with_its_jobs_as_children(sweep):
     children = [rid for rid, t in tags.items() if t.get("mlflow.parentRunId") == parent]
     assert len(runs) == 3 and len(children) == 2
     assert sorted(tags[c]["solver"] for c in children) == ["evolve", "random"]
+    assert len({tags[c]["mlflow.runColor"] for c in children}) == 2  # one colour per solver in the view
     assert next(r for r in runs if r["info"]["run_id"] == parent)["info"]["run_name"] == "review: solver=random,evolve"
     for child in children:
         history = api(base, "metrics/get-history", run_id=child, metric_key="yield/novel")["metrics"]
@@ -109,6 +123,9 @@ def test_a_multirun_is_one_parent_run_with_its_jobs_as_children(sweep):
     report = {f["path"] for f in api(base, "artifacts/list", run_id=parent, path="report")["files"]}
     assert {"report/REPORT.html", "report/REPORT.md", "report/verdicts.csv"} <= report
     assert f"viewStateShareKey={parent}" in stdout and f"runs/{parent}/artifacts/report/REPORT.html" in stdout
+    # the closing lines, in reading order: the comparison, the report, the chart view
+    assert stdout.index("  comparison:   ") < stdout.index("  report:   ") < stdout.index("  yield curves: ")
+    assert f"runs/{parent}/artifacts/compare/compare.png" in stdout
     assert "harness-run: building the sweep's comparison and report from 2 runs of 2 arms" in stdout
     # where to open MLflow: once, by the sweep at its end, not once per job
     assert stdout.count("open it: mlflow ui") == stdout.count("MLflow:  ") == stdout.count("yield curves:") == 1
@@ -124,7 +141,10 @@ def test_a_browser_shows_the_sweeps_yield_curves_first_and_its_report(sweep, tmp
     assert children == ["evolve-tiny-s0", "random-tiny-s0"]
     parent_page = render_until(pages["parent-run"].url, list(pages["parent-run"].expected),
                                screenshot=tmp_path / "parent-run.png")
-    # the description links the sweep's view and report within the UI, whatever its host and port
+    # the description links, within the UI whatever its host and port, the comparison first,
+    # then the report and the sweep's view
+    assert parent_page.index(f'href="/#/experiments/{experiment_id}/runs/{parent}/artifacts/compare/compare.png"') \
+        < parent_page.index(f'/artifacts/report/REPORT.html"') < parent_page.index(f"?viewStateShareKey={parent}&amp;")
     assert f'href="/#/experiments/{experiment_id}/runs?viewStateShareKey={parent}&amp;' in parent_page
     assert f'href="/#/experiments/{experiment_id}/runs/{parent}/artifacts/report/REPORT.html"' in parent_page
     charts = render_until(pages["chart-view"].url, list(pages["chart-view"].expected),
@@ -132,7 +152,7 @@ def test_a_browser_shows_the_sweeps_yield_curves_first_and_its_report(sweep, tmp
     sections = [charts.index(f">{name}<") for name in ("yield", "estimate", "cost", "tiers", "speed")]
     assert sections == sorted(sections)  # the yield curves' section first, the rest in reading order
     assert all(name in charts for name in children)  # both children are rows, not hidden under the parent
-    viewer = render_until(pages["report"].url, list(pages["report"].expected),
+    viewer = render_until(pages["report-pane"].url, list(pages["report-pane"].expected),
                           screenshot=tmp_path / "report-viewer.png")
     assert 'class="mlflow-html-iframe"' in viewer  # the artifact viewer draws the HTML report
     # ... in a sandboxed frame whose DOM --dump-dom leaves out; the same bytes, fetched from the

@@ -2,6 +2,7 @@
 import json
 
 import pandas as pd
+import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.tracking import metric_names as metrics, review
@@ -72,3 +73,37 @@ def test_every_run_gets_the_experiment_kind_and_view_and_its_curves_the_viewed_n
     assert set(client.get_run(tracker.run_id).data.metrics) <= charted
     [shown] = client.search_runs([tracker.experiment_id], filter_string=state["searchFilter"])  # the filter parses
     assert shown.info.run_id == tracker.run_id
+
+
+def test_the_view_groups_runs_by_solver_one_line_each():
+    """MLflow 3.17 keeps `groupBy` of a shared view: one row per tag value in the runs list."""
+    state = review.view_state()
+    assert state["groupBy"] == {"aggregateFunction": "average",
+                                "groupByKeys": [{"mode": "tag", "groupByData": "solver"}]}
+    # the charts draw the runs, in their solver's colour: a group's colour is a hash, and
+    # "tag.solver.evolve" and "tag.solver.random" hash to the same one
+    assert state["useGroupedValuesInCharts"] is False
+    by_arm = json.loads(review.sweep_view("abc", "arm")[1])
+    assert by_arm["groupBy"]["groupByKeys"] == [{"mode": "tag", "groupByData": "arm"}]
+    with pytest.raises(ValueError):
+        review.group_by("seed")
+
+
+def test_a_sweep_is_grouped_by_arm_only_where_every_run_names_one():
+    assert review.sweep_group(["volume_a", "volume_b"]) == "arm"
+    assert review.sweep_group(["volume_a", ""]) == "solver"  # the runs without one would share a group
+    assert review.sweep_group(["", ""]) == "solver" and review.sweep_group([]) == "solver"
+
+
+def test_the_yield_curves_are_two_to_a_row_and_tall_enough_to_read():
+    """The UI's default, 3 charts a row beside the runs list, cut the titles to "yi..."."""
+    sections = {s["name"]: s for s in review.view_state()["compareRunSections"]}
+    assert sections["yield"]["columns"] == 2 and sections["yield"]["cardHeight"] >= 400
+    assert all(1 <= s["columns"] <= 3 and 300 <= s["cardHeight"] <= 500 for s in sections.values())
+
+
+def test_runs_of_one_solver_share_a_colour_and_solvers_differ():
+    colours = review.run_colours({"r1": "random", "e1": "evolve", "r2": "random", "g": "grammar"})
+    assert colours["r1"] == colours["r2"] and len({colours["r1"], colours["e1"], colours["g"]}) == 3
+    assert colours["e1"] == review.PALETTE[0]  # sorted: evolve, grammar, random
+    assert review.RUN_COLOUR_TAG == "mlflow.runColor"  # what MLflow 3.17's UI reads a run's colour from
