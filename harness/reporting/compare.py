@@ -14,7 +14,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 from harness.analysis.observed import spend_at  # noqa: E402
 from harness.analysis.runs import TIERS, SeededRuns, verdict, yield_curve  # noqa: E402
 from harness.core.problem import DISCOVERY_TIERS  # noqa: E402
-from harness.run.plots import COST_AXES, VOLUME_AXES, plt  # noqa: E402
+from harness.run.plots import COST_AXES, VOLUME_AXES, plt, save  # noqa: E402
 from harness.reporting.arms import group_arms  # noqa: E402
 from harness.reporting.runs import RunData  # noqa: E402
 from harness.reporting.science import spend_curves  # noqa: E402
@@ -72,7 +72,7 @@ def compare(curves: pd.DataFrame, out: Path, x: str = "attempts", title: str = "
     if title:
         fig.suptitle(title)
     figure, table = out / "compare.png", out / "compare.csv"
-    fig.savefig(figure, dpi=100)
+    save(fig, figure)
     plt.close(fig)
     curves.to_csv(table, index=False)
     return figure, table

@@ -10,9 +10,9 @@ import pandas as pd
 from PIL import Image
 
 from harness.reporting.arms import Arm, problem_sets
-from harness.reporting.palette import COLOURS, TRUTH, log_ticks, styles, unique_legend
+from harness.reporting.palette import COLOURS, TRUTH, styles, unique_legend
 from harness.reporting.science import TIERS, truth_curve
-from harness.run.plots import plt
+from harness.run.plots import log_ticks, plt
 from harness.store.files import replaced
 
 DPI = 80

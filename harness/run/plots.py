@@ -10,8 +10,10 @@ matplotlib.use("Agg")  # files only; no display on workers or CI
 # never mathtext, whose parser raises on a name such as `math$\frac$x`. Every figure of the
 # harness (report, reporting.figures, compare) draws through this module's plt.
 matplotlib.rcParams["text.parse_math"] = False
+import math  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from harness.store.files import replaced  # noqa: E402
@@ -20,8 +22,50 @@ from harness.core.problem import DISCOVERY_TIERS  # noqa: E402
 
 def save(fig, path: Path) -> None:
     """The figure as PNG at `path`, replacing the file there (never writing through a link)."""
+    for ax in fig.axes:
+        log_ticks(ax)
     with replaced(path, "wb") as out:
         fig.savefig(out, dpi=100, format="png")
+
+
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def volume_tick(value: float, _position=None) -> str:
+    """A log axis' tick: a power of ten as 10 with a superscript (plain text: the harness draws no
+    mathtext), 1 and 10 plainly; '' between decades."""
+    if value <= 0 or not math.isfinite(value):
+        return ""
+    exponent = math.log10(value)
+    if abs(exponent - round(exponent)) > 1e-9:
+        return ""
+    k = int(round(exponent))
+    return {0: "1", 1: "10"}.get(k, "10" + str(k).translate(SUPERSCRIPTS))
+
+
+def between_tick(value: float, _position=None) -> str:
+    """A minor tick on a log axis spanning under two decades: 2 and 5 times a power of ten, as 2×10³."""
+    if value <= 0 or not math.isfinite(value):
+        return ""
+    k = math.floor(math.log10(value) + 1e-9)
+    mantissa = round(value / 10 ** k, 6)
+    if mantissa not in (2, 5):
+        return ""
+    return f"{value:g}" if -1 <= k <= 2 else f"{mantissa:g}×10" + str(k).translate(SUPERSCRIPTS)
+
+
+def log_ticks(ax) -> None:
+    """Readable ticks on whichever of `ax`'s axes are logarithmic: decades labelled 10^k (every
+    second or third one when they are many), and 2 and 5 times them when the axis spans under two."""
+    for axis, scale, limits in ((ax.xaxis, ax.get_xscale(), ax.get_xlim), (ax.yaxis, ax.get_yscale(), ax.get_ylim)):
+        if scale != "log":
+            continue
+        low, high = sorted(limits())
+        axis.set_major_locator(LogLocator(base=10, numticks=8))
+        axis.set_major_formatter(FuncFormatter(volume_tick))
+        axis.set_minor_locator(LogLocator(base=10, subs=tuple(range(2, 10)), numticks=12))
+        narrow = low > 0 and high / low < 100
+        axis.set_minor_formatter(FuncFormatter(between_tick) if narrow else NullFormatter())
 
 
 def plot_yield(curve: pd.DataFrame, path: Path, title: str) -> Path:

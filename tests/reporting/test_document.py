@@ -9,6 +9,7 @@ from harness.reporting import science
 from harness.reporting.arms import group_arms
 from harness.reporting.document import SECTIONS, render
 from harness.reporting.findings import Findings, Settings
+from harness.reporting.sections import answer
 from harness.reporting.problems_found import deepest, last_step, problem_sentences
 from tests.conftest import BANK
 
@@ -19,6 +20,7 @@ def findings_of(arms, figures, **more):
     tables = {"curves": curves, "verdicts": science.verdicts(arms, n_boot=10), "funnel": science.funnel(arms),
               "equal_cost": science.equal_cost(arms), "calibration": science.calibration(arms, curves),
               "real_model": science.model_against_random(arms), **more}
+    tables.update(answer.tables(arms, None, tables))  # the first screen, made from the tables above
     return Findings(arms, tables, figures, "hand-made runs", 0.04)
 
 

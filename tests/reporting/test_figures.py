@@ -144,19 +144,6 @@ def legends_of(ax):
     return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
-def test_log_axes_read_as_volumes():
-    assert [palette.volume_tick(v) for v in (0.01, 1, 10, 100, 1e4, 1e9, 3e3)] == [
-        "10⁻²", "1", "10", "10²", "10⁴", "10⁹", ""]
-    fig, ax = figures.plt.subplots()
-    ax.plot([1, 1e6], [1, 2])
-    ax.set_xscale("log")
-    palette.log_ticks(ax)
-    fig.canvas.draw()
-    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
-    assert "10²" in shown and not any("mathdefault" in t or "$" in t for t in shown)
-    figures.plt.close(fig)
-
-
 def test_equal_compute_draws_arms_in_their_colours(run, drawn, tmp_path):
     from tests.reporting.test_equal_compute import GOLOMB, iid_run
 

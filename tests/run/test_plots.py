@@ -2,6 +2,8 @@
 import pandas as pd
 import pytest
 
+from harness.run import plots
+
 NAMES = ["math$\\frac$x", "$x^{$ and $"]
 
 
@@ -25,3 +27,22 @@ def test_a_comparisons_legend_takes_dollar_signs(tmp_path, run, name):
     curves = arm_curves([run(0, rows, arm=name), run(1, rows, arm=name)])
     figure, _ = compare(curves, tmp_path, title=name)
     assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_log_axes_read_as_volumes(tmp_path):
+    assert [plots.volume_tick(v) for v in (0.01, 1, 10, 100, 1e4, 1e9, 3e3)] == [
+        "10⁻²", "1", "10", "10²", "10⁴", "10⁹", ""]
+    fig, ax = plots.plt.subplots()
+    ax.plot([1, 1e6], [1, 2])
+    ax.set_xscale("log")
+    plots.log_ticks(ax)
+    fig.canvas.draw()
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "10²" in shown and not any("mathdefault" in t or "$" in t for t in shown)
+    plots.plt.close(fig)
+    with_ticks = plots.plt.subplots()[0]  # every figure the harness saves gets them: a run's plots too
+    with_ticks.axes[0].plot([1, 1e6], [1, 2])
+    with_ticks.axes[0].set_xscale("log")
+    plots.save(with_ticks, tmp_path / "run.png")
+    assert "10²" in [t.get_text() for t in with_ticks.axes[0].get_xticklabels()]
+    plots.plt.close(with_ticks)
