@@ -1,17 +1,15 @@
 """Models at equal compute: the report's comparison of real models, the stubs and random search.
 
-Arms are compared per bank and answer mode (a model's constrained and free answers are separate
-comparisons; stubs join both). The reference is the model arm whose whole run cost the fewest CPU
-seconds per problem, at its whole volume; every other i.i.d. arm is taken at the volume that
-costs the same CPU seconds per problem: its pooled attempts m = reference CPU / its CPU per
-attempt. So every model is taken within what it ran (measured, not extrapolated), whichever
-costs more per attempt; a stub may be taken beyond its run, and the section says how far. CPU is
-the run's compute_s: a model server's CPU (as recorded) plus verification.
-Estimators are harness.analysis's: distinct discoveries by rarefaction (Chao's extrapolation to
-twice the run, the fitted rate forecast beyond); a problem's chance of being solved by pass@k,
-its band from its solving count's Poisson band; the share of these problems solved, the mean of
-those chances and of their bands; its forecasts to 10x and 100x a model's volume by the
-beta-binomial of Schaeffer et al. (forecast_solved, bands over problems).
+Arms are compared per bank and answer mode (a model's constrained and free answers are separate comparisons; stubs
+join both). The reference is the model arm whose whole run cost the fewest CPU seconds per problem, at its whole
+volume; every other i.i.d. arm is taken at the volume that costs the same CPU seconds per problem: its pooled
+attempts m = reference CPU / its CPU per attempt. So every model is taken within what it ran (measured, not
+extrapolated), whichever costs more per attempt; a stub may be taken beyond its run, and the section says how far.
+CPU is the run's compute_s: a model server's CPU (as recorded) plus verification.
+Estimators are harness.analysis's: distinct discoveries by rarefaction (Chao's extrapolation to twice the run, the
+fitted rate forecast beyond); a problem's chance of being solved by pass@k, its band from its solving count's
+Poisson band; the share of these problems solved, the mean of those chances and of their bands; its forecasts to 10x
+and 100x a model's volume by the beta-binomial of Schaeffer et al. (forecast_solved, bands over problems).
 A model is the model file named in its runs' provenance; any number of models take part.
 """
 from __future__ import annotations
@@ -51,8 +49,7 @@ def model_name(arm: Arm) -> str:
     if not is_model(arm):
         return STUBS.get(odds(arm), arm.solver)
     names = {str(((r.summary.get("server") or {}).get("provenance") or {}).get("model_file", "unknown"))
-             for r in arm.runs}
-    names.discard("unknown")
+             for r in arm.runs} - {"unknown"}
     return " + ".join(sorted(names)) if names else NO_PROVENANCE
 
 
@@ -115,9 +112,8 @@ def table_of(arms: list[Arm], n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
             for pid, c in zip(ids, solving):
                 d = discoveries_at(runs.restrict([pid]).counts("valid"), runs.units, m, n_boot, seed)
                 s = problem_solved(int(c), runs.units, m)
-                rows.append({**base, "problem_id": pid, "method": d[3], "discoveries": d[0],
-                             "discoveries_lower": d[1], "discoveries_upper": d[2],
-                             "solved": s[0], "solved_lower": s[1], "solved_upper": s[2]})
+                rows.append({**base, "problem_id": pid, "method": d[3], "discoveries": d[0], "discoveries_lower": d[1],
+                             "discoveries_upper": d[2], **dict(zip(SOLVED, s))})
             d = discoveries_at(runs.counts("valid"), runs.units, m, n_boot, seed)
             shares = share_solved(solving, runs.units, [k * runs.units for k in REACH], n_boot, seed)
             ahead = {f"{key}_{k}x": shares.iloc[i][column] for i, k in enumerate(REACH)
@@ -128,8 +124,7 @@ def table_of(arms: list[Arm], n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
                          "discoveries_upper": d[2], **{c: each[c].mean() for c in SOLVED}, **ahead})
     columns = ["bank", "answers", "reference", "problem_id", "arm", "solver", "model", "is_model", "cpu_per_attempt",
                "cpu_s", "volume", "attempts", "method", "discoveries", "discoveries_lower", "discoveries_upper",
-               "solved", "solved_lower", "solved_upper",
-               *(f"{key}_{k}x" for k in REACH for key in ("forecast", "forecast_lower", "forecast_upper"))]
+               *SOLVED, *(f"{key}_{k}x" for k in REACH for key in ("forecast", "forecast_lower", "forecast_upper"))]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
@@ -188,7 +183,6 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
              "forecast to 10x and 100x each model's volume by the beta-binomial of Schaeffer et al.; 95% bands. "
              "An arm wins where its band lies above every other's, else undecided. Table: `equal_compute.csv`.", "",
              *([f"![equal compute]({figure})", ""] if figure else [])]
-    by_name = {a.name: a for a in arms}
     for (bank, mode), part in t.groupby(["bank", "answers"], sort=True):
         overall = part[part["problem_id"] == ALL]
         ref = overall[overall["arm"] == overall["reference"]].iloc[0]
@@ -203,26 +197,27 @@ def section(t: pd.DataFrame, arms: list[Arm], figure: str | None = None) -> list
             lines.append(f"- Only one model here ({models['model'].iloc[0]}): the second model has no recording "
                          f"on {bank} with {mode} answers yet, so which model wins at equal compute is not measured; "
                          "this comparison sets it against the stubs only.")
-        for name in STUBS.values():
-            if name not in set(overall["model"]):
-                lines.append(f"- No {name} arm on {bank}: it is missing from this comparison.")
-        for _, far in overall[overall["attempts"] > 2 * overall["volume"]].iterrows():
-            lines.append(f"- {far['arm']} is taken at {num(far['attempts'] / far['volume'])}x the volume it ran "
-                         f"({far['method']}): its band is that far from its data.")
+        lines += [f"- No {name} arm on {bank}: it is missing from this comparison." for name in STUBS.values()
+                  if name not in set(overall["model"])]
+        lines += [f"- {far['arm']} is taken at {num(far['attempts'] / far['volume'])}x the volume it ran "
+                  f"({far['method']}): its band is that far from its data."
+                  for _, far in overall[overall["attempts"] > 2 * overall["volume"]].iterrows()]
         lines += [f"- Overall: {verdict(overall, 'discoveries', 'distinct discoveries')}; "
                   f"{verdict(overall, 'solved', 'solved share')}."]
         for _, m in models.iterrows():
             lines.append(f"- {m['arm']} ({m['model']}) forecast solved share: " + ", ".join(
                 f"{interval(m[f'forecast_{k}x'], m[f'forecast_lower_{k}x'], m[f'forecast_upper_{k}x'])} "
                 f"at {k}x its volume" for k in REACH) + ".")
-        solving = {r["arm"]: by_name[r["arm"]].seeded().solving(
-            [p for ids in by_name[r["arm"]].problems.values() for p in ids]) for _, r in models.iterrows()}
-        for (_, a), (_, b) in combinations(models.iterrows(), 2):
-            if a["model"] != b["model"]:
-                lines.append(f"- {crossing(a, b, solving, ref['cpu_s'])}.")
-        for pid, one in part[part["problem_id"] != ALL].groupby("problem_id", sort=True):
-            lines.append(f"- {pid}: {verdict(one, 'discoveries', 'distinct discoveries')}.")
-        lines.append("")
+        solving = {a.name: a.seeded().solving([p for ids in a.problems.values() for p in ids])
+                   for a in arms if a.name in set(models["arm"])}
+        lines += [f"- {crossing(a, b, solving, ref['cpu_s'])}."
+                  for (_, a), (_, b) in combinations(models.iterrows(), 2) if a["model"] != b["model"]]
+        said = {pid: verdict(one, "discoveries", "distinct discoveries")  # per problem: the decided ones only
+                for pid, one in part[part["problem_id"] != ALL].groupby("problem_id", sort=True)}
+        undecided = [pid for pid, v in said.items() if v.startswith("undecided")]
+        lines += [*(f"- {pid}: {v}." for pid, v in said.items() if pid not in undecided),
+                  *([f"- Undecided on distinct discoveries (intervals overlap) on {len(undecided)} of {len(said)} "
+                     "problems: their rows are in `equal_compute.csv`."] if undecided else []), ""]
     return lines
 
 
@@ -231,9 +226,9 @@ def figure(arms: list[Arm], t: pd.DataFrame, path, n_boot: int = 50):
     from harness.reporting.figures import EVERY, _save, plt
     from harness.reporting.palette import styles
 
-    keys = sorted({(b, a) for b, a in zip(t["bank"], t["answers"])}) if len(t) else []
-    if not keys:
+    if not len(t):
         return None
+    keys = sorted({(b, a) for b, a in zip(t["bank"], t["answers"])})
     by_name, style = {a.name: a for a in arms}, styles(a.name for a in arms)
     fig, axes = plt.subplots(1, len(keys), figsize=(6.5 * len(keys), 4.4), constrained_layout=True, squeeze=False)
     for ax, (bank, mode) in zip(axes[0], keys):

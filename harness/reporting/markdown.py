@@ -59,3 +59,19 @@ def table(frame: pd.DataFrame, columns: dict[str, str]) -> str:
     rule = "| " + " | ".join("---" for _ in columns) + " |"
     rows = ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for _, r in frame.iterrows()]
     return "\n".join([head, rule, *rows])
+
+
+def more_rows(left: int, csv: str, which: str) -> list[str]:
+    """The sentence after a table that shows only some rows: how many more the CSV has, and which they are
+    (none when nothing was left out)."""
+    return [f"{left:,} more {'row' if left == 1 else 'rows'} in `{csv}`: {which}."] if left > 0 else []
+
+
+def some(frame: pd.DataFrame, keep, columns: dict[str, str], csv: str, which: str, total: int | None = None,
+         limit: int | None = None) -> list[str]:
+    """A table of the rows of `frame` that the boolean `keep` selects (the first `limit` of them), and the
+    sentence that names the rows left out (`which`) and the CSV that has all `total` (default: frame's)."""
+    shown = frame[keep] if keep is not None else frame
+    shown = shown.head(limit) if limit is not None else shown
+    more = more_rows((len(frame) if total is None else total) - len(shown), csv, which)
+    return [table(shown, columns), *(["", *more] if more else [])]

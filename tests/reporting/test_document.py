@@ -46,6 +46,19 @@ def test_report_has_every_section_and_a_conclusion_from_the_verdicts(run):
     assert "- **Adaptive search** (evolve_a" in conclusion
     assert "No solver found anything novel on 2: golomb/m=4,L=6, pell/D=3,B=30." in conclusion
     assert "a novel solution: 1 by evolve, 1 by random; only by evolve: 0, only by random: 0." in conclusion
+    # Long tables stay in their CSVs: the report shows the novel tier's decided verdicts and says what it left out.
+    verdicts = findings["verdicts"]
+    slopes = text.split("## Slope and verdict")[1].split("## Discoveries left undetected")[0]
+    rows = [line for line in slopes.splitlines() if line.startswith("| pell |") or line.startswith("| golomb |")]
+    assert rows == ["| pell | evolve_a | 1,000 | 1 | 0 (no spread) | saturated | 1 / 1 / 1 |",
+                    "| pell | random_a | 3,000 | 1 | 0 (no spread) | saturated | 1 / 1 / 1 |"]
+    assert f"{len(verdicts) - 2} more rows in `verdicts.csv`: the tiers other than novel, and the rows whose " \
+           "verdict is no discoveries or undecided." in slopes
+    left_out = verdicts[(verdicts["tier"] != "novel") | (verdicts["family"] == "golomb")]
+    assert len(left_out) == len(verdicts) - 2 and (left_out["family"] == "golomb").sum() == 6  # in the CSV
+    undetected = text.split("## Discoveries left undetected")[1].split("## Forecasts")[0]
+    assert f"{len(verdicts)} more rows in `verdicts.csv`: the other tiers, rows that leave nothing undetected" \
+           in undetected and not (verdicts["undetected"] > 0).any()  # a saturated sweep leaves nothing
 
 
 def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_compute(run, tmp_path):
@@ -81,6 +94,11 @@ def test_a_models_arm_is_set_beside_random_per_problem_at_equal_attempts_and_com
             "problems the prompt's own example answer is a solution; beyond those examples: 0 distinct solutions "
             "per seed.") in section
     assert "model answers replayed from recordings in ." in render(findings, "2026-12-01")  # rec/ is in .
+    # Per problem, the rows where the model or random search found something; pell D=3 (neither did) is in the CSV.
+    assert "| pell/D=2,B=20 | llm_a |" in section and "| golomb/m=4,L=6 | llm_a |" in section
+    assert "| pell/D=3,B=30 |" not in section and list(table.index).count("pell/D=3,B=30") == 1
+    assert ("1 more row in `real_model.csv`: problems on which neither the model nor random search at equal "
+            "attempts found a solution.") in section
     # Its runs predate statement_version: asked in the first wording, whose example solves pell D=2; said so.
     assert ("The model arms llm_a use the old prompts: they replay recordings asked in the statements' first "
             "wording (`solver.statement_version=1`" in section and "(here on golomb/m=4,L=6, pell/D=2,B=20:" in section)

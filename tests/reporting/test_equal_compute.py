@@ -100,7 +100,12 @@ def test_the_section_says_who_wins_by_how_much_and_where_it_is_undecided(arms):
     overall = next(line for line in text.splitlines() if line.startswith("- Overall:"))
     assert overall.startswith("- Overall: small wins on distinct discoveries: small 11")
     assert "against big 4 [" in overall and "2.75x;" in overall  # by how much: 11 expected against 3 + 1
-    assert "- golomb/m=4,L=6: undecided on distinct discoveries" in text  # all find the one ruler
+    # Per problem only the decided verdicts: golomb's (all find the one ruler) is counted, its rows left to the CSV.
+    assert "- golomb/m=4,L=6:" not in text
+    assert ("- Undecided on distinct discoveries (intervals overlap) on 2 of 3 problems: their rows are in "
+            "`equal_compute.csv`.") in text
+    golomb = t[t["problem_id"] == "golomb/m=4,L=6"]
+    assert len(golomb) == len(arms) and equal_compute.verdict(golomb, "discoveries", "x").startswith("undecided")
     assert "- pell/D=2,B=20: small wins on distinct discoveries" in text
     assert "No heavy-tailed stub arm on toy" in text and "No random search arm" not in text
     assert "Only one model here" not in text  # two models, each named by its provenance

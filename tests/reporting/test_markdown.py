@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.reporting.markdown import band, interval, num, table
+from harness.reporting.markdown import band, interval, more_rows, num, some, table
 
 
 @pytest.mark.parametrize("value, text", [
@@ -59,3 +59,14 @@ def test_markdown_table_renames_columns_and_formats_numbers():
     frame = pd.DataFrame({"a": ["x"], "b": [2.5], "c": [True]})
     assert table(frame, {"a": "name", "b": "value", "c": "ok"}).splitlines() == [
         "| name | value | ok |", "| --- | --- | --- |", "| x | 2.50 | yes |"]
+
+
+def test_a_table_of_some_rows_says_how_many_more_the_csv_has_and_which():
+    frame = pd.DataFrame({"a": ["x", "y", "z", "w"], "b": [1, 0, 2, 0]})
+    lines = some(frame, frame["b"] > 0, {"a": "name", "b": "n"}, "t.csv", "rows with n = 0")
+    assert lines == ["| name | n |\n| --- | --- |\n| x | 1 |\n| z | 2 |", "",
+                     "2 more rows in `t.csv`: rows with n = 0."]
+    assert some(frame, None, {"a": "name"}, "t.csv", "the rest", limit=3)[-1] == "1 more row in `t.csv`: the rest."
+    assert some(frame, None, {"a": "name"}, "t.csv", "none") == [table(frame, {"a": "name"})]  # nothing left out
+    assert some(frame, frame["b"] > 1, {"a": "name"}, "t.csv", "others", total=10)[-1].startswith("9 more rows")
+    assert more_rows(0, "t.csv", "x") == []

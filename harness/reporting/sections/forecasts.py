@@ -8,7 +8,7 @@ import pandas as pd
 
 from harness.reporting import forecasts
 from harness.reporting.arms import UNIFORM, Arm, of_kind
-from harness.reporting.markdown import band, table
+from harness.reporting.markdown import band, more_rows, table
 
 TITLE = "Forecasts"
 TRUSTED_SHARE = 0.9  # a forecast reach is trusted when this share of its checked rows fell inside the band
@@ -96,14 +96,18 @@ def markdown(f) -> list[str]:
         lines += ["No row had three discoveries at its origin: nothing was fitted, so no forecast is checked.", ""]
     uniform = of_kind(f.arms, UNIFORM)  # per problem, only for uniform search's deepest arm: the table stays short
     deep = max(uniform, key=lambda a: (a.attempts, a.name)) if uniform else None
-    shown = check[check["arm"].isin([deep.name] if deep else []) | (check["against"] == "true expected")]
-    if len(shown):
-        lines += [f"Per problem and tier, for {deep.name if deep else ''} and the synthetic urn:", "",
-                  table(shown.assign(forecast=shown.apply(lambda r: band(r) if math.isfinite(r["estimate"])
-                                                          else r["note"], axis=1)),
+    chosen = check[check["arm"].isin([deep.name] if deep else []) | (check["against"] == "true expected")]
+    shown = chosen[chosen["estimate"].map(math.isfinite)]  # the rest have fewer than three discoveries to fit
+    if len(chosen):
+        who = f"{deep.name} and the synthetic urn" if deep else "the synthetic urn"
+        lines += [f"Per problem and tier, for {who}, the rows fitted:", "",
+                  table(shown.assign(forecast=shown.apply(band, axis=1)) if len(shown) else shown,
                         {"arm": "arm", "problem_id": "problem", "tier": "tier", "from": "from (pooled)",
                          "found_at_origin": "found there", "to": "to", "forecast": "forecast [95%]",
-                         "actual": "actual", "inside": "inside"}), ""]
+                         "actual": "actual", "inside": "inside"}), "",
+                  *more_rows(len(check) - len(shown), "forecast_check.csv",
+                             f"the other arms', and {len(chosen) - len(shown):,} of theirs here with fewer than "
+                             "three discoveries at the origin to fit"), ""]
     solved = f["solved_forecast"]
     if len(solved):
         lines += [

@@ -9,7 +9,7 @@ from harness.core.problem import STATEMENT_VERSION
 from harness.reporting import equal_compute, figures as draw, science
 from harness.reporting.arms import MODEL, Arm, of_kind
 from harness.reporting.equal_compute import answers
-from harness.reporting.markdown import num, table
+from harness.reporting.markdown import num, some, table
 
 TITLE = "A real model"
 
@@ -78,12 +78,15 @@ def beside_random(f) -> list[str]:
                                     "attempts": "attempts per problem", "seeds": "seeds",
                                     "tokens": "tokens per attempt", "server_cpu": "server CPU s per seed",
                                     "malformed": "malformed share", "source": "answers from"}), "",
-        table(r, {"problem_id": "problem", "arm": "arm", "model_valid": "solutions", "model_novel": "novel",
-                  "random_valid": "random, equal attempts", "random_novel": "(novel)",
-                  "random_attempts_at_compute": "random's attempts at equal compute",
-                  "random_valid_at_compute": "random, equal compute", "random_novel_at_compute": "(novel) ",
-                  **({"example_is_solution": "prompt's example solves it",
-                      "model_beyond_example": "model, beyond the example"} if leaked else {})}), "",
+        *some(r, (r["model_valid"] > 0) | (r["random_valid"] > 0),
+              {"problem_id": "problem", "arm": "arm", "model_valid": "solutions", "model_novel": "novel",
+               "random_valid": "random, equal attempts", "random_novel": "(novel)",
+               "random_attempts_at_compute": "random's attempts at equal compute",
+               "random_valid_at_compute": "random, equal compute", "random_novel_at_compute": "(novel) ",
+               **({"example_is_solution": "prompt's example solves it",
+                   "model_beyond_example": "model, beyond the example"} if leaked else {})},
+              "real_model.csv", "problems on which neither the model nor random search at equal attempts found "
+              "a solution"), "",
         *old_prompts(r), *([] if leaked else ["No prompt's example answer is a solution of its problem.", ""])]
     for arm, part in r.groupby("arm", sort=True):
         total = lambda column: num(round(float(part[column].sum()), 9))  # noqa: E731 (means of thirds: 3, not 3.00)

@@ -5,11 +5,14 @@ import math
 
 import pandas as pd
 
+from harness.analysis.fits import YieldVerdict
 from harness.reporting import figures as draw, science, truth_check
 from harness.reporting.arms import Arm
-from harness.reporting.markdown import interval, num, table
+from harness.reporting.markdown import interval, num, some
 
 TITLE = "Slope and verdict"
+SHOWN_TIER = "novel"  # the report's table; every tier is in verdicts.csv
+UNSETTLED = (YieldVerdict.NO_DISCOVERIES.value, YieldVerdict.UNDECIDED.value)  # nothing said of the slope: CSV only
 
 
 def tables(arms: list[Arm], settings, done) -> dict[str, pd.DataFrame]:
@@ -50,8 +53,11 @@ def markdown(f) -> list[str]:
         "column says by which volume it had reached 50%, 90% and 99% of its asymptote (`reason` in the table "
         "says it in words). "
         "Intervals: bootstrap 95%; for adaptive arms, each seed's discoveries resampled, seeds averaged. "
-        "Table: `verdicts.csv`.", "",
+        f"Table: `verdicts.csv`; below, the {SHOWN_TIER} tier's rows with a verdict on the slope.", "",
         f"![slopes]({f.figures['slopes']})", "",
-        table(v, {"family": "family", "tier": "tier", "arm": "arm", "volume": "volume",
-                  "observed": "found", "slope_text": "slope [interval]", "verdict": "verdict",
-                  "reached": "saturated: 50% / 90% / 99% of it by"})]
+        *some(v, (v["tier"] == SHOWN_TIER) & ~v["verdict"].isin(UNSETTLED),
+              {"family": "family", "arm": "arm", "volume": "volume", "observed": "found",
+               "slope_text": "slope [interval]", "verdict": "verdict",
+               "reached": "saturated: 50% / 90% / 99% of it by"},
+              "verdicts.csv", f"the tiers other than {SHOWN_TIER}, and the rows whose verdict is "
+              + " or ".join(UNSETTLED))]
