@@ -1,6 +1,6 @@
 """Do two runs of a sweep agree? Run by run, counts must be identical; timings may not be.
 
-    .venv/bin/python benchmarks/report_reproducibility.py RUNS_A RUNS_B
+    .venv/bin/python benchmarks/report_reproducibility.py RUNS_A RUNS_B [--common]
     e.g. RUNS_A = results/volume-thesis-runs/volume-thesis (a `make report`), RUNS_B = the same
     folder of another clone's `make report`
 
@@ -28,12 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs_a", type=Path)
     parser.add_argument("runs_b", type=Path)
+    parser.add_argument("--common", action="store_true",
+                        help="compare the runs both sweeps have (B may be a sweep of some of A's arms: "
+                             "+arm=a,b,c); the others are listed, not compared")
     args = parser.parse_args(argv)
     a = {(r.arm, r.seed): r for r in runs_from_directory(args.runs_a)}
     b = {(r.arm, r.seed): r for r in runs_from_directory(args.runs_b)}
     if set(a) != set(b):
         print(f"different runs: only in A {sorted(set(a) - set(b))}, only in B {sorted(set(b) - set(a))}")
-        return 1
+        if not args.common:
+            return 1
+        a, b = ({key: runs[key] for key in sorted(set(a) & set(b))} for runs in (a, b))
+        print(f"comparing the {len(a)} runs both have\n")
     differing = 0
     for key in sorted(a):
         same = {"discoveries": a[key].discoveries.equals(b[key].discoveries),
