@@ -20,6 +20,8 @@ KINDS = (UNIFORM, HEAVY_TAILED, ADAPTIVE, MODEL)  # the table's columns, in orde
 NAMES = {UNIFORM: "uniform search", HEAVY_TAILED: "heavy-tailed search", ADAPTIVE: "evolve (adaptive)",
          MODEL: "a language model"}
 TIER = "novel"
+SLOPE = ("slope", "slope_lower", "slope_upper")
+SLOPE_DECIMALS = 4  # a slope of -1.8e-18 is 0 to any reader (and to answer.csv, whose numbers these are)
 VERDICTS = [v.value for v in YieldVerdict]
 PROPORTIONAL = (YieldVerdict.PROPORTIONAL.value, YieldVerdict.FASTER.value)
 
@@ -58,11 +60,12 @@ def answer_table(arms: list[Arm], verdicts: pd.DataFrame) -> pd.DataFrame:
                 continue
             arm = max(mine, key=lambda a: (a.attempts, a.name))
             v = novel.loc[(arm.name, family)]
+            banks = ", ".join(sorted({a.bank for a in on_set}))
             rows.append({"family": family, "problems": len(problems),
-                         "problem_set": problems[0] if len(problems) == 1 else f"{len(problems)} of {arm.bank}",
+                         "problem_set": problems[0] if len(problems) == 1 else f"{len(problems)} ({banks})",
                          "kind": what, "arm": arm.name, "attempts": arm.attempts, "seeds": len(arm.runs),
-                         "novel": v["observed"], "slope": v["slope"], "slope_lower": v["slope_lower"],
-                         "slope_upper": v["slope_upper"], "verdict": v["verdict"]})
+                         "novel": v["observed"], **{c: round(float(v[c]), SLOPE_DECIMALS) for c in SLOPE},
+                         "verdict": v["verdict"]})
     return pd.DataFrame(rows, columns=["family", "problems", "problem_set", "kind", "arm", "attempts", "seeds",
                                        "novel", "slope", "slope_lower", "slope_upper", "verdict"])
 
@@ -147,6 +150,9 @@ def models_sentence(f) -> list[str]:
     if not len(t):
         return []
     overall = t[t["problem_id"] == ALL]
+    models = overall[overall["is_model"].astype(bool)].groupby(["bank", "answers"])["model"].nunique()
+    if (models >= 2).any():  # the comparisons of models against each other, where the sweep has them
+        overall = overall.set_index(["bank", "answers"]).loc[models[models >= 2].index].reset_index()
     said = []
     for (bank, answers), part in overall.groupby(["bank", "answers"], sort=True):
         cells = "; ".join(f"{r['arm']} {interval(r['discoveries'], r['discoveries_lower'], r['discoveries_upper'])}"

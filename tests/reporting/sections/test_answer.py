@@ -45,7 +45,7 @@ def test_each_family_gets_the_problem_set_most_kinds_attempted_and_each_kinds_de
     assert sorted(zip(table["family"], table["kind"], table["arm"])) == [
         ("golomb", "adaptive", "evolve_a"), ("golomb", "uniform", "random_big"),
         ("pell", "adaptive", "evolve_a"), ("pell", "heavy-tailed", "heavy_deep"), ("pell", "uniform", "random_big")]
-    assert set(table["problem_set"]) == {"golomb/m=4,L=6", "2 of toy"}
+    assert set(table["problem_set"]) == {"golomb/m=4,L=6", "2 (toy)"}  # its banks named
     assert table.set_index(["family", "kind"]).loc[("pell", "heavy-tailed"), "attempts"] == 100_000
     tally = answer.tally(table).set_index("kind")
     assert tally.loc["uniform", "families"] == 2 and tally.loc["heavy-tailed", "families"] == 1
