@@ -200,3 +200,22 @@ def test_a_sweep_whose_parent_run_cannot_be_opened_starts_no_job_and_says_why(tm
     assert "the sweep's parent run could not be opened, no job was started: cannot use the MLflow store" in line
     assert "UserWarning" not in done.stderr
     assert not list(tmp_path.glob("orphans/*/summary.json"))
+
+
+@pytest.mark.slow
+def test_harness_report_copies_the_report_its_sweeps_parent_holds_unless_asked_to_recompute(sweep, tmp_path):
+    results, _, _ = sweep
+    report = [str(Path(HARNESS_RUN).with_name("harness-report")), "--experiment", "review", "--results-dir", str(results)]
+    copied = subprocess.run([*report, "--out", str(tmp_path / "copied")], capture_output=True, text=True, timeout=600)
+    assert copied.returncode == 0, copied.stderr[-3000:]
+    assert "holds the report of these 2 runs" in copied.stdout and "copied" in copied.stdout
+    [parent_report] = results.glob("review/*/report/REPORT.md")  # what the parent logged as its artifact
+    assert (tmp_path / "copied" / "REPORT.md").read_text() == parent_report.read_text()
+    made = subprocess.run([*report, "--out", str(tmp_path / "made"), "--recompute"], capture_output=True, text=True,
+                          timeout=600)
+    assert made.returncode == 0 and "copied" not in made.stdout, made.stderr[-3000:]
+    for table in ("verdicts.csv", "answer.csv", "truth_check.csv"):  # the same report, computed again
+        assert (tmp_path / "made" / table).read_bytes() == (tmp_path / "copied" / table).read_bytes(), table
+    other = subprocess.run([*report, "--out", str(tmp_path / "other"), "--n-boot", "20"], capture_output=True,
+                           text=True, timeout=600)
+    assert other.returncode == 0 and "copied" not in other.stdout  # other settings: made, not copied
