@@ -96,7 +96,7 @@ def figure(answer: pd.DataFrame, path) -> bool:
     if not len(shown):
         return False
     families = sorted(answer["family"].unique())
-    fig, ax = plt.subplots(figsize=(11, 4.2), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(11, 4.6), constrained_layout=True)
     for i, what in enumerate(KINDS):
         mine = shown[shown["kind"] == what]
         if not len(mine):
@@ -111,7 +111,7 @@ def figure(answer: pd.DataFrame, path) -> bool:
     ax.set_xticks(range(len(families)), families, rotation=20)
     ax.set_ylabel("slope of log novel discoveries\non log attempts (last decade)")
     ax.set_title("Does yield grow in proportion to volume? Each kind's deepest arm, 95% intervals")
-    ax.legend(fontsize=8, ncol=3, loc="upper right")
+    ax.legend(fontsize=8, ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.16))  # below: no point hidden
     _save(fig, path)
     return True
 
