@@ -11,7 +11,8 @@ from PIL import Image
 
 from harness.reporting.arms import Arm, problem_sets
 from harness.reporting.palette import COLOURS, TRUTH, styles, unique_legend
-from harness.reporting.science import TIERS, truth_curve
+from harness.reporting.science import TIERS
+from harness.reporting.truth_check import true_curve
 from harness.run.plots import log_ticks, plt
 from harness.store.files import replaced
 
@@ -77,9 +78,10 @@ def family_yield(curves: pd.DataFrame, arms: list[Arm], family: str, path: Path)
                     far = pd.concat([ahead.tail(1), far])
                     ax.fill_between(far["m"], far["lower"], far["upper"], color=colour, alpha=0.07, linewidth=0)
                     ax.plot(far["m"], far["estimate"], color=colour, linestyle=":")
-                truth = truth_curve(arm, family, part["m"].to_numpy()) if tier == "valid" else None
+                truth = true_curve(arm, family, part["m"].to_numpy(), tier=tier)
                 if truth is not None:
-                    ax.plot(part["m"], truth, **TRUTH, label=f"true expected ({arm.name}'s {arm.solver} odds)")
+                    ax.plot(part["m"], truth, **{**TRUTH, "color": colour},  # its own: odds differ by solver
+                            label=f"true expected ({arm.name}'s {arm.solver} odds)")
             shown = curves[curves["arm"].isin([a.name for a in on]) & (curves["family"] == family)
                            & (curves["tier"] == tier)]
             _y_scale(ax, shown["upper"])
@@ -93,7 +95,7 @@ def family_yield(curves: pd.DataFrame, arms: list[Arm], family: str, path: Path)
         row[-1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="x-small",
                        title=f"arms on {which}", title_fontsize="x-small")
     fig.suptitle(f"{family}: one row per problem set; solid: observed, dashed: extrapolated to 2x, "
-                 "dotted: forecast to 100x, bands: 95%, black dash-dot: the exact truth", fontsize="small")
+                 "dotted: forecast to 100x, bands: 95%, thick dash-dot: the exact truth in the arm's colour", fontsize="small")
     return _save(fig, path)
 
 

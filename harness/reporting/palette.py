@@ -10,7 +10,7 @@ from collections.abc import Iterable
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # 10 x 8 = 80 arms before a pair repeats
-TRUTH = {"color": "black", "linestyle": "-.", "linewidth": 1.6, "zorder": 5}  # the exact curve, where known
+TRUTH = {"color": "black", "linestyle": "-.", "linewidth": 2.2, "zorder": 5}  # the exact curve (drawn in its arm's colour)
 
 
 def styles(names: Iterable[str]) -> dict[str, tuple[str, str]]:

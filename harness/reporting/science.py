@@ -12,12 +12,11 @@ import pandas as pd
 from harness.analysis import runs as analysis
 from harness.analysis.observed import discoveries_by_operator
 from harness.analysis.runs import TIERS
-from harness.analysis.truth import expected_total, truth
 from harness.core.problem import STATEMENT_VERSION
 from harness.reporting.arms import MODEL, UNIFORM, URN, Arm, odds, of_kind
-from harness.solvers import make_solver
 from harness.solvers.proposal import Operator
 from harness.store.records import UNATTRIBUTED
+from harness.reporting.truth_check import true_curve
 
 # The data point of the debate: about 700 open problems attacked with an LLM, 13 solved,
 # 1 of the solutions judged interesting.
@@ -149,11 +148,8 @@ def calibration(arms: list[Arm], curves: pd.DataFrame) -> pd.DataFrame:
 def truth_curve(arm: Arm, family: str, m: np.ndarray, members=None) -> np.ndarray | None:
     """The synthetic solver's true expected distinct discoveries of a family (or of the problems
     `members`) at volumes m; else None."""
-    if odds(arm) != URN:  # the calibration urn; every other arm with a truth: Against the truth
-        return None
-    solver = make_solver(arm.runs[0].config["solver"])
-    members = [p for p in arm.runs[0].bank_problems if (p.id in members if members else p.id.split("/")[0] == family)]
-    return expected_total([truth(solver, p) for p in members], "valid", np.asarray(m))
+    # the calibration urn; every other arm with a truth: Against the truth (truth_check.py)
+    return true_curve(arm, family, m, members) if odds(arm) == URN else None
 
 
 def found_by(arm: Arm, problem_id: str, tier: str, attempts: float) -> float:

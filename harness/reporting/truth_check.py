@@ -14,7 +14,7 @@ from harness.analysis.fits import SATURATED_SLOPE, YieldVerdict, log_log_slope, 
 from harness.analysis.forecast import MIN_DISCOVERIES, forecast_solved, forecast_richness
 from harness.analysis.richness import attempts_per_discovery, chao, richness
 from harness.analysis.truth import Truth, expected_total, solved_share, truth
-from harness.reporting.arms import Arm
+from harness.reporting.arms import Arm, odds
 from harness.solvers import make_solver
 
 TARGET = (0.90, 0.99)  # the share of rows whose 95% band should hold the truth
@@ -37,6 +37,20 @@ def arm_truths(arm: Arm) -> dict[str, Truth]:
         if known is not None:
             found[problem.id] = known
     return found
+
+
+def true_curve(arm: Arm, family: str, m: np.ndarray, members=None, tier: str = "valid") -> np.ndarray | None:
+    """The true expected distinct discoveries (at least `tier`) of an i.i.d. stub of known odds
+    (uniform, heavy-tailed, the urn) on a family (or the problems `members`) at volumes m, where
+    every one of those problems has a truth (harness.analysis.truth); else None."""
+    if odds(arm) is None:
+        return None
+    solver = make_solver(arm.runs[0].config["solver"])
+    members = [p for p in arm.runs[0].bank_problems if (p.id in members if members else p.id.split("/")[0] == family)]
+    truths = [truth(solver, p) for p in members]
+    if not truths or any(t is None for t in truths):
+        return None
+    return expected_total(truths, tier, np.asarray(m))
 
 
 def true_verdict(slope: float) -> str:

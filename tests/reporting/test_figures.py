@@ -128,7 +128,7 @@ def test_the_yield_figure_has_one_row_per_problem_set_and_draws_the_truth_once(a
     pell, urn = drawn
     rows = [ax for ax in pell.axes if ax.get_legend()]  # one legend per row, beside its last panel
     assert len(rows) == 2 and len(pell.axes) == 2 * len(science.TIERS)
-    in_row = [sorted(label.split(":")[0] for label in legends_of(ax)) for ax in rows]
+    in_row = [sorted(label.split(":")[0] for label in legends_of(ax) if not label.startswith("true")) for ax in rows]
     assert in_row == [["rand_a", "rand_b"], ["one_pell"]]  # the two problems first, then the one
     titles = [ax.get_title() for ax in pell.axes]
     assert titles[0] == "pell, 2 problems (bank toy): tier valid"
@@ -137,7 +137,12 @@ def test_the_yield_figure_has_one_row_per_problem_set_and_draws_the_truth_once(a
     truth = [label for labels, _ in legends(urn) for label in labels if "true expected" in label]
     assert truth == ["true expected (urn's synthetic odds)"]
     [line] = [line for line in urn.axes[0].get_lines() if line.get_label() == truth[0]]
-    assert to_hex(line.get_color()) == "#000000" and line.get_visible() and len(line.get_xdata()) > 2
+    assert to_hex(line.get_color()) == to_hex(palette.styles(a.name for a in arms)["urn"][0])  # its arm's colour
+    assert line.get_linestyle() == "-." and line.get_visible() and len(line.get_xdata()) > 2
+    # uniform search on pell, whose boxes are enumerated: its exact curve too, in every tier
+    random_truths = {label for ax in pell.axes for label in ax.get_legend_handles_labels()[1] if "true" in label}
+    assert random_truths == {"true expected (rand_a's random odds)", "true expected (rand_b's random odds)",
+                             "true expected (one_pell's random odds)"}
 
 
 def legends_of(ax):
