@@ -15,7 +15,8 @@ from harness.tracking.tracker import PARENT_TAG, SWEEP_TAG
 
 def parent_with_report(client, experiment: str, runs: list[RunData]) -> str | None:
     """The id of the finished sweep parent of `experiment` whose finished children are exactly
-    `runs` and whose report was made (no `harness.report` tag saying why not); else None."""
+    `runs`, none of them finished after it (a job resumed since: its report is stale), and whose
+    report was made (no `harness.report` tag saying why not); else None."""
     found = client.get_experiment_by_name(experiment)
     if found is None:
         return None
@@ -24,9 +25,10 @@ def parent_with_report(client, experiment: str, runs: list[RunData]) -> str | No
     for parent in (r for r in every if SWEEP_TAG in r.data.tags and r.info.status == "FINISHED"):
         if "harness.report" in parent.data.tags:
             continue
-        children = sorted(r.info.run_id for r in every
-                          if r.data.tags.get(PARENT_TAG) == parent.info.run_id and r.info.status == "FINISHED")
-        if children == wanted:
+        children = [r for r in every if r.data.tags.get(PARENT_TAG) == parent.info.run_id
+                    and r.info.status == "FINISHED"]
+        later = any((child.info.end_time or 0) > (parent.info.end_time or 0) for child in children)
+        if sorted(child.info.run_id for child in children) == wanted and not later:
             return parent.info.run_id
     return None
 
