@@ -264,4 +264,3 @@ def test_out_refuses_a_link_inside_a_previous_report_and_writes_nothing_through_
     with pytest.raises(ReportError, match=r"--out: .*REPORT.md is a symbolic link: links inside a report's folder"):
         build_report(two_seeds(run), out, "hand-made runs", n_boot=5, progress=False)
     assert precious.read_text() == "mine" and (out / "REPORT.md").is_symlink()
-
