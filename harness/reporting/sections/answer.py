@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.fits import SATURATED_SLOPE, YieldVerdict
-from harness.reporting.arms import ADAPTIVE, HEAVY_TAILED, MODEL, UNIFORM, Arm, kind
+from harness.reporting.arms import ADAPTIVE, HEAVY_TAILED, MODEL, UNIFORM, Arm, kind, problem_sets
 from harness.reporting.equal_compute import ALL
 from harness.reporting.figures import _save, plt
 from harness.reporting.markdown import interval, num, table
@@ -26,22 +26,12 @@ VERDICTS = [v.value for v in YieldVerdict]
 PROPORTIONAL = (YieldVerdict.PROPORTIONAL.value, YieldVerdict.FASTER.value)
 
 
-def problem_sets(arms: list[Arm], family: str) -> dict[tuple[str, ...], list[Arm]]:
-    """The family's problem sets (the exact problems an arm attempted), each with the arms on it."""
-    found: dict[tuple[str, ...], list[Arm]] = {}
-    for arm in arms:
-        if family in arm.families and kind(arm) in KINDS:
-            found.setdefault(tuple(arm.problems[family]), []).append(arm)
-    return found
-
-
 def comparable_set(arms: list[Arm], family: str) -> tuple[tuple[str, ...], list[Arm]] | None:
     """The family's problem set that the most kinds of search attempted, the deepest volume breaking ties."""
-    sets = problem_sets(arms, family)
+    sets = problem_sets([a for a in arms if kind(a) in KINDS], family)
     if not sets:
         return None
-    return max(sets.items(), key=lambda item: (len({kind(a) for a in item[1]}),
-                                               max(a.attempts for a in item[1]), item[0]))
+    return max(sets, key=lambda item: (len({kind(a) for a in item[1]}), max(a.attempts for a in item[1]), item[0]))
 
 
 def answer_table(arms: list[Arm], verdicts: pd.DataFrame) -> pd.DataFrame:
