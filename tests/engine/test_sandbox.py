@@ -22,12 +22,13 @@ from problems.three_cubes import make
 
 @dataclass(frozen=True)
 class Trap(Problem):
-    """x = 1 is the solution; 2 spins forever in a tight loop, 3 kills its own process."""
+    """x = 1 is the solution; 2 spins forever in a tight loop, 3 kills its own process, 4 sleeps
+    for a minute (a hang using no CPU), 5 is a solution too, after 0.3 CPU-s of work."""
 
     family = "trap"
     instance = "only"
     statement = "Name 1."
-    space = IntBox(1, 1, 3)
+    space = IntBox(1, 1, 5)
 
     def parse(self, text):
         return parse_int_tuple(text, 1)[0]
@@ -38,7 +39,13 @@ class Trap(Problem):
                 pass
         if x == 3:
             os._exit(9)
-        return (0.0, None) if x == 1 else (-1.0, "not 1")
+        if x == 4:
+            time.sleep(60)
+        if x == 5:
+            began = time.process_time()
+            while time.process_time() - began < 0.3:
+                pass
+        return (0.0, None) if x in (1, 5) else (-1.0, "not 1")
 
     def canonical(self, x):
         return str(x)
@@ -101,30 +108,6 @@ def test_a_clock_page_read_as_zeros_is_not_taken_for_a_hang(sandbox):
     assert [v for v, _ in checked] == [v for v, _ in verify_inline(problem, candidates)]
 
 
-@dataclass(frozen=True)
-class Slow(Problem):
-    """x = 1 is the solution, found after 0.3 CPU-s of work; 2 sleeps for a minute, using no CPU."""
-
-    family = "slow"
-    instance = "only"
-    statement = "Name 1."
-    space = IntBox(1, 1, 2)
-
-    def parse(self, text):
-        return parse_int_tuple(text, 1)[0]
-
-    def check(self, x):
-        if x == 2:
-            time.sleep(60)
-        began = time.process_time()
-        while time.process_time() - began < 0.3:
-            pass
-        return (0.0, None) if x == 1 else (-1.0, "not 1")
-
-    def canonical(self, x):
-        return str(x)
-
-
 def test_a_child_held_off_the_cpu_by_load_is_not_timed_out():
     """The bound is on CPU time: a verification that needs 0.3 CPU-s but, on a loaded machine,
     takes 2 s of wall-clock time (here the child is stopped for 2 s mid-verification) keeps its
@@ -133,7 +116,7 @@ def test_a_child_held_off_the_cpu_by_load_is_not_timed_out():
     import threading
 
     with SandboxVerifier(SandboxLimits(timeout_s=0.5)) as sandbox:
-        sandbox.verify(Slow(), ["0"])  # the child is up
+        sandbox.verify(Trap(), ["0"])  # the child is up
         held = threading.Event()
 
         def hold_the_child_off_the_cpu():
@@ -146,7 +129,7 @@ def test_a_child_held_off_the_cpu_by_load_is_not_timed_out():
 
         holder = threading.Thread(target=hold_the_child_off_the_cpu)
         holder.start()
-        [(verdict, seconds)] = sandbox.verify(Slow(), ["1"])
+        [(verdict, seconds)] = sandbox.verify(Trap(), ["5"])
         holder.join()
     assert held.is_set() and seconds >= 2
     assert verdict.tier == Tier.NOVEL, verdict.reason
@@ -155,7 +138,7 @@ def test_a_child_held_off_the_cpu_by_load_is_not_timed_out():
 def test_a_hang_that_uses_no_cpu_is_cut_at_the_wall_clock_bound():
     with SandboxVerifier(SandboxLimits(timeout_s=0.5, wall_s=1.5)) as sandbox:
         began = time.monotonic()
-        checked = sandbox.verify(Slow(), ["2", "1"])
+        checked = sandbox.verify(Trap(), ["4", "1"])
     assert [v.tier for v, _ in checked] == [Tier.TIMEOUT, Tier.NOVEL]
     assert "exceeded 1.5 s of wall-clock time" in checked[0][0].reason
     assert time.monotonic() - began < 20
