@@ -155,11 +155,12 @@ def main() -> None:
     calls = walk(tree, entry, "run_job", args.into_analysis)
     current, visited = calls[0][0], {calls[0][0]}
     steps = climbs = returns = 0
-    stack: list[str] = []
+    climbs_to: dict[str, int] = {}
     for file, name, caller, depth in calls:
         mark = ""
         if caller and caller != current:
             steps, climbs, returns, current = steps + 1, climbs + 1, returns + 1, caller
+            climbs_to[caller] = climbs_to.get(caller, 0) + 1
             mark += f"  [back up to {caller}]"
         if file != current:
             steps += 1
@@ -171,6 +172,10 @@ def main() -> None:
         print(f"{'  ' * min(depth, 12)}{file}: {name}{mark}")
     print(f"\n{len(calls)} functions read; {steps} steps through {len(visited)} files, {climbs} climbs back up, "
           f"{returns} returns to a file already left")
+    # A function that calls functions of k other files in turn is climbed back to k-1 times or
+    # more, whatever those do: the floor a layout with one step per module sets.
+    print("climbs back up, by the file climbed to: " +
+          ", ".join(f"{f} {n}" for f, n in sorted(climbs_to.items(), key=lambda kv: -kv[1])))
 
 
 if __name__ == "__main__":
