@@ -59,8 +59,6 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
         # ray.init installs a handler that answers SIGTERM with a crash dump; a driver stopped
         # this way should stop like Ctrl-C stops it: an exception its run can clean up after.
         signal.signal(signal.SIGTERM, _interrupt)
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not a handler of the user's
-            signal.signal(signal.SIGINT, _interrupt)
 
 
 _SIGNALS: list[int] = []  # the signals that interrupted this process, for `interrupted_by`
@@ -71,20 +69,6 @@ def _interrupt(signum: int, frame: object) -> None:
     # turn only that one into a clean interruption (anything else leaves a SystemError).
     _SIGNALS.append(signum)
     raise KeyboardInterrupt
-
-
-def interrupts() -> int:
-    """How many stop signals (SIGINT, SIGTERM) this process has had so far."""
-    return len(_SIGNALS)
-
-
-def stop_if_interrupted(seen: int) -> None:
-    """KeyboardInterrupt if a stop signal came after `seen` = interrupts(). The one its handler
-    raised can be lost: it is raised in whatever code the signal found running, and Ray's
-    callbacks into Python catch it there (seen in CI: a SIGINT mid-run, and the run went on to
-    its end and exit code 0)."""
-    if len(_SIGNALS) > seen:
-        raise KeyboardInterrupt
 
 
 def interrupted_by() -> signal.Signals:

@@ -15,7 +15,6 @@ import ray
 
 from harness.core.problem import Problem
 from harness.engine.batches import Batch, Parcel, attempts_in, described, parcels
-from harness.engine.ray_session import interrupts, stop_if_interrupted
 from harness.engine.sandbox import SandboxLimits
 from harness.engine.worker import AttemptWorker
 from harness.store.records import Recorded
@@ -50,7 +49,6 @@ class Dispatched:
     lost: int = 0  # workers lost (frozen, dead, their node gone) and replaced
 
 
-INTERRUPT_CHECK_S = 1.0  # the longest a driver waits on Ray between looks for a stop signal
 # A worker whose result cannot come: its process or node died, or its result's object went with the
 # node. The batch was never counted, so sending it again counts it once. (A RayTaskError, an error in
 # the batch itself, is not one of these: it stops the run.)
@@ -81,7 +79,6 @@ def run_batches(
     actor_class = ray.remote(num_cpus=1, max_concurrency=dispatch.in_flight_per_worker,
                              max_restarts=0, max_task_retries=0)(AttemptWorker)
     bank = ray.put(tuple(problems))  # once in the object store, not once per actor
-    seen = interrupts()  # a stop signal whose KeyboardInterrupt got lost still stops the run
     pool = _Pool(lambda: actor_class.remote(bank, solver_spec, seed, dispatch.limits, dispatch.compact), dispatch)
     try:
         pool.nodes = ray.get([actor.ready.remote() for actor in pool.actors])
@@ -91,10 +88,8 @@ def run_batches(
             pool.fill()
             while pool.queue:
                 pool.step(on_result)
-                stop_if_interrupted(seen)
         while pool.pending or pool.queue:
             pool.step(on_result)
-            stop_if_interrupted(seen)
     finally:
         for actor in pool.actors:
             if actor is not None:
@@ -159,8 +154,7 @@ class _Pool:
         start_by = self.dispatch.stall_floor_s * self.dispatch.stall_multiple
         if not self.pending:  # nothing runs: only a replacement can help, and it has a bound
             deadlines[-1] = min(since for _, since in self.starting.values()) + start_by
-        # At most INTERRUPT_CHECK_S: the caller looks for a stop signal between steps.
-        wait = min(max(0.0, min(deadlines.values()) - now) if deadlines else INTERRUPT_CHECK_S, INTERRUPT_CHECK_S)
+        wait = max(0.0, min(deadlines.values()) - now) if deadlines else None
         done, _ = ray.wait(list(self.pending) + list(self.starting), num_returns=1, timeout=wait)
         if done:
             [ref] = done

@@ -54,31 +54,6 @@ def test_same_seed_same_table_with_one_or_two_workers(ray_local, tiny_bank):
     assert one.equals(run_table(tiny_bank, workers=2, batch_size=7, call_size=40))  # calls of several batches
 
 
-def test_a_stop_signal_whose_interrupt_was_swallowed_still_stops_the_run(ray_local, tiny_bank, monkeypatch):
-    """A stop signal's handler raises KeyboardInterrupt in whatever code the signal finds running;
-    code that catches it there (Ray's callbacks into Python do) loses it, and a run once went on to
-    its end after a SIGINT (CI). The runner looks for the signal itself between its steps."""
-    import signal
-
-    from harness.engine import ray_session
-
-    monkeypatch.setattr(ray_session, "_SIGNALS", [])
-    problems, results = build_bank(tiny_bank), []
-
-    def on_result(recorded):
-        results.append(recorded)
-        if len(results) == 2:
-            try:
-                ray_session._interrupt(signal.SIGINT, None)  # the handler, run where its exception is caught
-            except KeyboardInterrupt:
-                pass
-
-    batches = list(plan_batches([p.id for p in problems], 120, 5))
-    with pytest.raises(KeyboardInterrupt):
-        run_batches(iter(batches), problems, {"name": "random"}, 3, Dispatch(1, 5), on_result)
-    assert 2 <= len(results) < len(batches) and ray_session.interrupted_by() == signal.SIGINT
-
-
 def worker_pids():
     import psutil
 
