@@ -33,6 +33,19 @@ def ray_local():
 
 
 @pytest.fixture
+def sigint_handled():
+    """SIGINT handled by Python (raising KeyboardInterrupt) in this process, so also at its default
+    in the processes it starts, whatever the launcher set: a background job of a script
+    ignores SIGINT, and every process under it inherits that (seen: CI started that way ignored
+    the tests' Ctrl-C; `_thread.interrupt_main` does nothing then either)."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.fixture
 def tiny_bank():
     return {family: [dict(p) for p in instances] for family, instances in TINY_BANK.items()}
 

@@ -177,7 +177,7 @@ def start_and_wait_for_a_checkpoint(results_dir, *args):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
-def test_a_signal_stops_the_run_as_killed_with_the_command_that_resumes_it(tmp_path, signal_name):
+def test_a_signal_stops_the_run_as_killed_with_the_command_that_resumes_it(tmp_path, signal_name, sigint_handled):
     import shlex
     import signal
 

@@ -213,8 +213,8 @@ def test_a_server_that_dies_mid_run_fails_the_rest_of_its_window_and_the_run_fin
 
 @needs_build
 @pytest.mark.slow
-def test_a_stopped_live_run_keeps_its_server_cpu_with_its_recording_and_the_resumed_one_adds_the_rest(ray_local,
-                                                                                                      tmp_path):
+def test_a_stopped_live_run_keeps_its_server_cpu_with_its_recording_and_the_resumed_one_adds_the_rest(
+        ray_local, tmp_path, sigint_handled):
     """Each stretch of a live run notes the tokens its server served (the recording's lines it
     added, in-flight batches of a stopped stretch included); a later run over the same, fuller
     recording answers the attempts it holds from it and notes only the tokens it asked for."""
