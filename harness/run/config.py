@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -16,7 +17,8 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from harness.bank.banks import BankSpec, spec_from_config
 from harness.core.settings import number, positive, unknown_setting_message, whole
-from harness.servers import server_config
+from harness.servers import RecordingConfig, server_config
+from harness.servers.llama_cpp import LlamaServerConfig
 from harness.tracking.tracker import TrackingSpec
 
 
@@ -105,7 +107,7 @@ class JobConfig:
         if not isinstance(self.experiment, str) or not EXPERIMENT_NAME.fullmatch(self.experiment):
             raise ValueError(f"experiment_name must be a plain folder name (letters, digits, '.', '_', '-'; "
                              f"not starting with '.'), got {self.experiment!r}")
-        server_config(self.server)  # a bad server setting is refused here, before anything starts
+        self.server_spec  # a bad server setting is refused here, before anything starts
         whole("attempts", self.attempts, 1)
         whole("workers (0 means one per CPU)", self.workers)
         whole("batch_size (0 means automatic)", self.batch_size)
@@ -116,6 +118,11 @@ class JobConfig:
         number("stall_multiple", self.stall_multiple, 1.0)
         if self.records not in RECORDS:
             raise ValueError(f"records must be one of {', '.join(RECORDS)}, got {self.records!r}")
+
+    @cached_property  # on a frozen dataclass too: it writes the instance's __dict__ itself
+    def server_spec(self) -> LlamaServerConfig | RecordingConfig | None:
+        """The `server` setting, checked: None for server=none."""
+        return server_config(self.server)
 
     @property
     def attempting(self) -> AttemptSettings:

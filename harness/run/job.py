@@ -16,7 +16,7 @@ from harness.run.plan import Plan, plan_run
 from harness.run.rundir import RunDir
 from harness.servers import RecordedMeter
 from harness.tracking.publish import PENDING, Published, keep_unpublished, now_ms, publish, command as publish_command
-from harness.tracking.tracker import PARENT_TAG, TrackingError, flatten, one_line, start_tracker
+from harness.tracking.tracker import PARENT_TAG, TrackingError, one_line, start_tracker
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,11 @@ def own_and_execute(config: JobConfig, progress: bool) -> RunResult:
         return execute(config, progress, owned, RunDir.opening(config, owned))
 
 
-def run_params(config: JobConfig, plan: Plan) -> dict[str, str]:
+def run_params(config: JobConfig, plan: Plan) -> dict[str, Any]:
     """MLflow params: the resolved config, and a replayed recording's provenance (`provenance.*`)."""
     if isinstance(plan.meter, RecordedMeter):
-        return {**flatten(config.resolved), **flatten({"provenance": plan.meter.provenance})}
-    return flatten(config.resolved)
+        return {**config.resolved, "provenance": plan.meter.provenance}
+    return dict(config.resolved)
 
 
 def execute(config: JobConfig, progress: bool, owned: ExitStack, resumed: RunDir | None = None) -> RunResult:

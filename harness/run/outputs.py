@@ -1,4 +1,4 @@
-"""The run's outputs step: its files (curve, discoveries, summary, plots, estimates) and what of
+"""The run's outputs step: its files (curve, discoveries, estimates, figures, summary) and what of
 them its MLflow run gets."""
 from __future__ import annotations
 
@@ -9,29 +9,22 @@ import pandas as pd
 import ray
 
 from harness.analysis import log_spaced_steps
-from harness.analysis.runs import SeededRuns, run_estimates
+from harness.analysis.runs import RunEstimates, SeededRuns, run_estimates
 from harness.core.problem import DISCOVERY_TIERS, Tier
 from harness.run.attempt import Attempted
 from harness.run.config import JobConfig
 from harness.run.plan import Plan
-from harness.run.plots import plot_estimates, plot_run
+from harness.run.plots import plot_run
 from harness.store.files import replaced
 from harness.store.records import write_json
 from harness.tracking import metric_names as metrics
 from harness.tracking.publish import Published
 
 
-def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, solver: str,
-                   run_dir: Path) -> tuple[dict, Published]:
-    """Rarefied and extrapolated curves per tier, Chao estimates, prices and the thesis verdicts:
-    their files in run_dir, their summary, and what of them MLflow gets."""
-    estimates = run_estimates(runs, problems, log_spaced_steps(config.attempts), seed=config.seed)
+def estimated(estimates: RunEstimates) -> Published:
+    """What the run's MLflow run gets of its estimates: curves per tier, Chao estimates, prices,
+    the power-law fit and the thesis verdicts."""
     analyses = estimates.analyses
-    write_csv(estimates.curves, run_dir / "estimate.csv")
-    plot_estimates(estimates.curves, run_dir / "estimate.png",
-                   f"{solver} on {config.bank_name}: estimated yield, 95% bands")
-    write_csv(estimates.solved, run_dir / "solved.csv")
-    write_csv(estimates.prices, run_dir / "prices.csv")
     wide = pd.DataFrame({"m": analyses[0].curve["m"]})
     for a in analyses:
         for column in ("estimate", "lower", "upper"):
@@ -48,8 +41,8 @@ def estimate_yield(runs: SeededRuns, problems: list[str], config: JobConfig, sol
         values.update({metrics.summary(name): v for name, v in zip(metrics.FITS, estimates.power_law)})
     solved_metrics = estimates.solved.rename(columns={"solved": metrics.estimate("solved"),
                                                       "share": metrics.estimate("solved_share")})
-    return estimates.summary, Published(((wide, "m"), (solved_metrics, "m")), values,
-                                        {f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
+    return Published(((wide, "m"), (solved_metrics, "m")), values,
+                     {f"verdict_{a.tier}": a.verdict.verdict.value for a in analyses})
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -60,13 +53,20 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: str,
                   run_dir: Path) -> tuple[dict, list[str], Published]:
-    """The artifacts step: the run's files (curve, discoveries, summary, plots, estimates).
-    Returns the summary, the files MLflow gets, and the rest of what it gets."""
+    """The artifacts step: the run's tables, estimates (rarefied and extrapolated curves per tier,
+    Chao estimates, prices, verdicts: for exchangeable solvers) and figures, computed, then
+    drawn, then written, summary.json last (it marks the run complete). Returns the summary, the
+    files MLflow gets, and the rest of what it gets."""
     solver, log, problems = plan.solver, attempted.log, plan.problems
-    curve = add_server_cpu(log.curve(log_spaced_steps(config.attempts)), attempted.server_cpu_s)
-    write_csv(curve, run_dir / "curve.csv")
+    steps = log_spaced_steps(config.attempts)
+    curve = add_server_cpu(log.curve(steps), attempted.server_cpu_s)
     discoveries = log.discovery_table()
-    write_csv(discoveries, run_dir / "discoveries.csv")
+    estimates = None
+    if plan.exchangeable:
+        runs = SeededRuns((discoveries,), config.attempts, exchangeable=True, early=log.early)
+        estimates = run_estimates(runs, [p.id for p in problems], steps, seed=config.seed)
+    figures = plot_run(curve, run_dir, f"{solver.name} on {config.bank_name}",
+                       f"seed {config.seed}, {len(problems)} problems", None if estimates is None else estimates.curves)
     final = curve.iloc[-1]
     summary = {
         "run_id": run_id, "experiment": config.experiment, "arm": config.arm, "solver": solver.name,
@@ -89,20 +89,19 @@ def write_outputs(config: JobConfig, plan: Plan, attempted: Attempted, run_id: s
         "nodes": attempted.nodes, "node_ips": attempted.node_ips,
         "ray_node_id": ray.get_runtime_context().get_node_id(),  # one Ray per process
     }
-    figures = plot_run(curve, run_dir, f"{solver.name} on {config.bank_name}",
-                       f"seed {config.seed}, {len(problems)} problems")
     published = Published(((curve.rename(columns=metrics.CURVE), "attempts"),), {
         metrics.tier("attempts"): log.attempts, **{metrics.tier(k): v for k, v in summary["tiers"].items()},
         **{metrics.speed(k): summary[k] for k in metrics.SPEED_NAMES}})
-    artifacts = ["summary.json", "config.yaml", "curve.csv", "discoveries.csv", *figures]
-    if plan.exchangeable:
-        runs = SeededRuns((discoveries,), config.attempts, exchangeable=True, early=log.early)
-        summary["analysis"], estimated = estimate_yield(runs, [p.id for p in problems], config, solver.name, run_dir)
-        published = Published(published.curves + estimated.curves, {**published.values, **estimated.values},
-                              estimated.tags)
-        artifacts += ["estimate.csv", "estimate.png", "solved.csv", "prices.csv"]
+    tables = {"curve.csv": curve, "discoveries.csv": discoveries}
+    if estimates is not None:
+        summary["analysis"] = estimates.summary
+        more = estimated(estimates)
+        published = Published(published.curves + more.curves, {**published.values, **more.values}, more.tags)
+        tables |= {"estimate.csv": estimates.curves, "solved.csv": estimates.solved, "prices.csv": estimates.prices}
+    for name, frame in tables.items():
+        write_csv(frame, run_dir / name)
     write_json(run_dir / "summary.json", summary)
-    return summary, artifacts, published
+    return summary, ["summary.json", "config.yaml", *tables, *figures], published
 
 
 def add_server_cpu(curve: pd.DataFrame, seconds: float) -> pd.DataFrame:

@@ -31,7 +31,7 @@ def plan_run(config: JobConfig) -> Plan:
     problems = build_bank(config.bank)  # validates the bank before Ray or MLflow start
     solver = make_solver(config.solver)  # bad settings are named as the user wrote them, before any server starts
     # A managed server is started (or reused) and the solver's model pointed at it; a recording replaces it.
-    solver, meter = attach(solver, config.server, config.results_dir / "servers")
+    solver, meter = attach(solver, config.server_spec, config.results_dir / "servers")
     if isinstance(solver, UsesServer):
         solver.preflight()  # an unreachable server fails the run before any attempt is spent
     ensure_ray()

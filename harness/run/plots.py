@@ -119,12 +119,19 @@ def plot_yield_by_cost(curve: pd.DataFrame, path: Path, title: str) -> Path | No
     return Path(path)
 
 
-def plot_run(curve: pd.DataFrame, run_dir: Path, what: str, which: str) -> list[str]:
-    """A run's figures of its curve (yield.png; yield_cost.png when it spent anything but attempts),
-    titled `what` ("solver on bank") and `which` ("seed 0, 3 problems"): the names of those made."""
+def plot_run(curve: pd.DataFrame, run_dir: Path, what: str, which: str,
+             estimates: pd.DataFrame | None = None) -> list[str]:
+    """A run's figures (yield.png; yield_cost.png when it spent anything but attempts; estimate.png
+    of its `estimates` curves, if any), titled `what` ("solver on bank") and `which` ("seed 0,
+    3 problems"): the names of those made."""
     plot_yield(curve, run_dir / "yield.png", f"{what} ({which})")
-    made = plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{what}: yield by cost")
-    return ["yield.png", *(["yield_cost.png"] if made else [])]
+    made = ["yield.png"]
+    if plot_yield_by_cost(curve, run_dir / "yield_cost.png", f"{what}: yield by cost"):
+        made.append("yield_cost.png")
+    if estimates is not None:
+        plot_estimates(estimates, run_dir / "estimate.png", f"{what}: estimated yield, 95% bands")
+        made.append("estimate.png")
+    return made
 
 
 def plot_estimates(curves: pd.DataFrame, path: Path, title: str) -> Path:

@@ -137,9 +137,9 @@ class RecordedMeter:
         return self.cpu_per_token * tokens
 
 
-def attach(solver: Any, server: Mapping[str, Any], log_dir: Path) -> tuple[Any, CpuMeter]:
-    """The solver with its model behind the configured server, and that server's meter."""
-    config = server_config(server)
+def attach(solver: Any, config: LlamaServerConfig | RecordingConfig | None, log_dir: Path) -> tuple[Any, CpuMeter]:
+    """The solver with its model behind the configured server (`server_config`), and that
+    server's meter."""
     if config is None:
         return solver, NoServer()
     if isinstance(config, RecordingConfig):

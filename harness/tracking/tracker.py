@@ -222,9 +222,10 @@ class NullTracker:
 
 
 def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_name: str,
-                  tags: Mapping[str, str], params: Mapping[str, str], resume: str | None = None) -> Tracker:
+                  tags: Mapping[str, str], params: Mapping[str, Any], resume: str | None = None) -> Tracker:
     """A new run, or with `resume` the interrupted run of that id, continued. A job of a sweep
-    passes its sweep's run as the tag PARENT_TAG."""
+    passes its sweep's run as the tag PARENT_TAG. `params`, nested as a config is, become the
+    run's MLflow params (`flatten`)."""
     if not spec.enabled:
         return NullTracker(resume)
     uri = spec.resolved_uri(results_dir)
@@ -234,6 +235,6 @@ def start_tracker(spec: TrackingSpec, results_dir: Path, experiment: str, run_na
             if resume:
                 return MlflowTracker.resume(client, resume)
             artifact_root = Path(results_dir) / "mlartifacts" if spec.uri is None else None
-            return MlflowTracker.start(client, experiment, artifact_root, run_name, tags, params)
+            return MlflowTracker.start(client, experiment, artifact_root, run_name, tags, flatten(params))
         except MlflowException as exc:
             raise TrackingError(f"MLflow store at {uri}: {one_line(exc)}") from None

@@ -47,17 +47,17 @@ def test_settings_and_solvers_are_checked_before_anything_starts(tmp_path):
     with pytest.raises(ValueError, match="parallel must be a whole number of at least 1"):
         server_config({"name": "llama_cpp", "parallel": 0})
     with pytest.raises(ValueError, match="solver=random uses none"):
-        attach(make_solver({"name": "random"}), {"name": "llama_cpp"}, tmp_path)
+        attach(make_solver({"name": "random"}), server_config({"name": "llama_cpp"}), tmp_path)
     with pytest.raises(ValueError, match="usage of one choice only when n > 1.*solver.n=1"):
-        attach(make_solver({"name": "llm", "n": 4}), {"name": "llama_cpp"}, tmp_path)
+        attach(make_solver({"name": "llm", "n": 4}), server_config({"name": "llama_cpp"}), tmp_path)
     with pytest.raises(ValueError, match="solver=evolve has no solver.llm"):
-        attach(make_solver({"name": "evolve"}), {"name": "recording"}, tmp_path)
+        attach(make_solver({"name": "evolve"}), server_config({"name": "recording"}), tmp_path)
     with pytest.raises(ValueError, match="needs server.path, or the solver's record_dir"):
-        attach(make_solver({"name": "llm"}), {"name": "recording"}, tmp_path)
+        attach(make_solver({"name": "llm"}), server_config({"name": "recording"}), tmp_path)
     assert server_config({"name": "recording"}) == RecordingConfig("")
     # A recording stands in for the server: the solver replays it, wherever its LLM is.
     solver, meter = attach(make_solver({"name": "evolve", "llm": {"n": 1, "record_dir": str(tmp_path)}}),
-                           {"name": "recording"}, tmp_path)
+                           server_config({"name": "recording"}), tmp_path)
     assert {k: solver.llm[k] for k in ("n", "name", "recording", "record_dir")} == {
         "n": 1, "name": "replay", "recording": str(tmp_path), "record_dir": None}
     assert meter.spent(1000) == 0.0 and not meter.counts_cpu  # it noted no server CPU: latency stays the compute
@@ -69,7 +69,7 @@ def test_a_recording_counts_its_servers_cpu_at_the_recorded_rate_per_token(tmp_p
     solver = make_solver({"name": "llm", "n": 1, "record_dir": str(tmp_path)})
     record_server_cpu(solver, {"run_id": "a", "seed": 0, "server_cpu_s": 30.0, "tokens": 1000})
     record_server_cpu(solver, {"run_id": "b", "seed": 1, "server_cpu_s": 10.0, "tokens": 1000})
-    settings, meter = attach(solver, {"name": "recording"}, tmp_path)
+    settings, meter = attach(solver, server_config({"name": "recording"}), tmp_path)
     assert settings.name == "replay" and settings.record_dir is None  # a replay records nothing
     assert meter.counts_cpu and meter.spent(500) == pytest.approx(10.0)  # 40 s over 2,000 tokens
     assert meter.describe() == {"name": "recording", "path": str(tmp_path), "cpu_per_token": 0.02,
