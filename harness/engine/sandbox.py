@@ -1,14 +1,11 @@
-"""Verification with a CPU-time bound that survives a hang inside sympy.
+"""Verification with a wall-clock bound that survives a hang inside sympy.
 
 Candidates are verified in a child process (a fresh interpreter, so nothing of the parent,
-a Ray worker say, is inherited). Before each candidate the child writes its index, start
-time and CPU seconds to a shared page; the parent watches that clock and, past the bound,
+a Ray worker say, is inherited). Before each candidate the child writes its index and
+start time to a shared page; the parent watches that clock and, past the bound,
 kills the child (signals cannot stop C-level work, and `signal.alarm` fails off the main
 thread), records tier `timeout` for that candidate, starts a fresh child and carries on
 with the rest. Results travel back in chunks, so the guard costs little per candidate.
-The bound is on the child's CPU time (read from /proc; wall-clock where there is none), so a
-verdict does not depend on how loaded the machine is; a generous wall-clock bound catches a
-child that hangs without using CPU.
 
 Two kinds of work: `verify` checks candidates the caller made (an LLM's, an adaptive
 search's); `attempts` lets the child propose them too and build the attempt records, so
@@ -48,20 +45,15 @@ SILENCE_GRACE_S = 10.0
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    timeout_s: float = 5.0  # CPU seconds per verification
+    timeout_s: float = 5.0  # wall-clock bound per verification
     memory_bytes: int = 4 << 30  # address-space limit of the child
     flush_s: float = 0.05  # the child sends results at least this often
     poll_s: float = 0.02  # how often the parent looks at the child's clock
-    wall_s: float = 60.0  # wall-clock seconds per verification (never below timeout_s): a hang without CPU
 
     def __post_init__(self) -> None:  # a NaN bound would never be passed: no hang cut off
-        for setting in ("timeout_s", "flush_s", "poll_s", "wall_s"):
+        for setting in ("timeout_s", "flush_s", "poll_s"):
             positive(setting, getattr(self, setting))
         whole("memory_bytes", self.memory_bytes, 1)
-
-    @property
-    def wall_bound_s(self) -> float:
-        return max(self.wall_s, self.timeout_s)
 
 
 class SandboxVerifier:
@@ -155,49 +147,33 @@ class SandboxVerifier:
                            sent_at)
                 return
             now, in_hand = time.monotonic(), self._in_hand(pending, sent_at)
-            if in_hand is not None:
-                over = self._over_bound(in_hand, now)
-                if over:
-                    self._time_out(pending, settle, in_hand, now - in_hand[1], over)
-                    return
-            elif now - heard_at > max(2 * self.limits.timeout_s + SILENCE_GRACE_S, self.limits.wall_bound_s):
+            if in_hand is not None and now - in_hand[1] > self.limits.timeout_s:
+                self._time_out(pending, settle, in_hand, now - in_hand[1])
+                return
+            if in_hand is None and now - heard_at > 2 * self.limits.timeout_s + SILENCE_GRACE_S:
                 # Long silent with no readable clock: the first unreported candidate is the
                 # likeliest culprit (the child reports at least every flush_s). The grace
                 # covers a fresh child's start-up, which the clock does not.
                 first = pending.first()
-                self._time_out(pending, settle, (first, heard_at, first + 1, 0.0), now - heard_at,
-                               f"the verifier was silent for {now - heard_at:.0f} s")
+                self._time_out(pending, settle, (first, heard_at, first + 1), now - heard_at)
                 return
 
-    def _over_bound(self, in_hand: tuple[int, float, int, float], now: float) -> str:
-        """Why the items in hand have run too long, or "" while they have not."""
-        _, started, _, cpu_started = in_hand
-        cpu = child_cpu_seconds(self._process.pid)
-        used = now - started if cpu is None else cpu - cpu_started
-        if used > self.limits.timeout_s:
-            unit = "s" if cpu is None else "CPU-s"
-            return f"verification exceeded {self.limits.timeout_s:g} {unit}"
-        if now - started > self.limits.wall_bound_s:
-            return f"verification exceeded {self.limits.wall_bound_s:g} s of wall-clock time"
-        return ""
-
-    def _time_out(self, pending: Pending, settle, in_hand: tuple[int, float, int, float], seconds: float,
-                  reason: str) -> None:
-        index, _, stop, _ = in_hand
+    def _time_out(self, pending: Pending, settle, in_hand: tuple[int, float, int], seconds: float) -> None:
+        index, _, stop = in_hand
         self._stop_child()
         if stop > index + 1:  # a batch piece: redone one by one, which finds the attempt that hung
             pending.one_by_one(index, stop)
             return
-        settle(index, Verdict(Tier.TIMEOUT, reason=reason), seconds)
+        settle(index, Verdict(Tier.TIMEOUT, reason=f"verification exceeded {self.limits.timeout_s:g} s"), seconds)
         pending.done(index, index + 1)
 
-    def _in_hand(self, pending: Pending, sent_at: float) -> tuple[int, float, int, float] | None:
-        """(first, start, stop, CPU seconds at start) of the items the child is on, if the clock
-        can be trusted: it must name unfinished items of this batch, started after the batch
-        was sent. (Inside Ray workers the page was seen reading all zeros: 'started at time 0'.)"""
-        index, started, stop, cpu_started = self._clock
+    def _in_hand(self, pending: Pending, sent_at: float) -> tuple[int, float, int] | None:
+        """(first, start, stop) of the items the child is on, if the clock can be trusted: it
+        must name unfinished items of this batch, started after the batch was sent. (Inside
+        Ray workers the page was seen reading all zeros: 'started at time 0'.)"""
+        index, started, stop = self._clock
         if started >= sent_at and 0 <= index < stop <= pending.size and int(index) in pending:
-            return int(index), started, int(stop), cpu_started
+            return int(index), started, int(stop)
         return None
 
     def _fail(self, pending: Pending, settle, reason: str, sent_at: float) -> None:
@@ -229,7 +205,7 @@ class SandboxVerifier:
         if self._process is not None:
             self.restarts += 1
         clock_file = tempfile.TemporaryFile()
-        clock_file.write(struct.pack(CLOCK, IDLE, IDLE, IDLE, IDLE))
+        clock_file.write(struct.pack(CLOCK, IDLE, IDLE, IDLE))
         clock_file.flush()
         self._clock_map = mmap.mmap(clock_file.fileno(), CLOCK_BYTES)
         from_parent, to_child = os.pipe()  # (read end, write end)
@@ -246,8 +222,8 @@ class SandboxVerifier:
         self._sent: set[str] = set()
 
     @property
-    def _clock(self) -> tuple[float, float, float, float]:
-        """(first, start, stop, CPU seconds at start) of the items in hand; start < 0 when idle.
+    def _clock(self) -> tuple[float, float, float]:
+        """(first, start, stop) of the items in hand; start < 0 when idle.
 
         The child writes while the parent reads, so a read can be torn: half of "idle" (-1.0)
         and half of a start time reads as a time an hour in the past (seen: a false timeout).
@@ -279,17 +255,3 @@ class SandboxVerifier:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def child_cpu_seconds(pid: int) -> float | None:
-    """CPU seconds a process has used (all its threads, as its own `time.process_time()`
-    counts them, to a clock tick), or None where /proc cannot say."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()  # the name, in parentheses, may hold spaces
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / _TICKS_PER_S  # utime, stime: fields 14 and 15 of stat

@@ -25,9 +25,7 @@ from harness.solvers.proposal import Operator, candidate_text, failure
 from harness.store.records import to_ipc
 
 IDLE = -1.0
-# The shared page: (first item in hand, when it started, item after the last in hand, the
-# child's CPU seconds then). The CPU reading lets the parent bound CPU time, not wall-clock.
-CLOCK = "dddd"
+CLOCK = "ddd"  # the shared page: (first item in hand, when it started, item after the last in hand)
 CLOCK_BYTES = struct.calcsize(CLOCK)
 
 
@@ -161,7 +159,7 @@ def _timed_verify(problem: Problem, text: str, index: int, clock: mmap.mmap) -> 
 
 
 def _set_clock(clock: mmap.mmap, index: float, started: float, stop: float | None = None) -> None:
-    struct.pack_into(CLOCK, clock, 0, index, started, index + 1 if stop is None else stop, time.process_time())
+    struct.pack_into(CLOCK, clock, 0, index, started, index + 1 if stop is None else stop)
 
 
 def _receive(conn: Connection):

@@ -22,13 +22,12 @@ from problems.three_cubes import make
 
 @dataclass(frozen=True)
 class Trap(Problem):
-    """x = 1 is the solution; 2 spins forever in a tight loop, 3 kills its own process, 4 sleeps
-    for a minute (a hang using no CPU), 5 is a solution too, after 0.3 CPU-s of work."""
+    """x = 1 is the solution; 2 spins forever in a tight loop, 3 kills its own process."""
 
     family = "trap"
     instance = "only"
     statement = "Name 1."
-    space = IntBox(1, 1, 5)
+    space = IntBox(1, 1, 3)
 
     def parse(self, text):
         return parse_int_tuple(text, 1)[0]
@@ -39,13 +38,7 @@ class Trap(Problem):
                 pass
         if x == 3:
             os._exit(9)
-        if x == 4:
-            time.sleep(60)
-        if x == 5:
-            began = time.process_time()
-            while time.process_time() - began < 0.3:
-                pass
-        return (0.0, None) if x in (1, 5) else (-1.0, "not 1")
+        return (0.0, None) if x == 1 else (-1.0, "not 1")
 
     def canonical(self, x):
         return str(x)
@@ -70,7 +63,7 @@ def test_a_hang_becomes_timeout_and_the_rest_still_run(sandbox):
     checked = sandbox.verify(Trap(), ["1", "2", "1", "0", "2", "1"])
     tiers = [v.tier for v, _ in checked]
     assert tiers == [Tier.NOVEL, Tier.TIMEOUT, Tier.NOVEL, Tier.WRONG, Tier.TIMEOUT, Tier.NOVEL]
-    assert "exceeded 0.5 CPU-s" in checked[1][0].reason and checked[1][1] >= 0.5
+    assert "exceeded 0.5 s" in checked[1][0].reason and checked[1][1] >= 0.5
     assert sandbox.restarts == 2
     assert time.monotonic() - began < 10
     # the verifier is still usable afterwards
@@ -95,7 +88,7 @@ def test_a_clock_page_read_as_zeros_is_not_taken_for_a_hang(sandbox):
 
     def zero_the_clock():
         while not stop.is_set():
-            struct.pack_into(CLOCK, sandbox._clock_map, 0, 0.0, 0.0, 0.0, 0.0)
+            struct.pack_into(CLOCK, sandbox._clock_map, 0, 0.0, 0.0, 0.0)
 
     vandal = threading.Thread(target=zero_the_clock)
     vandal.start()
@@ -106,42 +99,6 @@ def test_a_clock_page_read_as_zeros_is_not_taken_for_a_hang(sandbox):
         vandal.join()
     assert Tier.TIMEOUT not in {v.tier for v, _ in checked}
     assert [v for v, _ in checked] == [v for v, _ in verify_inline(problem, candidates)]
-
-
-def test_a_child_held_off_the_cpu_by_load_is_not_timed_out():
-    """The bound is on CPU time: a verification that needs 0.3 CPU-s but, on a loaded machine,
-    takes 2 s of wall-clock time (here the child is stopped for 2 s mid-verification) keeps its
-    verdict. Bounded by wall-clock time, it was tier timeout, so verdicts depended on the load."""
-    import signal
-    import threading
-
-    with SandboxVerifier(SandboxLimits(timeout_s=0.5)) as sandbox:
-        sandbox.verify(Trap(), ["0"])  # the child is up
-        held = threading.Event()
-
-        def hold_the_child_off_the_cpu():
-            while sandbox._clock[1] < 0:  # until the candidate is in hand
-                time.sleep(0.001)
-            os.kill(sandbox._process.pid, signal.SIGSTOP)
-            time.sleep(2)
-            os.kill(sandbox._process.pid, signal.SIGCONT)
-            held.set()
-
-        holder = threading.Thread(target=hold_the_child_off_the_cpu)
-        holder.start()
-        [(verdict, seconds)] = sandbox.verify(Trap(), ["5"])
-        holder.join()
-    assert held.is_set() and seconds >= 2
-    assert verdict.tier == Tier.NOVEL, verdict.reason
-
-
-def test_a_hang_that_uses_no_cpu_is_cut_at_the_wall_clock_bound():
-    with SandboxVerifier(SandboxLimits(timeout_s=0.5, wall_s=1.5)) as sandbox:
-        began = time.monotonic()
-        checked = sandbox.verify(Trap(), ["4", "1"])
-    assert [v.tier for v, _ in checked] == [Tier.TIMEOUT, Tier.NOVEL]
-    assert "exceeded 1.5 s of wall-clock time" in checked[0][0].reason
-    assert time.monotonic() - began < 20
 
 
 @dataclass(frozen=True)
@@ -187,7 +144,7 @@ def test_a_hang_and_a_crash_in_the_child_are_recorded_at_their_attempt(sandbox):
     assert table["candidate"].tolist() == solver.propose(Trap(), 0, 10, 22)
     expected = {"1": "novel", "0": "wrong", "2": "timeout", "3": "error"}
     assert table["tier"].tolist() == [expected[c] for c in table["candidate"]]
-    assert table.loc[table["tier"] == "timeout", "error"].str.contains("exceeded 0.5 CPU-s").all()
+    assert table.loc[table["tier"] == "timeout", "error"].str.contains("exceeded 0.5 s").all()
     assert table.loc[table["tier"] == "error", "error"].str.contains("verifier process died").all()
     assert sandbox.restarts == 4
 
