@@ -1,4 +1,4 @@
-"""Verification with a wall-clock bound that survives a hang inside sympy.
+"""Verification with a CPU-time bound that survives a hang inside sympy.
 
 Candidates are verified in a child process (a fresh interpreter, so nothing of the parent,
 a Ray worker say, is inherited). Before each candidate the child writes its index and
@@ -6,6 +6,9 @@ start time to a shared page; the parent watches that clock and, past the bound,
 kills the child (signals cannot stop C-level work, and `signal.alarm` fails off the main
 thread), records tier `timeout` for that candidate, starts a fresh child and carries on
 with the rest. Results travel back in chunks, so the guard costs little per candidate.
+The bound is on the child's CPU time, which the parent reads from /proc (wall-clock time where
+there is none), so a verdict does not depend on how loaded the machine is; a generous
+wall-clock bound catches a child that hangs without using CPU.
 
 Two kinds of work: `verify` checks candidates the caller made (an LLM's, an adaptive
 search's); `attempts` lets the child propose them too and build the attempt records, so
@@ -35,6 +38,7 @@ from harness.core.problem import Checked, Problem, Tier, Verdict
 from harness.core.settings import positive, whole
 from harness.engine.attempts import attempt_table, records
 from harness.engine.batches import checks_in_batches
+from harness.engine.cpu_time import CpuWatch
 from harness.engine.pending import Pending
 from harness.engine.sandbox_child import CLOCK, CLOCK_BYTES, IDLE, Duplex
 from harness.solvers.capabilities import RunsInSandbox
@@ -45,15 +49,31 @@ SILENCE_GRACE_S = 10.0
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    timeout_s: float = 5.0  # wall-clock bound per verification
+    timeout_s: float = 5.0  # CPU seconds per verification
     memory_bytes: int = 4 << 30  # address-space limit of the child
     flush_s: float = 0.05  # the child sends results at least this often
     poll_s: float = 0.02  # how often the parent looks at the child's clock
+    wall_s: float = 60.0  # wall-clock seconds per verification (never below timeout_s): a hang without CPU
 
     def __post_init__(self) -> None:  # a NaN bound would never be passed: no hang cut off
-        for setting in ("timeout_s", "flush_s", "poll_s"):
+        for setting in ("timeout_s", "flush_s", "poll_s", "wall_s"):
             positive(setting, getattr(self, setting))
         whole("memory_bytes", self.memory_bytes, 1)
+
+    @property
+    def wall_bound_s(self) -> float:
+        return max(self.wall_s, self.timeout_s)
+
+    def exceeded(self, started: float, cpu_used: float | None, now: float) -> str:
+        """Why items started at `started` (monotonic) that have used `cpu_used` CPU seconds
+        (None: unknown) have run too long, or "" while they have not."""
+        if cpu_used is None and now - started > self.timeout_s:
+            return f"verification exceeded {self.timeout_s:g} s"
+        if cpu_used is not None and cpu_used > self.timeout_s:
+            return f"verification exceeded {self.timeout_s:g} CPU-s"
+        if now - started > self.wall_bound_s:
+            return f"verification exceeded {self.wall_bound_s:g} s of wall-clock time"
+        return ""
 
 
 class SandboxVerifier:
@@ -129,7 +149,7 @@ class SandboxVerifier:
             self._collect(pending, sent_at, receive, settle)
 
     def _collect(self, pending: Pending, sent_at: float, receive, settle) -> None:
-        heard_at = sent_at
+        heard_at, watch = sent_at, CpuWatch(self._process.pid)
         while pending.left:
             if self._conn.poll(self.limits.poll_s):
                 heard_at = time.monotonic()
@@ -147,24 +167,27 @@ class SandboxVerifier:
                            sent_at)
                 return
             now, in_hand = time.monotonic(), self._in_hand(pending, sent_at)
-            if in_hand is not None and now - in_hand[1] > self.limits.timeout_s:
-                self._time_out(pending, settle, in_hand, now - in_hand[1])
-                return
-            if in_hand is None and now - heard_at > 2 * self.limits.timeout_s + SILENCE_GRACE_S:
+            if in_hand is not None:
+                if over := self.limits.exceeded(in_hand[1], watch.used(in_hand), now):
+                    self._time_out(pending, settle, in_hand, now - in_hand[1], over)
+                    return
+            elif now - heard_at > max(2 * self.limits.timeout_s + SILENCE_GRACE_S, self.limits.wall_bound_s):
                 # Long silent with no readable clock: the first unreported candidate is the
                 # likeliest culprit (the child reports at least every flush_s). The grace
                 # covers a fresh child's start-up, which the clock does not.
                 first = pending.first()
-                self._time_out(pending, settle, (first, heard_at, first + 1), now - heard_at)
+                self._time_out(pending, settle, (first, heard_at, first + 1), now - heard_at,
+                               f"the verifier was silent for {now - heard_at:.0f} s")
                 return
 
-    def _time_out(self, pending: Pending, settle, in_hand: tuple[int, float, int], seconds: float) -> None:
+    def _time_out(self, pending: Pending, settle, in_hand: tuple[int, float, int], seconds: float,
+                  reason: str) -> None:
         index, _, stop = in_hand
         self._stop_child()
         if stop > index + 1:  # a batch piece: redone one by one, which finds the attempt that hung
             pending.one_by_one(index, stop)
             return
-        settle(index, Verdict(Tier.TIMEOUT, reason=f"verification exceeded {self.limits.timeout_s:g} s"), seconds)
+        settle(index, Verdict(Tier.TIMEOUT, reason=reason), seconds)
         pending.done(index, index + 1)
 
     def _in_hand(self, pending: Pending, sent_at: float) -> tuple[int, float, int] | None:
@@ -255,3 +278,4 @@ class SandboxVerifier:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+

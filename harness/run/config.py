@@ -34,7 +34,7 @@ class HarnessSchema:
     seeds: Any = field(default_factory=list)
     workers: int = 0  # worker actors; 0 = one per CPU of the Ray cluster
     batch_size: int = 0  # attempts per batch and per actor call (small batches go together); 0 = automatic
-    verify_timeout_s: float = 5.0  # wall-clock bound per verification; past it, tier timeout
+    verify_timeout_s: float = 5.0  # CPU-seconds bound per verification; past it, tier timeout
     results_dir: str = "results"
     resume: Any = None  # the run id of an interrupted run to complete
     checkpoint_s: float = 30.0  # finished work is made durable at least this often

@@ -12,6 +12,7 @@ from harness.core.parse import parse_int_tuple
 from harness.core.problem import Problem, Tier, verify_inline
 from harness.core.space import IntBox
 from harness.engine.attempts import attempt_table
+from harness.engine.cpu_time import CpuWatch, cpu_seconds
 from harness.engine.pending import Pending
 from harness.engine.sandbox import SandboxLimits, SandboxVerifier
 from harness.engine.sandbox_child import CLOCK
@@ -22,12 +23,13 @@ from problems.three_cubes import make
 
 @dataclass(frozen=True)
 class Trap(Problem):
-    """x = 1 is the solution; 2 spins forever in a tight loop, 3 kills its own process."""
+    """x = 1 is the solution; 2 spins forever in a tight loop, 3 kills its own process, 4 sleeps
+    for a minute (a hang using no CPU), 5 is a solution too, after 0.3 CPU-s of work."""
 
     family = "trap"
     instance = "only"
     statement = "Name 1."
-    space = IntBox(1, 1, 3)
+    space = IntBox(1, 1, 5)
 
     def parse(self, text):
         return parse_int_tuple(text, 1)[0]
@@ -38,10 +40,20 @@ class Trap(Problem):
                 pass
         if x == 3:
             os._exit(9)
-        return (0.0, None) if x == 1 else (-1.0, "not 1")
+        if x == 4:
+            time.sleep(60)
+        if x == 5:
+            burn_cpu(0.3)
+        return (0.0, None) if x in (1, 5) else (-1.0, "not 1")
 
     def canonical(self, x):
         return str(x)
+
+
+def burn_cpu(seconds: float) -> None:
+    began = time.process_time()
+    while time.process_time() - began < seconds:
+        pass
 
 
 @pytest.fixture
@@ -63,7 +75,7 @@ def test_a_hang_becomes_timeout_and_the_rest_still_run(sandbox):
     checked = sandbox.verify(Trap(), ["1", "2", "1", "0", "2", "1"])
     tiers = [v.tier for v, _ in checked]
     assert tiers == [Tier.NOVEL, Tier.TIMEOUT, Tier.NOVEL, Tier.WRONG, Tier.TIMEOUT, Tier.NOVEL]
-    assert "exceeded 0.5 s" in checked[1][0].reason and checked[1][1] >= 0.5
+    assert "exceeded 0.5 CPU-s" in checked[1][0].reason and checked[1][1] >= 0.5
     assert sandbox.restarts == 2
     assert time.monotonic() - began < 10
     # the verifier is still usable afterwards
@@ -99,6 +111,50 @@ def test_a_clock_page_read_as_zeros_is_not_taken_for_a_hang(sandbox):
         vandal.join()
     assert Tier.TIMEOUT not in {v.tier for v, _ in checked}
     assert [v for v, _ in checked] == [v for v, _ in verify_inline(problem, candidates)]
+
+
+def test_a_child_held_off_the_cpu_by_load_is_not_timed_out(sandbox):
+    """The bound is on CPU time: a verification that needs 0.3 CPU-s but, on a loaded machine,
+    takes 2 s of wall-clock time (here the child is stopped for 2 s mid-verification) keeps its
+    verdict under a 0.5 s bound."""
+    import signal
+    import threading
+
+    sandbox.verify(Trap(), ["0"])  # the child is up
+    held = threading.Event()
+
+    def hold_the_child_off_the_cpu():
+        time.sleep(0.1)  # into the verification
+        os.kill(sandbox._process.pid, signal.SIGSTOP)
+        time.sleep(2)
+        held.set()
+        os.kill(sandbox._process.pid, signal.SIGCONT)
+
+    holder = threading.Thread(target=hold_the_child_off_the_cpu)
+    holder.start()
+    [(verdict, seconds)] = sandbox.verify(Trap(), ["5"])
+    holder.join()
+    assert held.is_set() and seconds >= 2
+    assert verdict.tier == Tier.NOVEL, verdict.reason
+
+
+def test_a_hang_that_uses_no_cpu_is_cut_at_the_wall_clock_bound():
+    with SandboxVerifier(SandboxLimits(timeout_s=0.5, wall_s=1.5)) as sandbox:
+        began = time.monotonic()
+        checked = sandbox.verify(Trap(), ["4", "1"])
+    assert [v.tier for v, _ in checked] == [Tier.TIMEOUT, Tier.NOVEL]
+    assert "exceeded 1.5 s of wall-clock time" in checked[0][0].reason
+    assert time.monotonic() - began < 20
+
+
+def test_the_cpu_watch_counts_from_when_it_first_sees_the_items_in_hand():
+    watch = CpuWatch(os.getpid())
+    assert watch.used(("item", 1)) == 0.0
+    burn_cpu(0.3)
+    assert 0.25 <= watch.used(("item", 1)) < 1.0
+    assert watch.used(("item", 2)) == 0.0  # new items in hand: counted from now
+    assert CpuWatch(2 ** 22 + 1).used(("item", 1)) is None  # no such process: /proc cannot say
+    assert abs(cpu_seconds(os.getpid()) - time.process_time()) < 0.1
 
 
 @dataclass(frozen=True)
@@ -144,7 +200,7 @@ def test_a_hang_and_a_crash_in_the_child_are_recorded_at_their_attempt(sandbox):
     assert table["candidate"].tolist() == solver.propose(Trap(), 0, 10, 22)
     expected = {"1": "novel", "0": "wrong", "2": "timeout", "3": "error"}
     assert table["tier"].tolist() == [expected[c] for c in table["candidate"]]
-    assert table.loc[table["tier"] == "timeout", "error"].str.contains("exceeded 0.5 s").all()
+    assert table.loc[table["tier"] == "timeout", "error"].str.contains("exceeded 0.5 CPU-s").all()
     assert table.loc[table["tier"] == "error", "error"].str.contains("verifier process died").all()
     assert sandbox.restarts == 4
 
@@ -324,7 +380,7 @@ def test_the_child_dies_with_its_parent_even_mid_hang():
         pytest.fail("the sandbox child outlived its SIGKILLed parent")
 
 
-@pytest.mark.parametrize("setting", ["timeout_s", "flush_s", "poll_s"])
+@pytest.mark.parametrize("setting", ["timeout_s", "flush_s", "poll_s", "wall_s"])
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), 0.0, -1.0])
 def test_limits_that_bound_nothing_are_refused(setting, value):
     with pytest.raises(ValueError, match=f"{setting} must be a finite number above 0"):

@@ -16,5 +16,6 @@ def markdown(f) -> list[str]:
         "audit's sample use fixed seeds too. What depends "
         "on the machine: timings (attempts/s, seconds, compute seconds) and so the dollar axis and the "
         "equal-cost budget, within about 30% between runs on a shared 2-core machine; the counts at "
-        "that budget move with it. A verification slower than `verify_timeout_s` (5 s) on a loaded "
-        f"machine would turn an attempt into tier timeout: this sweep had {num(timeouts)}."]
+        "that budget move with it. Verification is bounded by CPU time (`verify_timeout_s`, 5 CPU-s), not "
+        "wall-clock time, so a loaded machine does not turn an attempt into tier timeout; timeouts in "
+        f"this sweep: {num(timeouts)}."]
