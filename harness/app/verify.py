@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bank", metavar="NAME",
                         help="a bank of configs/bank/, as harness-run's bank=NAME (default: every instance list)")
     parser.add_argument("--jsonl", metavar="FILE", help="one JSON-encoded candidate string per line; - for stdin")
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per verification (default 5)")
+    parser.add_argument("--timeout", type=float, default=5.0, help="CPU seconds per verification (default 5)")
     args = parser.parse_args(argv)
     try:
         limits = SandboxLimits(timeout_s=args.timeout)
