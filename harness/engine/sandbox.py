@@ -278,4 +278,3 @@ class SandboxVerifier:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
