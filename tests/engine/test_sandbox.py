@@ -124,7 +124,8 @@ def test_a_child_held_off_the_cpu_by_load_is_not_timed_out(sandbox):
     held = threading.Event()
 
     def hold_the_child_off_the_cpu():
-        time.sleep(0.1)  # into the verification
+        while sandbox._clock[1] < 0:  # until the candidate is in hand: a stop before it would prove nothing
+            time.sleep(0.001)
         os.kill(sandbox._process.pid, signal.SIGSTOP)
         time.sleep(2)
         held.set()
