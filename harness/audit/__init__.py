@@ -1,4 +1,4 @@
-"""The independent checkers: the verifier's own error rate (reader, polynomials, checkers, verdicts, misses)."""
+"""The independent checkers: the verifier's own error rate (reader, polynomials, checkers, sample, verdicts, misses)."""
 
 
 def __getattr__(name: str):
@@ -7,7 +7,7 @@ def __getattr__(name: str):
     import importlib.util
     if name.startswith("__") or importlib.util.find_spec(f"{__name__}.{name}") is not None:
         raise AttributeError(name)  # a dunder, or a module of this package: the import system's to load
-    for module in ("checkers", "verdicts", "misses", "reader", "polynomials"):
+    for module in ("checkers", "verdicts", "sample", "misses", "reader", "polynomials"):
         found = importlib.import_module(f"{__name__}.{module}")
         if hasattr(found, name):
             return getattr(found, name)
