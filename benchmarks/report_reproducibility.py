@@ -1,13 +1,15 @@
 """Do two runs of a sweep agree? Run by run, counts must be identical; timings may not be.
 
-    .venv/bin/python benchmarks/report_reproducibility.py RUNS_A RUNS_B [--common]
+    .venv/bin/python benchmarks/report_reproducibility.py RUNS_A RUNS_B [--common] [--audit]
     e.g. RUNS_A = results/volume-thesis-runs/volume-thesis (a `make report`), RUNS_B = the same
     folder of another clone's `make report`
 
 For each (arm, seed): are discoveries.csv, curve.csv without its timing column (compute_s)
 and the tier counts identical? Then, per arm, the rate (attempts/s) of each sweep and their
-ratio, and the comparison at equal cost of each, whose budget comes from timings. Exits 1 if
-any count differs.
+ratio, and the comparison at equal cost of each, whose budget comes from timings. With --audit,
+both sweeps are audited (a few minutes each) and their audit tables must be identical too: the
+sample of wrong verdicts depends on the attempts, not on how each sweep cut its records. Exits 1
+if any count differs.
 """
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
+from harness.audit.verdicts import audit_runs
 from harness.reporting.arms import group_arms
 from harness.reporting.runs import runs_from_directory
 from harness.reporting.science import TIERS, equal_cost
@@ -31,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--common", action="store_true",
                         help="compare the runs both sweeps have (B may be a sweep of some of A's arms: "
                              "+arm=a,b,c); the others are listed, not compared")
+    parser.add_argument("--audit", action="store_true", help="audit both sweeps and compare the audit tables")
     args = parser.parse_args(argv)
     a = {(r.arm, r.seed): r for r in runs_from_directory(args.runs_a)}
     b = {(r.arm, r.seed): r for r in runs_from_directory(args.runs_b)}
@@ -60,6 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     cost = equal_cost(arms_a).merge(equal_cost(arms_b), on=["bank", "arm"], suffixes=(" A", " B"))
     print("\nat equal cost (dollars; the budget follows timings):")
     print(cost[["bank", "arm", "budget A", "budget B", "novel A", "novel B"]].to_string(index=False))
+    if args.audit:
+        audits = [audit_runs(list(runs.values()), progress=lambda runs: tqdm(runs, unit="run", desc="audit"))[0]
+                  for runs in (a, b)]
+        same = audits[0].equals(audits[1])
+        differing += not same
+        print(f"\naudit tables: {'identical' if same else 'DIFFERENT'}; wrong verdicts checked "
+              f"{audits[0]['wrong_checked'].sum():,} and {audits[1]['wrong_checked'].sum():,}, "
+              f"solution verdicts {audits[0]['valid_checked'].sum():,} and {audits[1]['valid_checked'].sum():,}")
     return 1 if differing else 0
 
 
