@@ -16,8 +16,9 @@ def markdown(f) -> list[str]:
         "seeds, and the audit's sample of wrong verdicts is keyed by (seed, arm, run seed, problem, "
         "attempt), so it does not depend on how a run cut its records into shards, which follows the "
         "clock. What depends on the machine: timings (attempts/s, seconds, compute seconds) and so the "
-        "dollar axis and the equal-cost budget, within about 30% between runs on a shared 2-core "
-        "machine; the counts at that budget move with it. "
+        "dollar axis and the equal-cost and equal-compute budgets, and so the counts and comparisons at "
+        "those budgets: on a shared 2-core machine, two sweeps of 2026-12-06 differed per arm by a "
+        "factor of 0.35 to 2.95 in attempts/s. "
         "Verification is bounded by CPU time (`verify_timeout_s`, 5 CPU-s), not "
         "wall-clock time, so a loaded machine does not turn an attempt into tier timeout; timeouts in "
         f"this sweep: {num(timeouts)}."]
