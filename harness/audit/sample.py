@@ -18,7 +18,7 @@ from harness.store.shards import read_shards
 
 SOLUTION_TIERS = [t.value for t in DISCOVERY_TIERS]
 COLUMNS = ["problem_id", "attempt", "candidate", "tier"]
-EMPTY = pa.schema([("problem_id", pa.string()), ("attempt", pa.int64()), ("candidate", pa.string()),
+SCHEMA = pa.schema([("problem_id", pa.string()), ("attempt", pa.int64()), ("candidate", pa.string()),
                    ("tier", pa.string())])
 
 
@@ -57,7 +57,8 @@ def attempts_to_audit(run_dir: Path, families: dict[str, list[str]], most: int, 
     their candidates regenerated. `salt` fixes the sample (audit_runs keys it by seed, arm, run seed)."""
     checkpoint = read_checkpoint(run_dir)
     counted = compact_by_shard(run_dir, checkpoint)
-    drawn = {family: drawn_from_ranges(list(counted.values()), ids, most, salt ^ zlib.crc32(family.encode()))
+    ranges = pa.concat_tables(list(counted.values())) if counted else None
+    drawn = {family: drawn_from_ranges(ranges, ids, most, salt ^ zlib.crc32(family.encode()))
              for family, ids in families.items()} if counted else {}
     drawn_attempts = pa.array(sorted({attempt for pairs in drawn.values() for _, attempt in pairs}), pa.int64())
     kept, wrong, recorded = [], {family: [] for family in families}, set()
@@ -75,17 +76,16 @@ def attempts_to_audit(run_dir: Path, families: dict[str, list[str]], most: int, 
         parts = wrong[family] + ([regenerated(run, sorted(drawn[family] - recorded))] if counted else [])
         if parts:
             kept.append(lowest(pa.concat_tables(parts), most, salt))
-    table = pa.concat_tables(kept) if kept else EMPTY.empty_table()
+    table = pa.concat_tables(kept) if kept else SCHEMA.empty_table()
     return table.sort_by([("problem_id", "ascending"), ("attempt", "ascending")])
 
 
-def drawn_from_ranges(compact: list[pa.Table], ids: list[str], most: int, salt: int) -> set[tuple[str, int]]:
+def drawn_from_ranges(compact: pa.Table, ids: list[str], most: int, salt: int) -> set[tuple[str, int]]:
     """Up to `most` (problem, attempt) pairs of problems `ids`, drawn uniformly with replacement over
     the attempts the compact rows span (repeats dropped; the caller drops those with a full row).
     The ranges are taken end to end in order of problem and start, so the draw depends on the
     attempts they span, not on where they were cut."""
-    rows = pa.concat_tables(compact)
-    rows = rows.filter(pc.is_in(rows["problem_id"], pa.array(ids))).sort_by(
+    rows = compact.filter(pc.is_in(compact["problem_id"], pa.array(ids))).sort_by(
         [("problem_id", "ascending"), ("start", "ascending")])
     total_wrong = int(pc.sum(rows["wrong"]).as_py() or 0)
     if not total_wrong:
@@ -103,4 +103,4 @@ def regenerated(run: RunSolver, pairs: list[tuple[str, int]]) -> pa.Table:
     return pa.table({"problem_id": pa.array([pid for pid, _ in pairs], pa.string()),
                      "attempt": pa.array([i for _, i in pairs], pa.int64()),
                      "candidate": pa.array([run.candidates(pid, [i])[0] for pid, i in pairs], pa.string()),
-                     "tier": pa.array([Tier.WRONG.value] * len(pairs), pa.string())}, schema=EMPTY)
+                     "tier": pa.array([Tier.WRONG.value] * len(pairs), pa.string())}, schema=SCHEMA)
